@@ -1,0 +1,82 @@
+# Conduit: `make run` serves the app, `make test` runs every test.
+# Both install what is missing first (scripts/ensure-tools.sh) and are fast the second time.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := run
+
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+# How the server finds its assets; the same variables configure the container image.
+export LEPTOS_OUTPUT_NAME := conduit
+export LEPTOS_SITE_ROOT := target/site
+export LEPTOS_SITE_PKG_DIR := pkg
+export LEPTOS_HASH_FILES := true
+export LEPTOS_ENV := PROD
+
+SERVER := target/release/server
+E2E_ADDR := 127.0.0.1:3100
+# DATABASE_URL from the environment wins; otherwise the private cluster's.
+DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
+
+section = @printf '\n\033[1m=== %s ===\033[0m\n' "$(1)"
+
+.PHONY: run test deps deps-test db stop build fmt-check clippy unit e2e sqlx-prepare clean-data
+
+## run: install what is missing, start the database, build, serve on http://127.0.0.1:3000
+run: deps build
+	@url="$(DB_URL)"; \
+	echo "Serving Conduit on http://$${LEPTOS_SITE_ADDR:-127.0.0.1:3000} (Ctrl-C stops it)"; \
+	DATABASE_URL="$$url" exec $(SERVER)
+
+## test: format, lints, Rust tests and the Playwright suite
+test: deps-test
+	$(call section,format)
+	cargo fmt --all -- --check
+	$(call section,clippy: ssr)
+	cargo clippy -p app -p server --all-targets -- -D warnings
+	$(call section,clippy: hydrate)
+	cargo clippy -p app -p frontend --all-targets --target wasm32-unknown-unknown -- -D warnings
+	$(call section,rust tests)
+	@DATABASE_URL="$(DB_URL)" cargo test -p app -p server
+	$(call section,release build)
+	$(MAKE) --no-print-directory build
+	$(call section,end-to-end tests)
+	$(MAKE) --no-print-directory e2e
+
+deps:
+	@scripts/ensure-tools.sh run
+
+deps-test:
+	@scripts/ensure-tools.sh test
+
+## db: start the private PostgreSQL cluster (when DATABASE_URL is not set)
+db:
+	@[ -n "$${DATABASE_URL:-}" ] || scripts/pg.sh start
+
+## stop: stop the private PostgreSQL cluster (data is kept in .data/)
+stop:
+	@scripts/pg.sh stop
+
+build:
+	cargo leptos build --release
+
+## e2e: Playwright against the release build, on a fresh database
+e2e:
+	@url="$(DB_URL)"; base="$${url%/*}"; \
+	psql "$$base/postgres" -qc "drop database if exists conduit_e2e with (force)" -c "create database conduit_e2e"; \
+	cd end2end && E2E_DATABASE_URL="$$base/conduit_e2e" E2E_ADDR=$(E2E_ADDR) \
+	  SERVER_BIN=$(CURDIR)/$(SERVER) npx playwright test
+
+## sqlx-prepare: refresh .sqlx/ after changing a query or a migration
+sqlx-prepare:
+	@url="$(DB_URL)"; base="$${url%/*}"; \
+	psql "$$base/postgres" -qc "drop database if exists conduit_prepare with (force)" -c "create database conduit_prepare"; \
+	for f in migrations/*.sql; do psql -v ON_ERROR_STOP=1 -q "$$base/conduit_prepare" -f "$$f"; done; \
+	rm -rf .sqlx && mkdir .sqlx && touch app/src/lib.rs; \
+	SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$(CURDIR)/.sqlx DATABASE_URL="$$base/conduit_prepare" \
+	  cargo check -p app --features ssr --tests
+
+## clean-data: stop the cluster and delete its data
+clean-data: stop
+	rm -rf .data

@@ -1,0 +1,5 @@
+mod footer;
+mod navbar;
+
+pub use footer::Footer;
+pub use navbar::Navbar;

@@ -1,0 +1,135 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Profile;
+
+/// An article. In lists `body` is `None` and the key is absent from the JSON (API.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Article {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    pub tag_list: Vec<String>,
+    #[serde(with = "super::timestamp")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "super::timestamp")]
+    pub updated_at: DateTime<Utc>,
+    pub favorited: bool,
+    pub favorites_count: i64,
+    pub author: Profile,
+}
+
+/// One page of articles and the total number of matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleList {
+    pub articles: Vec<Article>,
+    pub articles_count: i64,
+}
+
+/// Which articles a list shows. Usernames are matched without regard to case.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ListFilter {
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    pub favorited: Option<String>,
+}
+
+/// A window into a list: `limit` rows after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Page {
+    /// API default page size (API.md).
+    pub const DEFAULT_LIMIT: i64 = 20;
+    /// Largest page a client may ask for; larger requests are capped.
+    pub const MAX_LIMIT: i64 = 100;
+
+    /// A page from optional raw query values; `limit` is capped at [`Page::MAX_LIMIT`].
+    /// Values that are not non-negative integers are rejected per key.
+    pub fn parse(
+        limit: Option<&str>,
+        offset: Option<&str>,
+    ) -> Result<Self, crate::error::AppError> {
+        let limit = parse_count("limit", limit)?.unwrap_or(Self::DEFAULT_LIMIT);
+        let offset = parse_count("offset", offset)?.unwrap_or(0);
+        Ok(Self {
+            limit: limit.min(Self::MAX_LIMIT),
+            offset,
+        })
+    }
+}
+
+fn parse_count(key: &str, raw: Option<&str>) -> Result<Option<i64>, crate::error::AppError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(Some(n)),
+            _ => Err(crate::error::AppError::invalid(
+                key,
+                "must be a non-negative integer",
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_defaults_to_twenty_from_the_start() {
+        assert_eq!(
+            Page::parse(None, None).unwrap(),
+            Page {
+                limit: 20,
+                offset: 0
+            }
+        );
+    }
+
+    #[test]
+    fn page_caps_large_limits() {
+        assert_eq!(
+            Page::parse(Some("5000"), None).unwrap().limit,
+            Page::MAX_LIMIT
+        );
+    }
+
+    #[test]
+    fn page_rejects_negative_and_non_numeric_values() {
+        for (limit, offset) in [(Some("-1"), None), (Some("ten"), None), (None, Some("-5"))] {
+            assert_eq!(Page::parse(limit, offset).unwrap_err().status_code(), 422);
+        }
+    }
+
+    #[test]
+    fn list_items_have_no_body_key() {
+        let article = Article {
+            slug: "s".into(),
+            title: "t".into(),
+            description: "d".into(),
+            body: None,
+            tag_list: vec![],
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            favorited: false,
+            favorites_count: 0,
+            author: Profile {
+                username: "u".into(),
+                bio: None,
+                image: None,
+                following: false,
+            },
+        };
+        let json = serde_json::to_value(&article).unwrap();
+        assert!(json.get("body").is_none());
+        assert!(json.get("tagList").is_some());
+    }
+}

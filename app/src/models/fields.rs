@@ -1,0 +1,322 @@
+//! Domain newtypes: each parses raw input once, so code past the boundary
+//! never sees a blank title or an over-long username.
+//!
+//! `parse` returns the message that follows the field name in a Conduit
+//! error, e.g. `username` + `can't be blank`.
+
+use std::collections::BTreeSet;
+
+const BLANK: &str = "can't be blank";
+
+fn too_long(max: usize) -> String {
+    format!("is too long (maximum is {max} characters)")
+}
+
+/// Trims, rejects blank and over-long input.
+fn required_text(raw: Option<&str>, max: usize) -> Result<String, String> {
+    let text = raw.map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Err(BLANK.to_owned());
+    }
+    if text.chars().count() > max {
+        return Err(too_long(max));
+    }
+    Ok(text.to_owned())
+}
+
+/// Trims; blank becomes `None` (API.md: `""` and `null` clear the field).
+fn optional_text(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) if text.chars().count() > max => Err(too_long(max)),
+        Some(text) => Ok(Some(text.to_owned())),
+    }
+}
+
+macro_rules! text_newtype {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+text_newtype!(
+    /// Letters, digits, `_`, `-` and `.`; safe in a URL path segment.
+    Username
+);
+
+impl Username {
+    pub const MAX_CHARS: usize = 40;
+
+    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+        let name = required_text(raw, Self::MAX_CHARS)?;
+        if name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
+            Ok(Self(name))
+        } else {
+            Err("is invalid (use letters, digits, '_', '-' and '.')".to_owned())
+        }
+    }
+}
+
+text_newtype!(
+    /// An address of the form `local@domain.tld`, stored as typed.
+    Email
+);
+
+impl Email {
+    pub const MAX_CHARS: usize = 254;
+
+    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+        let email = required_text(raw, Self::MAX_CHARS)?;
+        let valid = match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+                    && !email.chars().any(char::is_whitespace)
+            }
+            None => false,
+        };
+        if valid {
+            Ok(Self(email))
+        } else {
+            Err("is invalid".to_owned())
+        }
+    }
+}
+
+text_newtype!(
+    /// A new password, kept only until it is hashed. Not trimmed: spaces count.
+    Password
+);
+
+impl Password {
+    pub const MIN_CHARS: usize = 8;
+    pub const MAX_CHARS: usize = 128;
+
+    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+        let password = raw.unwrap_or_default();
+        let chars = password.chars().count();
+        if password.trim().is_empty() {
+            Err(BLANK.to_owned())
+        } else if chars < Self::MIN_CHARS {
+            Err(format!(
+                "is too short (minimum is {} characters)",
+                Self::MIN_CHARS
+            ))
+        } else if chars > Self::MAX_CHARS {
+            Err(too_long(Self::MAX_CHARS))
+        } else {
+            Ok(Self(password.to_owned()))
+        }
+    }
+}
+
+text_newtype!(
+    /// A profile's short biography.
+    Bio
+);
+
+impl Bio {
+    pub const MAX_CHARS: usize = 2_000;
+
+    /// `None` when blank.
+    pub fn parse(raw: Option<&str>) -> Result<Option<Self>, String> {
+        Ok(optional_text(raw, Self::MAX_CHARS)?.map(Self))
+    }
+}
+
+text_newtype!(
+    /// An avatar URL; only `http` and `https` are accepted, so no `javascript:`
+    /// or `data:` URL ever reaches an `img` tag.
+    ImageUrl
+);
+
+impl ImageUrl {
+    pub const MAX_CHARS: usize = 2_048;
+
+    /// `None` when blank.
+    pub fn parse(raw: Option<&str>) -> Result<Option<Self>, String> {
+        let Some(url) = optional_text(raw, Self::MAX_CHARS)? else {
+            return Ok(None);
+        };
+        let lower = url.to_ascii_lowercase();
+        let has_host = |rest: &str| !rest.is_empty() && !rest.starts_with('/');
+        let valid = match lower.split_once("://") {
+            Some(("http" | "https", rest)) => has_host(rest),
+            _ => false,
+        };
+        if valid && !url.chars().any(char::is_whitespace) {
+            Ok(Some(Self(url)))
+        } else {
+            Err("must be an http or https URL".to_owned())
+        }
+    }
+}
+
+text_newtype!(
+    /// An article title, trimmed.
+    Title
+);
+
+impl Title {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+        required_text(raw, Self::MAX_CHARS).map(Self)
+    }
+}
+
+text_newtype!(
+    /// An article's description or markdown body.
+    ArticleText
+);
+
+impl ArticleText {
+    pub const DESCRIPTION_MAX_CHARS: usize = 1_000;
+    pub const BODY_MAX_CHARS: usize = 100_000;
+
+    pub fn description(raw: Option<&str>) -> Result<Self, String> {
+        required_text(raw, Self::DESCRIPTION_MAX_CHARS).map(Self)
+    }
+
+    pub fn body(raw: Option<&str>) -> Result<Self, String> {
+        required_text(raw, Self::BODY_MAX_CHARS).map(Self)
+    }
+}
+
+text_newtype!(
+    /// A comment's text.
+    CommentBody
+);
+
+impl CommentBody {
+    pub const MAX_CHARS: usize = 10_000;
+
+    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+        required_text(raw, Self::MAX_CHARS).map(Self)
+    }
+}
+
+/// An article's tags: trimmed, deduplicated and sorted (API.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TagList(Vec<String>);
+
+impl TagList {
+    pub const MAX_TAGS: usize = 20;
+    pub const MAX_TAG_CHARS: usize = 40;
+
+    pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, String> {
+        let mut tags = BTreeSet::new();
+        for tag in raw {
+            let tag = tag.as_ref().trim();
+            if tag.is_empty() {
+                return Err("must not contain blank tags".to_owned());
+            }
+            if tag.chars().count() > Self::MAX_TAG_CHARS {
+                return Err(format!(
+                    "has a tag that is too long (maximum is {} characters)",
+                    Self::MAX_TAG_CHARS
+                ));
+            }
+            tags.insert(tag.to_owned());
+        }
+        if tags.len() > Self::MAX_TAGS {
+            return Err(format!("has too many tags (maximum is {})", Self::MAX_TAGS));
+        }
+        Ok(Self(tags.into_iter().collect()))
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> Vec<String> {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_trimmed_and_checked() {
+        assert_eq!(Username::parse(Some("  jake ")).unwrap().as_str(), "jake");
+        assert_eq!(Username::parse(Some("   ")).unwrap_err(), BLANK);
+        assert_eq!(Username::parse(None).unwrap_err(), BLANK);
+        assert!(Username::parse(Some("a/b")).is_err());
+        assert!(Username::parse(Some(&"x".repeat(41))).is_err());
+    }
+
+    #[test]
+    fn emails_need_a_local_part_and_a_dotted_domain() {
+        assert!(Email::parse(Some("jake@jake.jake")).is_ok());
+        for bad in [
+            "jake",
+            "@jake.jake",
+            "jake@jake",
+            "ja ke@jake.jake",
+            "a@b@c.d",
+        ] {
+            assert!(Email::parse(Some(bad)).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn passwords_of_8_and_64_characters_are_accepted() {
+        assert!(Password::parse(Some(&"p".repeat(8))).is_ok());
+        assert!(Password::parse(Some(&"p".repeat(64))).is_ok());
+        assert!(Password::parse(Some("short")).is_err());
+        assert_eq!(Password::parse(Some("")).unwrap_err(), BLANK);
+    }
+
+    #[test]
+    fn blank_bio_and_image_clear_the_field() {
+        assert_eq!(Bio::parse(Some("")).unwrap(), None);
+        assert_eq!(ImageUrl::parse(Some("  ")).unwrap(), None);
+        assert_eq!(ImageUrl::parse(None).unwrap(), None);
+    }
+
+    #[test]
+    fn images_must_be_web_urls() {
+        assert!(ImageUrl::parse(Some("https://example.com/a.png")).is_ok());
+        for bad in [
+            "javascript:alert(1)",
+            "data:image/png;base64,AA",
+            "https:///x",
+            "ftp://x/y",
+        ] {
+            assert!(ImageUrl::parse(Some(bad)).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn tags_are_deduplicated_and_sorted() {
+        let tags = TagList::parse(&["rust", " axum", "rust", "leptos "]).unwrap();
+        assert_eq!(tags.as_slice(), ["axum", "leptos", "rust"]);
+        assert!(TagList::parse(&["ok", " "]).is_err());
+    }
+}

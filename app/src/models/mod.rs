@@ -1,0 +1,19 @@
+//! Wire types shared by the REST API, the server functions and the UI, and
+//! the domain newtypes that parse raw input once at the boundary.
+
+mod article;
+mod comment;
+mod fields;
+mod input;
+mod timestamp;
+mod user;
+
+pub use article::{Article, ArticleList, ListFilter, Page};
+pub use comment::Comment;
+pub use fields::{
+    ArticleText, Bio, CommentBody, Email, ImageUrl, Password, TagList, Title, Username,
+};
+pub use input::{
+    Checks, LoginUser, NewArticle, NewComment, RegisterUser, UpdateArticle, UpdateUser,
+};
+pub use user::{Profile, User};

@@ -1,0 +1,20 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Shown for any route the app does not know, with a real 404 status.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+
+    view! {
+        <Title text="Page not found"/>
+        <div class="container page not-found">
+            <h1>"Page not found"</h1>
+            <p>"The page you are looking for does not exist."</p>
+            <a href="/">"Back to the home page"</a>
+        </div>
+    }
+}

@@ -1,0 +1,473 @@
+//! Articles: lists, the feed, reading, writing and favorites.
+//!
+//! Lists are read in two steps. First the ids of one page, each filter with
+//! its own query shaped for its index (see docs/queries.md for the plans).
+//! Then one shared query loads those rows with authors, tags and the
+//! viewer's `favorited`/`following`.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Transaction};
+
+use super::auth::UserId;
+use super::AppState;
+use crate::error::AppError;
+use crate::models::{
+    Article, ArticleList, ArticleText, Checks, ListFilter, NewArticle, Page, Profile, TagList,
+    Title, UpdateArticle,
+};
+
+mod slug;
+
+/// Spec: `GET /api/articles`, newest first, ties by id; unknown
+/// author/favorited/tag names give an empty list.
+pub async fn list(
+    state: &AppState,
+    viewer: Option<UserId>,
+    filter: &ListFilter,
+    page: Page,
+) -> Result<ArticleList, AppError> {
+    let (ids, total) = match (&filter.tag, &filter.author, &filter.favorited) {
+        (None, None, None) => page_all(state, page).await?,
+        (Some(tag), None, None) => page_by_tag(state, tag, page).await?,
+        (None, Some(author), None) => page_by_author(state, author, page).await?,
+        (None, None, Some(user)) => page_favorited_by(state, user, page).await?,
+        _ => page_combined(state, filter, page).await?,
+    };
+    let articles = load(state, &ids, viewer, false).await?;
+    Ok(ArticleList {
+        articles,
+        articles_count: total,
+    })
+}
+
+/// Spec: `GET /api/articles/feed`: articles by the authors the user follows.
+pub async fn feed(state: &AppState, user: UserId, page: Page) -> Result<ArticleList, AppError> {
+    // One index range per followed author (articles_author_created_idx).
+    let ids = sqlx::query_scalar!(
+        r#"select a.id from articles a
+           where a.author_id in (select followed_id from follows where follower_id = $1)
+           order by a.created_at desc, a.id desc
+           limit $2 offset $3"#,
+        user.0,
+        page.limit,
+        page.offset,
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"select coalesce(sum(u.articles_count), 0)::bigint as "total!"
+           from follows f join users u on u.id = f.followed_id
+           where f.follower_id = $1"#,
+        user.0,
+    )
+    .fetch_one(&state.db)
+    .await?;
+    let articles = load(state, &ids, Some(user), false).await?;
+    Ok(ArticleList {
+        articles,
+        articles_count: total,
+    })
+}
+
+async fn page_all(state: &AppState, page: Page) -> Result<(Vec<i64>, i64), AppError> {
+    let ids = sqlx::query_scalar!(
+        "select id from articles order by created_at desc, id desc limit $1 offset $2",
+        page.limit,
+        page.offset,
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let total = sqlx::query_scalar!("select articles from article_totals")
+        .fetch_one(&state.db)
+        .await?;
+    Ok((ids, total))
+}
+
+async fn page_by_tag(state: &AppState, tag: &str, page: Page) -> Result<(Vec<i64>, i64), AppError> {
+    let ids = sqlx::query_scalar!(
+        r#"select at.article_id from article_tags at
+           where at.tag_id = (select id from tags where name = $1)
+           order by at.article_created_at desc, at.article_id desc
+           limit $2 offset $3"#,
+        tag,
+        page.limit,
+        page.offset,
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let total = sqlx::query_scalar!("select articles_count from tags where name = $1", tag)
+        .fetch_optional(&state.db)
+        .await?
+        .unwrap_or(0);
+    Ok((ids, total.into()))
+}
+
+async fn page_by_author(
+    state: &AppState,
+    author: &str,
+    page: Page,
+) -> Result<(Vec<i64>, i64), AppError> {
+    let ids = sqlx::query_scalar!(
+        r#"select id from articles
+           where author_id = (select id from users where lower(username) = lower($1))
+           order by created_at desc, id desc
+           limit $2 offset $3"#,
+        author,
+        page.limit,
+        page.offset,
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        "select articles_count from users where lower(username) = lower($1)",
+        author
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .unwrap_or(0);
+    Ok((ids, total.into()))
+}
+
+async fn page_favorited_by(
+    state: &AppState,
+    username: &str,
+    page: Page,
+) -> Result<(Vec<i64>, i64), AppError> {
+    let ids = sqlx::query_scalar!(
+        r#"select article_id from favorites
+           where user_id = (select id from users where lower(username) = lower($1))
+           order by article_created_at desc, article_id desc
+           limit $2 offset $3"#,
+        username,
+        page.limit,
+        page.offset,
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        "select favorites_count from users where lower(username) = lower($1)",
+        username
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .unwrap_or(0);
+    Ok((ids, total.into()))
+}
+
+/// Two or more filters at once. The UI never asks for this; the API allows
+/// it. Served by the author index when an author is given, otherwise by
+/// walking the global order and probing each filter.
+async fn page_combined(
+    state: &AppState,
+    filter: &ListFilter,
+    page: Page,
+) -> Result<(Vec<i64>, i64), AppError> {
+    let rows = sqlx::query!(
+        r#"with matches as (
+               select a.id, a.created_at from articles a
+               where ($1::text is null or exists (
+                         select 1 from article_tags at join tags t on t.id = at.tag_id
+                         where at.article_id = a.id and t.name = $1))
+                 and ($2::text is null
+                      or a.author_id = (select id from users where lower(username) = lower($2)))
+                 and ($3::text is null or exists (
+                         select 1 from favorites f
+                         where f.article_id = a.id
+                           and f.user_id = (select id from users where lower(username) = lower($3))))
+           )
+           select id, count(*) over () as "total!" from matches
+           order by created_at desc, id desc
+           limit $4 offset $5"#,
+        filter.tag.as_deref(),
+        filter.author.as_deref(),
+        filter.favorited.as_deref(),
+        page.limit,
+        page.offset,
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let total = rows.first().map(|r| r.total).unwrap_or(0);
+    Ok((rows.into_iter().map(|r| r.id).collect(), total))
+}
+
+/// Loads articles by id, in list order, with what `viewer` sees of them.
+async fn load(
+    state: &AppState,
+    ids: &[i64],
+    viewer: Option<UserId>,
+    with_body: bool,
+) -> Result<Vec<Article>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query!(
+        r#"select a.slug, a.title, a.description,
+                  case when $3 then a.body end as body,
+                  a.created_at, a.updated_at, a.favorites_count,
+                  array(select t.name from article_tags at join tags t on t.id = at.tag_id
+                        where at.article_id = a.id order by t.name) as "tag_list!",
+                  u.username, u.bio, u.image,
+                  exists(select 1 from favorites f
+                         where f.user_id = $2 and f.article_id = a.id) as "favorited!",
+                  exists(select 1 from follows fo
+                         where fo.follower_id = $2 and fo.followed_id = a.author_id) as "following!"
+           from articles a join users u on u.id = a.author_id
+           where a.id = any($1)
+           order by a.created_at desc, a.id desc"#,
+        ids,
+        viewer.map(|v| v.0),
+        with_body,
+    )
+    .fetch_all(&state.db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Article {
+            slug: r.slug,
+            title: r.title,
+            description: r.description,
+            body: r.body,
+            tag_list: r.tag_list,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            favorited: r.favorited,
+            favorites_count: r.favorites_count.into(),
+            author: Profile {
+                username: r.username,
+                bio: r.bio,
+                image: r.image,
+                following: r.following,
+            },
+        })
+        .collect())
+}
+
+/// One article with its body, as `viewer` sees it.
+async fn load_one(state: &AppState, id: i64, viewer: Option<UserId>) -> Result<Article, AppError> {
+    load(state, &[id], viewer, true)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::not_found("article"))
+}
+
+struct Located {
+    id: i64,
+    author_id: i64,
+    title: String,
+    created_at: DateTime<Utc>,
+}
+
+async fn locate(state: &AppState, slug: &str) -> Result<Located, AppError> {
+    sqlx::query_as!(
+        Located,
+        "select id, author_id, title, created_at from articles where slug = $1",
+        slug
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or_else(|| AppError::not_found("article"))
+}
+
+/// Spec: `GET /api/articles/:slug`.
+pub async fn get(
+    state: &AppState,
+    viewer: Option<UserId>,
+    slug: &str,
+) -> Result<Article, AppError> {
+    let article = locate(state, slug).await?;
+    load_one(state, article.id, viewer).await
+}
+
+/// Spec: `POST /api/articles`, 201. Duplicate titles get distinct slugs.
+pub async fn create(
+    state: &AppState,
+    author: UserId,
+    input: NewArticle,
+) -> Result<Article, AppError> {
+    let mut checks = Checks::default();
+    let title = checks.field("title", Title::parse(input.title.as_deref()));
+    let description = checks.field(
+        "description",
+        ArticleText::description(input.description.as_deref()),
+    );
+    let body = checks.field("body", ArticleText::body(input.body.as_deref()));
+    let tags = checks.field(
+        "tagList",
+        TagList::parse(&input.tag_list.unwrap_or_default()),
+    );
+    let (Some(title), Some(description), Some(body), Some(tags)) = (title, description, body, tags)
+    else {
+        return Err(checks.finish().unwrap_err());
+    };
+
+    let mut tx = state.db.begin().await?;
+    let base = slug::base(&title);
+    let mut inserted = None;
+    for attempt in 0..slug::ATTEMPTS {
+        // `do nothing` on a taken slug returns no row instead of aborting the transaction.
+        inserted = sqlx::query!(
+            r#"insert into articles (author_id, slug, title, description, body)
+               values ($1, $2, $3, $4, $5)
+               on conflict (slug) do nothing
+               returning id, created_at"#,
+            author.0,
+            slug::candidate(&base, attempt),
+            title.as_str(),
+            description.as_str(),
+            body.as_str(),
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if inserted.is_some() {
+            break;
+        }
+    }
+    let row = inserted.ok_or_else(|| slug::exhausted(&base))?;
+    let (id, created_at) = (row.id, row.created_at);
+    replace_tags(&mut tx, id, created_at, &tags).await?;
+    tx.commit().await?;
+    load_one(state, id, Some(author)).await
+}
+
+/// Spec: `PUT /api/articles/:slug`, author only. Errors in the order of
+/// API.md: 404, then 403, then 422, so `input` is only looked at once the
+/// caller is known to own the article. A new title gives a new slug.
+pub async fn update(
+    state: &AppState,
+    user: UserId,
+    slug: &str,
+    input: Result<UpdateArticle, AppError>,
+) -> Result<Article, AppError> {
+    let article = locate(state, slug).await?;
+    if article.author_id != user.0 {
+        return Err(AppError::forbidden("article"));
+    }
+    let input = input?;
+    let mut checks = Checks::default();
+    let title = checks.present("title", input.title.map(|v| Title::parse(v.as_deref())));
+    let description = checks.present(
+        "description",
+        input
+            .description
+            .map(|v| ArticleText::description(v.as_deref())),
+    );
+    let body = checks.present("body", input.body.map(|v| ArticleText::body(v.as_deref())));
+    let tags = checks.present(
+        "tagList",
+        input.tag_list.map(|v| match v {
+            Some(tags) => TagList::parse(&tags),
+            None => Err("can't be null".to_owned()),
+        }),
+    );
+    let (Some(title), Some(description), Some(body), Some(tags)) = (title, description, body, tags)
+    else {
+        return Err(checks.finish().unwrap_err());
+    };
+
+    let mut tx = state.db.begin().await?;
+    let retitled = title.as_ref().filter(|t| t.as_str() != article.title);
+    if let Some(title) = retitled {
+        slug::change(&mut tx, article.id, title).await?;
+    }
+    sqlx::query!(
+        r#"update articles set
+               title = coalesce($2, title),
+               description = coalesce($3, description),
+               body = coalesce($4, body),
+               updated_at = now()
+           where id = $1"#,
+        article.id,
+        title.as_ref().map(Title::as_str),
+        description.as_ref().map(ArticleText::as_str),
+        body.as_ref().map(ArticleText::as_str),
+    )
+    .execute(&mut *tx)
+    .await?;
+    if let Some(tags) = tags {
+        replace_tags(&mut tx, article.id, article.created_at, &tags).await?;
+    }
+    tx.commit().await?;
+    load_one(state, article.id, Some(user)).await
+}
+
+/// Spec: `DELETE /api/articles/:slug`, author only; 204.
+pub async fn delete(state: &AppState, user: UserId, slug: &str) -> Result<(), AppError> {
+    let article = locate(state, slug).await?;
+    if article.author_id != user.0 {
+        return Err(AppError::forbidden("article"));
+    }
+    sqlx::query!("delete from articles where id = $1", article.id)
+        .execute(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Spec: `POST /api/articles/:slug/favorite`. Idempotent; the count is kept by a trigger.
+pub async fn favorite(state: &AppState, user: UserId, slug: &str) -> Result<Article, AppError> {
+    let article = locate(state, slug).await?;
+    sqlx::query!(
+        r#"insert into favorites (user_id, article_id, article_created_at) values ($1, $2, $3)
+           on conflict do nothing"#,
+        user.0,
+        article.id,
+        article.created_at,
+    )
+    .execute(&state.db)
+    .await?;
+    load_one(state, article.id, Some(user)).await
+}
+
+/// Spec: `DELETE /api/articles/:slug/favorite`. Idempotent.
+pub async fn unfavorite(state: &AppState, user: UserId, slug: &str) -> Result<Article, AppError> {
+    let article = locate(state, slug).await?;
+    sqlx::query!(
+        "delete from favorites where user_id = $1 and article_id = $2",
+        user.0,
+        article.id
+    )
+    .execute(&state.db)
+    .await?;
+    load_one(state, article.id, Some(user)).await
+}
+
+/// The id of the article at `slug`, for the comments service.
+pub(super) async fn id_of(state: &AppState, slug: &str) -> Result<i64, AppError> {
+    locate(state, slug).await.map(|a| a.id)
+}
+
+/// Makes the article's tags exactly `tags`. Tags are created on first use;
+/// sorted input keeps concurrent writers locking tag rows in the same order.
+async fn replace_tags(
+    tx: &mut Transaction<'_, Postgres>,
+    article_id: i64,
+    created_at: DateTime<Utc>,
+    tags: &TagList,
+) -> Result<(), AppError> {
+    let names = tags.as_slice();
+    sqlx::query!(
+        "insert into tags (name) select unnest($1::text[]) on conflict (name) do nothing",
+        names
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        r#"delete from article_tags
+           where article_id = $1
+             and tag_id not in (select id from tags where name = any($2))"#,
+        article_id,
+        names
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        r#"insert into article_tags (article_id, tag_id, article_created_at)
+           select $1, id, $2 from tags where name = any($3)
+           on conflict do nothing"#,
+        article_id,
+        created_at,
+        names
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

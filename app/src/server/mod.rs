@@ -1,0 +1,21 @@
+//! Server-only code: database pools and migrations, shared state, and the
+//! services that both server functions and the REST API call.
+
+/// Articles, lists, the feed and favorites.
+pub mod articles;
+/// Tokens and password hashing.
+pub mod auth;
+/// Comments on articles.
+pub mod comments;
+/// Connection pools and embedded migrations.
+pub mod db;
+/// Profiles and follows.
+pub mod profiles;
+/// State shared by every request.
+mod state;
+/// Tags in use.
+pub mod tags;
+/// Registration, login and account updates.
+pub mod users;
+
+pub use state::AppState;

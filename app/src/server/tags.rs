@@ -1,0 +1,17 @@
+use sqlx::PgPool;
+
+use crate::error::AppError;
+
+/// Every tag that at least one article carries, most used first.
+///
+/// Spec (API.md): a tag created a moment ago must be in the list, so there is no top-N cut.
+pub async fn all(db: &PgPool) -> Result<Vec<String>, AppError> {
+    // `tags.articles_count` is kept by a trigger, so this reads one small table
+    // instead of counting the article_tags join.
+    let tags = sqlx::query_scalar!(
+        r#"select name from tags where articles_count > 0 order by articles_count desc, name"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(tags)
+}

@@ -1,0 +1,163 @@
+//! Registration, login and the signed-in user's account.
+
+use super::auth::UserId;
+use super::AppState;
+use crate::error::AppError;
+use crate::models::{
+    Bio, Checks, Email, ImageUrl, LoginUser, Password, RegisterUser, UpdateUser, User, Username,
+};
+
+struct Account {
+    id: i64,
+    username: String,
+    email: String,
+    bio: Option<String>,
+    image: Option<String>,
+}
+
+impl Account {
+    fn into_user(self, token: String) -> User {
+        User {
+            email: self.email,
+            token,
+            username: self.username,
+            bio: self.bio,
+            image: self.image,
+        }
+    }
+}
+
+/// Spec: `POST /api/users`. 422 per blank or invalid field, 409 when the
+/// username or email is taken (in any letter case).
+pub async fn register(state: &AppState, input: RegisterUser) -> Result<User, AppError> {
+    let mut checks = Checks::default();
+    let username = checks.field("username", Username::parse(input.username.as_deref()));
+    let email = checks.field("email", Email::parse(input.email.as_deref()));
+    let password = checks.field("password", Password::parse(input.password.as_deref()));
+    let (Some(username), Some(email), Some(password)) = (username, email, password) else {
+        return Err(checks.finish().unwrap_err());
+    };
+
+    let password_hash = state.auth.hash_password(password).await?;
+    // The unique indexes decide, so that two racing sign-ups cannot both win;
+    // their violations map to 409 on the right field.
+    let account = sqlx::query_as!(
+        Account,
+        r#"insert into users (username, email, password_hash) values ($1, $2, $3)
+           returning id, username, email, bio, image"#,
+        username.as_str(),
+        email.as_str(),
+        password_hash,
+    )
+    .fetch_one(&state.db)
+    .await?;
+    let token = state.auth.issue_token(UserId(account.id))?;
+    Ok(account.into_user(token))
+}
+
+/// Spec: `POST /api/users/login`. 401 `credentials: invalid` for an unknown
+/// email or a wrong password alike.
+pub async fn login(state: &AppState, input: LoginUser) -> Result<User, AppError> {
+    let mut checks = Checks::default();
+    let email = checks.field("email", non_blank(input.email));
+    let password = checks.field("password", non_blank(input.password));
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(checks.finish().unwrap_err());
+    };
+
+    let row = sqlx::query!(
+        r#"select id, username, email, bio, image, password_hash
+           from users where lower(email) = lower($1)"#,
+        email.trim(),
+    )
+    .fetch_optional(&state.db)
+    .await?;
+    let stored = row.as_ref().map(|r| r.password_hash.clone());
+    if !state.auth.verify_password(password, stored).await? {
+        return Err(AppError::invalid_credentials());
+    }
+    let row = row.ok_or_else(AppError::invalid_credentials)?;
+    let token = state.auth.issue_token(UserId(row.id))?;
+    Ok(User {
+        email: row.email,
+        token,
+        username: row.username,
+        bio: row.bio,
+        image: row.image,
+    })
+}
+
+fn non_blank(value: Option<String>) -> Result<String, String> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| "can't be blank".to_owned())
+}
+
+/// Spec: `GET /api/user`. A token whose user no longer exists is invalid.
+pub async fn current(state: &AppState, user: UserId, token: String) -> Result<User, AppError> {
+    let account = sqlx::query_as!(
+        Account,
+        "select id, username, email, bio, image from users where id = $1",
+        user.0
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or_else(AppError::token_invalid)?;
+    Ok(account.into_user(token))
+}
+
+/// Spec: `PUT /api/user`, with the tri-state rules of API.md: absent keeps,
+/// `null`/`""` clears `bio` and `image`, and is 422 for the other fields.
+pub async fn update(
+    state: &AppState,
+    user: UserId,
+    token: String,
+    input: UpdateUser,
+) -> Result<User, AppError> {
+    let mut checks = Checks::default();
+    let username = checks.present(
+        "username",
+        input.username.map(|v| Username::parse(v.as_deref())),
+    );
+    let email = checks.present("email", input.email.map(|v| Email::parse(v.as_deref())));
+    let password = checks.present(
+        "password",
+        input.password.map(|v| Password::parse(v.as_deref())),
+    );
+    let bio = checks.present("bio", input.bio.map(|v| Bio::parse(v.as_deref())));
+    let image = checks.present("image", input.image.map(|v| ImageUrl::parse(v.as_deref())));
+    let (Some(username), Some(email), Some(password), Some(bio), Some(image)) =
+        (username, email, password, bio, image)
+    else {
+        return Err(checks.finish().unwrap_err());
+    };
+
+    let password_hash = match password {
+        Some(password) => Some(state.auth.hash_password(password).await?),
+        None => None,
+    };
+    let account = sqlx::query_as!(
+        Account,
+        r#"update users set
+               username = coalesce($2, username),
+               email = coalesce($3, email),
+               password_hash = coalesce($4, password_hash),
+               bio = case when $5 then $6 else bio end,
+               image = case when $7 then $8 else image end,
+               updated_at = now()
+           where id = $1
+           returning id, username, email, bio, image"#,
+        user.0,
+        username.as_ref().map(Username::as_str),
+        email.as_ref().map(Email::as_str),
+        password_hash,
+        bio.is_some(),
+        bio.flatten().map(Bio::into_inner),
+        image.is_some(),
+        image.flatten().map(ImageUrl::into_inner),
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or_else(AppError::token_invalid)?;
+    Ok(account.into_user(token))
+}

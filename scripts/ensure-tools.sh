@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing Conduit needs, and nothing that
+# is already there. Safe to run again: a second run only checks.
+#
+# From crates.io: cargo-leptos, wasm-bindgen-cli (at the Cargo.lock version).
+# From npm:       wasm-opt (package binaryen), Playwright (end2end/package-lock.json).
+# From Debian:    PostgreSQL, Chromium (for the end-to-end tests).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+CARGO_LEPTOS_VERSION=0.3.10
+BINARYEN_VERSION=132.0.0
+tools="$root/.tools"
+
+say() { printf '==> %s\n' "$*"; }
+
+# Debian packages need root; use sudo when we are not root.
+apt_install() {
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    say "installing Debian packages: $*"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+need_debian() {
+    local missing=()
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+    command -v psql >/dev/null || missing+=(postgresql-client)
+    if [ "${1:-}" = browser ] && [ ! -x /usr/bin/chromium ]; then
+        missing+=(chromium)
+    fi
+    command -v npm >/dev/null || missing+=(nodejs npm)
+    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
+need_rust_target() {
+    rustup target list --installed | grep -qx wasm32-unknown-unknown \
+        || { say "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown; }
+}
+
+need_cargo_leptos() {
+    if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+        say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 25 minutes on 2 cores, once)"
+        cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+    fi
+}
+
+# cargo-leptos would download wasm-bindgen from GitHub; it must match the
+# wasm-bindgen crate in Cargo.lock exactly.
+need_wasm_bindgen() {
+    local version
+    version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
+    if ! wasm-bindgen --version 2>/dev/null | grep -q " $version\$"; then
+        say "installing wasm-bindgen-cli $version (about 6 minutes, once)"
+        # Not --locked: its lockfile pins a crate version that crates.io no longer serves.
+        cargo install wasm-bindgen-cli --version "$version" --force
+    fi
+}
+
+# Debian's binaryen is too old (its wasm-opt output breaks hydration).
+need_wasm_opt() {
+    if ! "$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "${BINARYEN_VERSION%%.*}"; then
+        say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
+        npm install --silent --no-audit --no-fund --prefix "$tools" "binaryen@$BINARYEN_VERSION"
+    fi
+}
+
+need_playwright() {
+    if [ ! -d end2end/node_modules/@playwright/test ] \
+        || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+        say "installing Playwright (the browser is Debian's Chromium, not a download)"
+        (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund)
+    fi
+}
+
+case "${1:-run}" in
+    run)
+        need_debian
+        need_rust_target
+        need_cargo_leptos
+        need_wasm_bindgen
+        need_wasm_opt
+        ;;
+    test)
+        need_debian browser
+        need_rust_target
+        need_cargo_leptos
+        need_wasm_bindgen
+        need_wasm_opt
+        need_playwright
+        ;;
+    *) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac

@@ -1,0 +1,48 @@
+//! Spec: "Get Profile", "Follow user", "Unfollow user".
+
+use app::error::AppError;
+use app::server::{profiles, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::enveloped;
+use super::extract::{Authenticated, Viewer};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/profiles/{username}", get(show))
+        .route("/profiles/{username}/follow", post(follow).delete(unfollow))
+}
+
+/// `GET /api/profiles/:username`
+async fn show(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    let profile = profiles::get(&state, viewer, &username).await?;
+    Ok(enveloped(StatusCode::OK, "profile", profile))
+}
+
+/// `POST /api/profiles/:username/follow` (a stray body is ignored, per API.md)
+async fn follow(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    let profile = profiles::follow(&state, auth.user, &username).await?;
+    Ok(enveloped(StatusCode::OK, "profile", profile))
+}
+
+/// `DELETE /api/profiles/:username/follow`
+async fn unfollow(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    let profile = profiles::unfollow(&state, auth.user, &username).await?;
+    Ok(enveloped(StatusCode::OK, "profile", profile))
+}

@@ -1,0 +1,35 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use server::config::Config;
+use server::startup::Application;
+use server::telemetry;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    telemetry::init(config.log_format);
+
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> Result<(), String> {
+    let leptos_options = leptos::prelude::get_configuration(None)
+        .map_err(|e| format!("invalid Leptos configuration: {e}"))?
+        .leptos_options;
+    let app = Application::build(&config, leptos_options)
+        .await
+        .map_err(|e| e.to_string())?;
+    match app.local_addr() {
+        Ok(addr) => tracing::info!("listening on http://{addr}"),
+        Err(e) => return Err(format!("cannot read the listening address: {e}")),
+    }
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,161 @@
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use app::server::auth::Auth;
+use app::server::{db, AppState};
+use app::{shell, App};
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::{api, health, shutdown};
+
+/// Password hashes computed at once; each takes ~19 MiB (argon2id defaults).
+const HASHING_CONCURRENCY: usize = 8;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Why the server could not start or stopped abnormally, as one line for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("invalid DATABASE_URL: {0}")]
+    DatabaseUrl(#[source] sqlx::Error),
+    #[error("cannot reach the database: {0}")]
+    DatabaseUnreachable(#[source] sqlx::Error),
+    #[error("cannot migrate the database: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Config(String),
+    #[error("server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// A server that has connected, migrated and bound its port, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: PgPool,
+    shutdown_grace: Duration,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds the listening socket.
+    pub async fn build(
+        config: &Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartupError> {
+        let connect_options: PgConnectOptions = config
+            .database_url
+            .parse()
+            .map_err(StartupError::DatabaseUrl)?;
+        let settings = db::PoolSettings {
+            max_connections: config.database_max_connections,
+            acquire_timeout: config.acquire_timeout(),
+        };
+        let db = db::connect(connect_options, &settings)
+            .await
+            .map_err(StartupError::DatabaseUnreachable)?;
+        db::migrate(&db).await?;
+
+        let addr = leptos_options.site_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+
+        let secret = config.resolve_jwt_secret().map_err(StartupError::Config)?;
+        let auth = Auth::new(secret.as_bytes(), config.token_ttl(), HASHING_CONCURRENCY);
+        let state = AppState {
+            leptos_options,
+            db: db.clone(),
+            auth,
+        };
+        let router = router(state, &config.cors_allowed_origins);
+        Ok(Self {
+            listener,
+            router,
+            db,
+            shutdown_grace: config.shutdown_grace(),
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight
+    /// requests finish within the grace period, and closes the pool.
+    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        let drain = std::sync::Arc::new(tokio::sync::Notify::new());
+        let server = axum::serve(self.listener, self.router).with_graceful_shutdown({
+            let drain = drain.clone();
+            async move { drain.notified().await }
+        });
+        let mut server = std::pin::pin!(server.into_future());
+
+        tokio::select! {
+            result = &mut server => result.map_err(StartupError::Serve)?,
+            () = shutdown::signal() => {
+                tracing::info!(grace = ?self.shutdown_grace, "draining in-flight requests");
+                drain.notify_one();
+                match tokio::time::timeout(self.shutdown_grace, &mut server).await {
+                    Ok(result) => result.map_err(StartupError::Serve)?,
+                    Err(_) => tracing::warn!("grace period over; dropping open connections"),
+                }
+            }
+        }
+        self.db.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// The whole HTTP surface: probes, REST API, server functions, pages and
+/// static files. Built by a function so that tests can drive it in-process.
+pub fn router(state: AppState, cors_origins: &[String]) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .nest("/api", api::router(cors_origins))
+        .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+        )
+        .with_state(state)
+}
+
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id,
+    )
+}

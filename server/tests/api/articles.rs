@@ -1,0 +1,363 @@
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::helpers::{assert_error, TestApp};
+
+#[sqlx::test(migrations = "../migrations")]
+async fn creating_an_article_returns_201_with_sorted_unique_tags(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let reply = app
+        .post(
+            "/api/articles",
+            Some(&jake),
+            json!({ "article": { "title": "How to train your dragon", "description": "Ever wonder how?", "body": "You have to believe", "tagList": ["training", "dragons", "training"] } }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let article = &reply.body["article"];
+    assert_eq!(article["slug"], "how-to-train-your-dragon");
+    assert_eq!(article["tagList"], json!(["dragons", "training"]));
+    assert_eq!(article["body"], "You have to believe");
+    assert_eq!(article["favorited"], false);
+    assert_eq!(article["favoritesCount"], 0);
+    assert_eq!(article["author"]["username"], "jake");
+    let created = article["createdAt"].as_str().unwrap();
+    assert!(created.ends_with('Z') && created.len() == 24, "{created}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn duplicate_titles_get_distinct_slugs(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let first = app.publish(&jake, "Same title", &[]).await;
+    let second = app.publish(&jake, "Same title", &[]).await;
+    assert_eq!(first, "same-title");
+    assert_ne!(first, second);
+    assert!(second.starts_with("same-title-"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn creating_needs_a_token_and_non_blank_fields(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    assert_error(
+        &app.post("/api/articles", None, json!({ "article": {} }))
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "token",
+        "is missing",
+    );
+    let blank = app
+        .post(
+            "/api/articles",
+            Some(&jake),
+            json!({ "article": { "title": "" } }),
+        )
+        .await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["title", "description", "body"] {
+        assert_eq!(blank.body["errors"][field][0], "can't be blank");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn lists_omit_the_body_and_count_every_match(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    for i in 0..5 {
+        app.publish(&jake, &format!("Article {i}"), &["rust"]).await;
+    }
+    let page = app.get("/api/articles?limit=2&offset=1", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body["articlesCount"], 5);
+    let articles = page.body["articles"].as_array().unwrap();
+    assert_eq!(articles.len(), 2);
+    assert!(articles.iter().all(|a| a.get("body").is_none()));
+    // Newest first.
+    assert_eq!(articles[0]["title"], "Article 3");
+    assert_eq!(articles[1]["title"], "Article 2");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn lists_filter_by_tag_author_and_favorited(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let anna = app.register("anna").await;
+    let dragons = app.publish(&jake, "Dragons", &["dragons"]).await;
+    app.publish(&anna, "Cats", &["cats"]).await;
+    app.post(
+        &format!("/api/articles/{dragons}/favorite"),
+        Some(&anna),
+        json!({}),
+    )
+    .await;
+
+    let by_tag = app.get("/api/articles?tag=dragons", None).await;
+    assert_eq!(by_tag.body["articlesCount"], 1);
+    assert_eq!(by_tag.body["articles"][0]["slug"], dragons.as_str());
+    let by_author = app.get("/api/articles?author=ANNA", None).await;
+    assert_eq!(by_author.body["articles"][0]["title"], "Cats");
+    let favorited = app.get("/api/articles?favorited=anna", Some(&anna)).await;
+    assert_eq!(favorited.body["articlesCount"], 1);
+    assert_eq!(favorited.body["articles"][0]["favorited"], true);
+    let combined = app
+        .get("/api/articles?tag=dragons&author=jake&favorited=anna", None)
+        .await;
+    assert_eq!(combined.body["articlesCount"], 1);
+    for unknown in ["author=nobody", "favorited=nobody", "tag=nothing"] {
+        let reply = app.get(&format!("/api/articles?{unknown}"), None).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.body["articlesCount"], 0, "{unknown}");
+        assert_eq!(reply.body["articles"], json!([]));
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn bad_paging_is_422_and_large_limits_are_capped(db: PgPool) {
+    let app = TestApp::new(db);
+    for query in ["limit=-1", "offset=-3", "limit=ten"] {
+        let reply = app.get(&format!("/api/articles?{query}"), None).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+    }
+    assert_eq!(
+        app.get("/api/articles?limit=100000", None).await.status,
+        StatusCode::OK
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_feed_shows_followed_authors_only(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let anna = app.register("anna").await;
+    app.register("bob").await;
+    app.publish(&anna, "From Anna", &[]).await;
+    assert_error(
+        &app.get("/api/articles/feed", None).await,
+        StatusCode::UNAUTHORIZED,
+        "token",
+        "is missing",
+    );
+    let empty = app.get("/api/articles/feed", Some(&jake)).await;
+    assert_eq!(empty.body["articlesCount"], 0);
+    app.post("/api/profiles/anna/follow", Some(&jake), json!({}))
+        .await;
+    let feed = app.get("/api/articles/feed", Some(&jake)).await;
+    assert_eq!(feed.body["articlesCount"], 1);
+    assert_eq!(feed.body["articles"][0]["author"]["following"], true);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn updating_keeps_omitted_tags_clears_on_empty_and_rejects_null(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let slug = app.publish(&jake, "Tagged", &["a", "b"]).await;
+    let path = format!("/api/articles/{slug}");
+
+    let body_only = app
+        .put(
+            &path,
+            Some(&jake),
+            json!({ "article": { "body": "new body" } }),
+        )
+        .await;
+    assert_eq!(body_only.status, StatusCode::OK);
+    assert_eq!(
+        body_only.body["article"]["slug"],
+        slug.as_str(),
+        "slug is stable when only the body changes"
+    );
+    assert_eq!(body_only.body["article"]["tagList"], json!(["a", "b"]));
+    assert!(
+        body_only.body["article"]["updatedAt"].as_str()
+            > body_only.body["article"]["createdAt"].as_str()
+    );
+
+    let cleared = app
+        .put(&path, Some(&jake), json!({ "article": { "tagList": [] } }))
+        .await;
+    assert_eq!(cleared.body["article"]["tagList"], json!([]));
+    let null = app
+        .put(
+            &path,
+            Some(&jake),
+            json!({ "article": { "tagList": null } }),
+        )
+        .await;
+    assert_eq!(null.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let retitled = app
+        .put(
+            &path,
+            Some(&jake),
+            json!({ "article": { "title": "Brand new" } }),
+        )
+        .await;
+    assert_eq!(retitled.body["article"]["slug"], "brand-new");
+    assert_eq!(
+        app.get("/api/articles/brand-new", None).await.body["article"]["body"],
+        "new body"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn errors_come_in_the_order_401_404_403_422(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let anna = app.register("anna").await;
+    let slug = app.publish(&jake, "Mine", &[]).await;
+    let bad = json!({ "article": { "tagList": null } });
+
+    assert_error(
+        &app.put("/api/articles/nope", None, bad.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "token",
+        "is missing",
+    );
+    assert_error(
+        &app.put("/api/articles/nope", Some(&anna), bad.clone())
+            .await,
+        StatusCode::NOT_FOUND,
+        "article",
+        "not found",
+    );
+    let path = format!("/api/articles/{slug}");
+    assert_error(
+        &app.put(&path, Some(&anna), bad.clone()).await,
+        StatusCode::FORBIDDEN,
+        "article",
+        "forbidden",
+    );
+    assert_eq!(
+        app.put(&path, Some(&jake), bad).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_error(
+        &app.delete(&path, Some(&anna)).await,
+        StatusCode::FORBIDDEN,
+        "article",
+        "forbidden",
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deleting_an_article_is_204_with_an_empty_body(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let slug = app.publish(&jake, "Doomed", &["gone"]).await;
+    let reply = app
+        .delete(&format!("/api/articles/{slug}"), Some(&jake))
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert!(reply.body.is_null());
+    assert_error(
+        &app.get(&format!("/api/articles/{slug}"), None).await,
+        StatusCode::NOT_FOUND,
+        "article",
+        "not found",
+    );
+    assert_eq!(
+        app.get("/api/articles", None).await.body["articlesCount"],
+        0
+    );
+    assert_eq!(app.get("/api/tags", None).await.body["tags"], json!([]));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn favoriting_is_idempotent_and_relative_to_the_caller(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let anna = app.register("anna").await;
+    let slug = app.publish(&jake, "Loved", &[]).await;
+    let path = format!("/api/articles/{slug}/favorite");
+    for _ in 0..2 {
+        let reply = app.post(&path, Some(&anna), json!({})).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.body["article"]["favorited"], true);
+        assert_eq!(reply.body["article"]["favoritesCount"], 1);
+    }
+    let as_jake = app.get(&format!("/api/articles/{slug}"), Some(&jake)).await;
+    assert_eq!(as_jake.body["article"]["favorited"], false);
+    assert_eq!(as_jake.body["article"]["favoritesCount"], 1);
+    let undone = app.delete(&path, Some(&anna)).await;
+    assert_eq!(undone.body["article"]["favorited"], false);
+    assert_eq!(undone.body["article"]["favoritesCount"], 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn concurrent_favorites_keep_the_count_exact(db: PgPool) {
+    let app = Arc::new(TestApp::new(db));
+    let author = app.register("author").await;
+    let slug = app.publish(&author, "Popular", &[]).await;
+    let mut tokens = Vec::new();
+    for i in 0..12 {
+        tokens.push(app.register(&format!("fan{i}")).await);
+    }
+    let path = format!("/api/articles/{slug}/favorite");
+    let favorite_all = tokens.iter().cloned().map(|token| {
+        let (app, path) = (app.clone(), path.clone());
+        tokio::spawn(async move { app.post(&path, Some(&token), json!({})).await.status })
+    });
+    for status in futures_join(favorite_all).await {
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(
+        app.get(&format!("/api/articles/{slug}"), None).await.body["article"]["favoritesCount"],
+        12
+    );
+
+    // Half unfavorite while the other half favorite again, all at once.
+    let churn = tokens.iter().cloned().enumerate().map(|(i, token)| {
+        let (app, path) = (app.clone(), path.clone());
+        tokio::spawn(async move {
+            if i % 2 == 0 {
+                app.delete(&path, Some(&token)).await.status
+            } else {
+                app.post(&path, Some(&token), json!({})).await.status
+            }
+        })
+    });
+    futures_join(churn).await;
+    assert_eq!(
+        app.get(&format!("/api/articles/{slug}"), None).await.body["article"]["favoritesCount"],
+        6
+    );
+}
+
+async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut results = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        results.push(handle.await.unwrap());
+    }
+    results
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn tags_include_one_created_a_moment_ago(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    app.publish(&jake, "Fresh", &["brand-new-tag"]).await;
+    let tags = app.get("/api/tags", None).await;
+    assert_eq!(tags.status, StatusCode::OK);
+    assert_eq!(tags.body["tags"], json!(["brand-new-tag"]));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn oversized_bodies_are_413(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let reply = app
+        .post(
+            "/api/articles",
+            Some(&jake),
+            json!({ "article": { "title": "t", "description": "d", "body": huge } }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.body["errors"].is_object());
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the REST API: the real router, driven in-process,
+//! against a fresh migrated PostgreSQL database per test (`#[sqlx::test]`).
+
+mod articles;
+mod comments;
+mod helpers;
+mod probes;
+mod profiles;
+mod users;

@@ -1,0 +1,51 @@
+use axum::http::StatusCode;
+use sqlx::PgPool;
+
+use crate::helpers::TestApp;
+
+#[sqlx::test(migrations = "../migrations")]
+async fn liveness_answers_without_the_database(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    db.close().await;
+    assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn readiness_is_ok_on_a_migrated_database(db: PgPool) {
+    let app = TestApp::new(db);
+    let reply = app.get("/readyz", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["status"], "ready");
+}
+
+#[sqlx::test(migrations = false)]
+async fn readiness_is_503_before_migrations(db: PgPool) {
+    let app = TestApp::new(db);
+    assert_eq!(
+        app.get("/readyz", None).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn readiness_is_503_when_the_database_is_gone(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    db.close().await;
+    assert_eq!(
+        app.get("/readyz", None).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_response_carries_a_request_id(db: PgPool) {
+    let app = TestApp::new(db);
+    let reply = app.get("/healthz", None).await;
+    assert!(reply.headers.contains_key("x-request-id"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn migrating_twice_is_harmless(db: PgPool) {
+    app::server::db::migrate(&db).await.unwrap();
+    assert!(app::server::db::migrations_applied(&db).await.unwrap());
+}
