@@ -21,7 +21,7 @@ DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
 section = @printf '\n\033[1m=== %s ===\033[0m\n' "$(1)"
 
-.PHONY: run test deps deps-test db stop build fmt-check clippy unit e2e sqlx-prepare clean-data
+.PHONY: run test deps deps-test db stop build e2e sqlx-prepare clean-data
 
 ## run: install what is missing, start the database, build, serve on http://127.0.0.1:3000
 run: deps build
@@ -58,8 +58,16 @@ db:
 stop:
 	@scripts/pg.sh stop
 
-build:
+# cargo-leptos re-runs wasm-bindgen and wasm-opt (~25 s) even when nothing
+# changed, so the build is skipped while its stamp is newer than every input.
+BUILD_INPUTS := Cargo.toml Cargo.lock $(shell find app/src frontend/src server/src style public migrations .sqlx -type f 2>/dev/null)
+BUILD_STAMP := target/release/.conduit-built
+
+build: $(BUILD_STAMP)
+
+$(BUILD_STAMP): $(BUILD_INPUTS)
 	cargo leptos build --release
+	@touch $@
 
 ## e2e: Playwright against the release build, on a fresh database
 e2e:

@@ -13,6 +13,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 data_dir="${CONDUIT_DATA_DIR:-$root/.data}"
 cluster="$data_dir/postgres"
+# As root the server runs as the postgres user, who must be able to reach the
+# cluster directory; a checkout under a private home directory is not
+# reachable, so its cluster lives under /var/tmp instead (still one per checkout).
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$data_dir")" 2>/dev/null; then
+    cluster="/var/tmp/conduit-pg-$(printf '%s' "$root" | md5sum | cut -c1-12)"
+fi
 port="${CONDUIT_PG_PORT:-5455}"
 password_file="$data_dir/postgres.password"
 log_file="$data_dir/postgres.log"

@@ -13,7 +13,7 @@ async fn main() -> ExitCode {
     match run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            tracing::error!("{message}");
+            // One line on stderr, for the operator and the orchestrator's log.
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }

@@ -60,6 +60,8 @@ impl Application {
         config: &Config,
         leptos_options: LeptosOptions,
     ) -> Result<Self, StartupError> {
+        // Configuration errors first: nothing is opened for a server that cannot run.
+        let secret = config.resolve_jwt_secret().map_err(StartupError::Config)?;
         let connect_options: PgConnectOptions = config
             .database_url
             .parse()
@@ -78,12 +80,12 @@ impl Application {
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
 
-        let secret = config.resolve_jwt_secret().map_err(StartupError::Config)?;
         let auth = Auth::new(secret.as_bytes(), config.token_ttl(), HASHING_CONCURRENCY);
         let state = AppState {
             leptos_options,
             db: db.clone(),
             auth,
+            secure_cookies: config.app_env == crate::config::AppEnv::Production,
         };
         let router = router(state, &config.cors_allowed_origins);
         Ok(Self {

@@ -58,6 +58,11 @@ impl Auth {
         })
     }
 
+    /// How long an issued token stays valid.
+    pub fn token_ttl(&self) -> Duration {
+        self.token_ttl
+    }
+
     /// A random secret for development, where none is configured.
     pub fn generate_secret() -> String {
         let mut bytes = [0u8; 32];

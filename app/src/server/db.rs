@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, PgPool};
 
 /// The schema migrations, embedded in the binary so that a container needs no files beside it.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
@@ -16,6 +16,15 @@ pub struct PoolSettings {
 
 /// Opens a pool and checks that the database answers.
 pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> sqlx::Result<PgPool> {
+    // One direct connection first: a pool would retry until its timeout and
+    // report only that, hiding the cause (refused, bad password, no database).
+    let probe = tokio::time::timeout(
+        settings.acquire_timeout,
+        PgConnection::connect_with(&options),
+    )
+    .await
+    .map_err(|_| sqlx::Error::PoolTimedOut)??;
+    probe.close().await?;
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)

@@ -11,6 +11,8 @@ pub mod comments;
 pub mod db;
 /// Profiles and follows.
 pub mod profiles;
+/// Session cookies and the same-origin check for the web UI.
+pub mod session;
 /// State shared by every request.
 mod state;
 /// Tags in use.

@@ -12,4 +12,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: PgPool,
     pub auth: Arc<Auth>,
+    /// Mark the session cookie `Secure` (everywhere but local development).
+    pub secure_cookies: bool,
 }

@@ -157,6 +157,8 @@ async fn updating_keeps_omitted_tags_clears_on_empty_and_rejects_null(db: PgPool
     let jake = app.register("jake").await;
     let slug = app.publish(&jake, "Tagged", &["a", "b"]).await;
     let path = format!("/api/articles/{slug}");
+    // Timestamps have millisecond precision: make sure the update lands in a later one.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
 
     let body_only = app
         .put(

@@ -23,17 +23,17 @@ pub struct Reply {
     pub body: Value,
 }
 
+/// The secret the test app signs tokens with.
+pub const SECRET: &[u8] = b"integration-tests-secret-0123456789";
+
 impl TestApp {
     pub fn new(db: PgPool) -> Self {
         let state = AppState {
             leptos_options: LeptosOptions::builder().output_name("conduit").build(),
             db,
             // One hash at a time keeps parallel tests within memory.
-            auth: Auth::new(
-                b"integration-tests-secret-0123456789",
-                Duration::from_secs(3600),
-                1,
-            ),
+            auth: Auth::new(SECRET, Duration::from_secs(3600), 1),
+            secure_cookies: false,
         };
         Self {
             router: server::startup::router(state, &["*".to_owned()]),

@@ -6,4 +6,5 @@ mod comments;
 mod helpers;
 mod probes;
 mod profiles;
+mod transport;
 mod users;
