@@ -1,6 +1,10 @@
 //! Conduit: components, routes and server functions shared by the WASM
 //! frontend and the SSR server. Server-only code lives behind the `ssr` feature.
 
+// Leptos views are deeply nested types; computing their layout needs more
+// than the default recursion limit.
+#![recursion_limit = "256"]
+
 /// Reusable view pieces: navbar, footer.
 pub mod components;
 /// The one error type of the app, with its Conduit wire shape.
@@ -14,6 +18,8 @@ pub mod routes;
 /// Database access, configuration state and services (server only).
 #[cfg(feature = "ssr")]
 pub mod server;
+/// Who is signed in, and the writes pages re-read after.
+pub mod session;
 /// The HTML document and the router.
 mod shell;
 

@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
-use leptos_router::{
-    components::{Route, Router, Routes},
-    SsrMode, StaticSegment,
-};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
 
 use crate::components::{Footer, Navbar};
-use crate::routes::{HomePage, NotFound};
+use crate::routes::{
+    ArticlePage, EditorPage, HomePage, LoginPage, NotFound, ProfilePage, RegisterPage, SettingsPage,
+};
+use crate::session::{Session, Writes};
 
 /// The HTML document rendered around the app on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -30,12 +31,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// The application: layout and routes.
 ///
-/// Pages render with `SsrMode::Async`: the server waits for their data and
-/// sends complete HTML, which crawlers, JavaScript-less browsers and the CDN
-/// can all use as it is.
+/// Every page renders with `SsrMode::Async`: the server waits for the
+/// page's data and sends complete HTML in one piece. Crawlers, browsers
+/// without JavaScript (forms work as plain posts) and the CDN can all use it
+/// as it is, and a 404 status can still be set once the data shows the
+/// article or profile does not exist. Pages read a few indexed rows, so
+/// waiting for them costs little first-byte time.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    Session::provide();
+    Writes::provide();
 
     view! {
         <Title formatter=|title: String| {
@@ -47,7 +53,16 @@ pub fn App() -> impl IntoView {
             <Navbar/>
             <main>
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/tag/:tag") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/editor/:slug") view=EditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/article/:slug") view=ArticlePage ssr=SsrMode::Async/>
+                    <Route path=path!("/profile/:username") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/profile/:username/favorites") view=ProfilePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

@@ -48,6 +48,10 @@ pub struct Config {
     )]
     pub cors_allowed_origins: Vec<String>,
 
+    /// Seed a demo data set into an empty database (development only).
+    #[arg(long, env = "SEED_DEMO_DATA", default_value_t = true, action = clap::ArgAction::Set)]
+    pub seed_demo_data: bool,
+
     /// Log format: `pretty` for people, `json` for log pipelines.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
@@ -139,6 +143,7 @@ impl fmt::Debug for Config {
             .field("jwt_ttl_hours", &self.jwt_ttl_hours)
             .field("data_dir", &self.data_dir)
             .field("cors_allowed_origins", &self.cors_allowed_origins)
+            .field("seed_demo_data", &self.seed_demo_data)
             .field("database_max_connections", &self.database_max_connections)
             .field(
                 "database_acquire_timeout_secs",

@@ -17,7 +17,7 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::config::Config;
+use crate::config::{AppEnv, Config};
 use crate::{api, health, shutdown};
 
 /// Password hashes computed at once; each takes ~19 MiB (argon2id defaults).
@@ -85,8 +85,15 @@ impl Application {
             leptos_options,
             db: db.clone(),
             auth,
-            secure_cookies: config.app_env == crate::config::AppEnv::Production,
+            secure_cookies: config.app_env == AppEnv::Production,
         };
+        if config.seed_demo_data && config.app_env == AppEnv::Development {
+            match crate::seed::demo_data(&state).await {
+                Ok(true) => tracing::info!("seeded the demo data set into an empty database"),
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "could not seed the demo data set"),
+            }
+        }
         let router = router(state, &config.cors_allowed_origins);
         Ok(Self {
             listener,

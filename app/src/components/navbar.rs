@@ -1,12 +1,21 @@
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
 
-/// The top navigation bar.
-///
-/// On narrow screens the links fold behind a toggle button; the toggle is
-/// client-side state, so it only responds once the page has hydrated.
+use super::avatar;
+use crate::session::Session;
+
+/// The top navigation bar. On narrow screens the links fold behind a toggle
+/// button; the toggle is client-side state, so it responds once hydrated.
 #[component]
 pub fn Navbar() -> impl IntoView {
     let (open, set_open) = signal(false);
+    let session = Session::get();
+    let path = use_location().pathname;
+    // Following a link closes the menu.
+    Effect::new(move |_| {
+        path.track();
+        set_open.set(false);
+    });
 
     view! {
         <nav class="navbar navbar-light" class:open=open>
@@ -22,17 +31,47 @@ pub fn Navbar() -> impl IntoView {
                     <span class="navbar-toggler-icon"></span>
                 </button>
                 <ul class="nav navbar-nav pull-xs-right">
-                    <li class="nav-item">
-                        <a class="nav-link" href="/">"Home"</a>
-                    </li>
-                    <li class="nav-item">
-                        <a class="nav-link" href="/login">"Sign in"</a>
-                    </li>
-                    <li class="nav-item">
-                        <a class="nav-link" href="/register">"Sign up"</a>
-                    </li>
+                    <NavLink href="/">"Home"</NavLink>
+                    <Transition fallback=|| ()>
+                        {move || match session.current() {
+                            Some(user) => {
+                                let profile = format!("/profile/{}", user.username);
+                                view! {
+                                    <NavLink href="/editor">
+                                        <i class="ion-compose"></i>" New Article"
+                                    </NavLink>
+                                    <NavLink href="/settings">
+                                        <i class="ion-gear-a"></i>" Settings"
+                                    </NavLink>
+                                    <NavLink href=profile>
+                                        <img class="user-pic" src=avatar(user.image.as_deref()) alt=""/>
+                                        {user.username.clone()}
+                                    </NavLink>
+                                }
+                                    .into_any()
+                            }
+                            None => view! {
+                                <NavLink href="/login">"Sign in"</NavLink>
+                                <NavLink href="/register">"Sign up"</NavLink>
+                            }
+                                .into_any(),
+                        }}
+                    </Transition>
                 </ul>
             </div>
         </nav>
+    }
+}
+
+/// A navbar item; `active` when its page is showing.
+#[component]
+fn NavLink(#[prop(into)] href: String, children: Children) -> impl IntoView {
+    let path = use_location().pathname;
+    let target = href.clone();
+    let active = move || path.get() == target;
+    view! {
+        <li class="nav-item">
+            <a class="nav-link" class:active=active href=href>{children()}</a>
+        </li>
     }
 }

@@ -4,9 +4,12 @@ use leptos::server_fn::codec::GetUrl;
 use crate::error::AppError;
 
 /// Every tag in use, for the "Popular Tags" sidebar.
-/// A GET so that a CDN may cache it; spec: `GET /api/tags` returns the same list.
+/// Spec: `GET /api/tags` returns the same list.
 #[server(prefix = "/rpc", endpoint = "tags", input = GetUrl)]
 pub async fn list_tags() -> Result<Vec<String>, AppError> {
-    let state = expect_context::<crate::server::AppState>();
-    crate::server::tags::all(&state.db).await
+    super::reported(async move {
+        let state = expect_context::<crate::server::AppState>();
+        crate::server::tags::all(&state.db).await
+    })
+    .await
 }

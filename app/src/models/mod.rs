@@ -7,6 +7,7 @@ mod fields;
 mod input;
 mod timestamp;
 mod user;
+mod view;
 
 pub use article::{Article, ArticleList, ListFilter, Page};
 pub use comment::Comment;
@@ -17,3 +18,4 @@ pub use input::{
     Checks, LoginUser, NewArticle, NewComment, RegisterUser, UpdateArticle, UpdateUser,
 };
 pub use user::{Profile, User};
+pub use view::{split_tags, ArticleView, FeedQuery, SessionUser, PAGE_SIZE};

@@ -1,14 +1,18 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// Shown for any route the app does not know, with a real 404 status.
-#[component]
-pub fn NotFound() -> impl IntoView {
+/// Sets the response status to 404 when rendering on the server.
+pub fn mark_not_found() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
+}
 
+/// Shown for any route, article or profile that does not exist, with a real 404 status.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    mark_not_found();
     view! {
         <Title text="Page not found"/>
         <div class="container page not-found">

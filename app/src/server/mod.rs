@@ -9,6 +9,8 @@ pub mod auth;
 pub mod comments;
 /// Connection pools and embedded migrations.
 pub mod db;
+/// Markdown to sanitised HTML.
+pub mod markdown;
 /// Profiles and follows.
 pub mod profiles;
 /// Session cookies and the same-origin check for the web UI.

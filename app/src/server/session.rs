@@ -114,3 +114,25 @@ fn cross_site() -> AppError {
     tracing::warn!("rejected a cross-site form submission");
     AppError::forbidden("request")
 }
+
+/// Sets the response status of a failed server function call to the
+/// error's own, unless the call is a plain HTML form post: those are
+/// answered with a redirect back to the form, which must stay a redirect.
+pub fn set_error_status(error: &AppError) {
+    let form_post = request_parts().is_some_and(|parts| {
+        parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    });
+    if form_post {
+        return;
+    }
+    if let (Some(response), Ok(status)) = (
+        use_context::<ResponseOptions>(),
+        axum::http::StatusCode::from_u16(error.status_code()),
+    ) {
+        response.set_status(status);
+    }
+}

@@ -14,6 +14,7 @@ use tower::ServiceExt;
 /// The app under test, on its own database.
 pub struct TestApp {
     router: Router,
+    state: AppState,
 }
 
 /// A response: status, headers and the JSON body (`Null` when empty).
@@ -36,7 +37,8 @@ impl TestApp {
             secure_cookies: false,
         };
         Self {
-            router: server::startup::router(state, &["*".to_owned()]),
+            router: server::startup::router(state.clone(), &["*".to_owned()]),
+            state,
         }
     }
 
@@ -84,6 +86,11 @@ impl TestApp {
             headers,
             body,
         }
+    }
+
+    /// The state the router serves, for calling services directly.
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// The router itself, for requests the helpers do not build.

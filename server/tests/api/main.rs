@@ -6,5 +6,6 @@ mod comments;
 mod helpers;
 mod probes;
 mod profiles;
+mod seed;
 mod transport;
 mod users;

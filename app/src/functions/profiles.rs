@@ -1,0 +1,37 @@
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use crate::error::AppError;
+use crate::models::Profile;
+
+/// A profile as the visitor sees it.
+#[server(prefix = "/rpc", endpoint = "profile", input = GetUrl)]
+pub async fn get_profile(username: String) -> Result<Profile, AppError> {
+    super::reported(async move {
+        use crate::server::{profiles, session, AppState};
+        let state = expect_context::<AppState>();
+        profiles::get(&state, session::viewer(&state), &username).await
+    })
+    .await
+}
+
+/// Follow (`follow = true`) or unfollow a user. Anonymous visitors are sent to sign in.
+#[server(prefix = "/rpc", endpoint = "set_following")]
+pub async fn set_following(username: String, follow: bool) -> Result<super::Done, AppError> {
+    super::reported(async move {
+        use crate::server::{profiles, session, AppState};
+        session::require_same_origin()?;
+        let state = expect_context::<AppState>();
+        let Ok((user, _)) = session::require_user(&state) else {
+            leptos_axum::redirect("/login");
+            return Ok(());
+        };
+        if follow {
+            profiles::follow(&state, user, &username).await?;
+        } else {
+            profiles::unfollow(&state, user, &username).await?;
+        }
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,99 @@
+//! Shapes the web UI's server functions return.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Article, ListFilter, User};
+
+/// The signed-in user as the browser sees them: no token, which stays in
+/// the HttpOnly cookie where scripts cannot read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub username: String,
+    pub email: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+}
+
+impl From<User> for SessionUser {
+    fn from(user: User) -> Self {
+        Self {
+            username: user.username,
+            email: user.email,
+            bio: user.bio,
+            image: user.image,
+        }
+    }
+}
+
+/// An article page: the article and its body rendered to sanitised HTML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleView {
+    pub article: Article,
+    pub body_html: String,
+}
+
+/// Which list a page of the UI shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FeedQuery {
+    /// The signed-in user's feed of followed authors.
+    #[serde(default)]
+    pub following: bool,
+    #[serde(default)]
+    pub filter: ListFilter,
+    /// 1-based page number.
+    #[serde(default = "first_page")]
+    pub page: u32,
+}
+
+fn first_page() -> u32 {
+    1
+}
+
+/// Articles per page in the UI (FRONTEND.md).
+pub const PAGE_SIZE: u32 = 10;
+
+impl FeedQuery {
+    /// The API page for this UI page.
+    pub fn api_page(&self) -> super::Page {
+        super::Page {
+            limit: i64::from(PAGE_SIZE),
+            offset: i64::from(self.page.max(1) - 1) * i64::from(PAGE_SIZE),
+        }
+    }
+}
+
+/// Splits the editor's tag fields into tags: the pills (joined by commas)
+/// and whatever is still typed in the tag input, also comma-separated.
+pub fn split_tags(pills: &str, typed: &str) -> Vec<String> {
+    pills
+        .split(',')
+        .chain(typed.split(','))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ui_pages_map_to_api_offsets() {
+        let query = FeedQuery {
+            page: 3,
+            ..FeedQuery::default()
+        };
+        assert_eq!(query.api_page().offset, 20);
+        assert_eq!(query.api_page().limit, 10);
+    }
+
+    #[test]
+    fn tags_come_from_pills_and_the_input() {
+        assert_eq!(
+            split_tags("rust,axum", " leptos ,"),
+            ["rust", "axum", "leptos"]
+        );
+        assert!(split_tags("", "").is_empty());
+    }
+}

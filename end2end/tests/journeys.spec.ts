@@ -1,0 +1,251 @@
+import { expect, test } from "@playwright/test";
+import { apiArticle, newAccount, publish, signIn, signUp, uniqueName, waitForHydration } from "./helpers";
+
+test("a visitor signs up and stays signed in after a reload", async ({ page }) => {
+  const account = await signUp(page);
+  await page.reload();
+  await expect(page.locator(`nav.navbar a[href="/profile/${account.username}"]`)).toContainText(account.username);
+  await expect(page.locator("nav.navbar img.user-pic")).toHaveAttribute("src", /default-avatar\.svg/);
+});
+
+test("signing up with a taken username shows the error", async ({ page, browser }) => {
+  const account = await signUp(page);
+  const other = await browser.newPage();
+  await other.goto("/register");
+  await other.fill("input[name=username]", account.username);
+  await other.fill("input[name=email]", `other-${account.email}`);
+  await other.fill("input[name=password]", "password123");
+  await other.click("button[type=submit]");
+  await expect(other.locator("ul.error-messages li")).toContainText("username has already been taken");
+});
+
+test("signing in with a wrong password shows the error", async ({ page }) => {
+  await page.goto("/login");
+  await page.fill("input[name=email]", "nobody@example.com");
+  await page.fill("input[name=password]", "wrong-password");
+  await page.click("button[type=submit]");
+  await expect(page.locator("ul.error-messages li")).toContainText("credentials invalid");
+});
+
+test("an author publishes, edits and deletes an article with tags", async ({ page }) => {
+  await signUp(page);
+  const title = uniqueName("Dragons ");
+  const path = await publish(page, { title, description: "How to train", body: "# Heading\n\nSome **bold** text.", tags: ["dragons", "training"] });
+  await expect(page.locator(".article-content h1")).toHaveText("Heading");
+  await expect(page.locator(".article-content strong")).toHaveText("bold");
+  await expect(page.locator(".article-content .tag-list li")).toHaveText(["dragons", "training"]);
+
+  await page.click("a:has-text('Edit Article')");
+  await expect(page).toHaveURL(/\/editor\//);
+  await expect(page.locator("input[name=title]")).toHaveValue(title);
+  await waitForHydration(page);
+  await page.locator(".tag-pill", { hasText: "training" }).locator("i.ion-close-round").click();
+  await page.fill("textarea[name=body]", "Edited body");
+  await page.click("button:has-text('Publish Article')");
+  await expect(page).toHaveURL(path);
+  await expect(page.locator(".article-content")).toContainText("Edited body");
+  await expect(page.locator(".article-content .tag-list li")).toHaveText(["dragons"]);
+
+  await page.click("button:has-text('Delete Article')");
+  await expect(page).toHaveURL("/");
+  const gone = await page.goto(path);
+  expect(gone?.status()).toBe(404);
+});
+
+test("removing every tag in the editor saves an empty tag list", async ({ page }) => {
+  await signUp(page);
+  await publish(page, { title: uniqueName("Tagged "), description: "d", body: "b", tags: ["one"] });
+  await page.click("a:has-text('Edit Article')");
+  await waitForHydration(page);
+  await page.locator(".tag-pill i.ion-close-round").click();
+  await page.click("button:has-text('Publish Article')");
+  await expect(page.locator(".article-content .tag-list li")).toHaveCount(0);
+});
+
+test("readers comment and delete their own comments", async ({ page, browser, request }) => {
+  const author = newAccount("author");
+  const authorPage = await browser.newPage();
+  await signUp(authorPage, author);
+  const slug = await apiArticle(request, author, uniqueName("Discuss "));
+
+  await signUp(page);
+  await page.goto(`/article/${slug}`);
+  await page.fill('textarea[placeholder="Write a comment..."]', "First!");
+  await page.click("button:has-text('Post Comment')");
+  await expect(page.locator(".card .card-text", { hasText: "First!" })).toBeVisible();
+  await expect(page.locator('textarea[placeholder="Write a comment..."]')).toHaveValue("");
+  await page.locator(".card", { hasText: "First!" }).locator("span.mod-options i.ion-trash-a").click();
+  await expect(page.locator(".card .card-text", { hasText: "First!" })).toHaveCount(0);
+
+  // Signed out: no textarea, links to sign in and sign up.
+  const anonymous = await browser.newPage();
+  await anonymous.goto(`/article/${slug}`);
+  await expect(anonymous.locator('textarea[placeholder="Write a comment..."]')).toHaveCount(0);
+  await expect(anonymous.locator(".article-page a[href='/login']")).toBeVisible();
+});
+
+test("favoriting and following change the buttons and the counts", async ({ page, browser, request }) => {
+  const author = newAccount("writer");
+  await signUp(await browser.newPage(), author);
+  const slug = await apiArticle(request, author, uniqueName("Lovely "), ["love"]);
+
+  await signUp(page);
+  await page.goto(`/article/${slug}`);
+  await page.locator(".article-actions button", { hasText: "Favorite Article" }).click();
+  await expect(page.locator(".article-actions button", { hasText: "Unfavorite Article (1)" })).toBeVisible();
+  await page.locator(".article-actions button", { hasText: "Unfavorite Article" }).click();
+  await expect(page.locator(".article-actions button", { hasText: "Favorite Article (0)" })).toBeVisible();
+
+  await page.locator(".article-actions button", { hasText: `Follow ${author.username}` }).click();
+  await expect(page.locator(".article-actions button", { hasText: `Unfollow ${author.username}` })).toBeVisible();
+
+  // Your Feed now holds the followed author's article.
+  await page.goto("/?feed=following");
+  await expect(page.locator(".feed-toggle a.nav-link.active")).toHaveText("Your Feed");
+  await expect(page.locator(".article-preview a.author", { hasText: author.username })).toBeVisible();
+
+  await page.goto(`/profile/${author.username}`);
+  await page.locator(".user-info button", { hasText: `Unfollow ${author.username}` }).click();
+  await expect(page.locator(".user-info button", { hasText: `Follow ${author.username}` })).toBeVisible();
+});
+
+test("an empty Your Feed says so and links to the Global Feed", async ({ page }) => {
+  await signUp(page);
+  await page.goto("/?feed=following");
+  await expect(page.locator(".empty-feed-message")).toContainText("Your feed is empty");
+  await expect(page.locator(".empty-feed-message a[href='/']")).toBeVisible();
+});
+
+test("Your Feed sends signed-out visitors to sign in", async ({ page }) => {
+  await page.goto("/?feed=following");
+  await expect(page).toHaveURL("/login");
+});
+
+test("a tag feed lists only that tag and the new tag shows in Popular Tags", async ({ page, browser, request }) => {
+  const author = newAccount("tagger");
+  await signUp(await browser.newPage(), author);
+  const tag = uniqueName("tag");
+  const slug = await apiArticle(request, author, uniqueName("Tagged "), [tag]);
+  await page.goto("/");
+  await page.locator(".sidebar a.tag-pill", { hasText: tag }).click();
+  await expect(page).toHaveURL(`/tag/${tag}`);
+  await expect(page.locator(".feed-toggle a.nav-link.active")).toContainText(tag);
+  await expect(page.locator(".article-preview")).toHaveCount(1);
+  await expect(page.locator(`.article-preview a.preview-link[href="/article/${slug}"]`)).toBeVisible();
+});
+
+test("lists page by ten and keep the feed when paging", async ({ page, browser, request }) => {
+  const author = newAccount("prolific");
+  await signUp(await browser.newPage(), author);
+  const tag = uniqueName("page");
+  for (let i = 0; i < 12; i++) {
+    await apiArticle(request, author, `${tag} article ${i}`, [tag]);
+  }
+  await page.goto(`/tag/${tag}`);
+  await expect(page.locator(".article-preview")).toHaveCount(10);
+  await expect(page.locator(".pagination .page-item.active .page-link")).toHaveText("1");
+  await page.locator(".pagination .page-link", { hasText: "2" }).click();
+  await expect(page).toHaveURL(`/tag/${tag}?page=2`);
+  await expect(page.locator(".article-preview")).toHaveCount(2);
+  await expect(page.locator(".pagination .page-item.active .page-link")).toHaveText("2");
+});
+
+test("settings update the profile and logout ends the session", async ({ page }) => {
+  const account = await signUp(page);
+  await page.goto("/settings");
+  await expect(page.locator("h1")).toHaveText("Your Settings");
+  await expect(page.locator("textarea[name=bio]")).toHaveValue("");
+  await expect(page.locator("input[name=image]")).toHaveValue("");
+  await page.fill("textarea[name=bio]", "I like dragons");
+  await page.click("button:has-text('Update Settings')");
+  await expect(page).toHaveURL(`/profile/${account.username}`);
+  await expect(page.locator(".user-info p")).toHaveText("I like dragons");
+  await expect(page.locator(".user-info a", { hasText: "Edit Profile Settings" })).toBeVisible();
+
+  await page.goto("/settings");
+  await page.click("button.btn-outline-danger");
+  await expect(page).toHaveURL("/");
+  await expect(page.locator("nav.navbar a.nav-link", { hasText: "Sign in" })).toBeVisible();
+  await page.goto("/settings");
+  await expect(page).toHaveURL("/login");
+});
+
+test("signed-out visitors are sent away from the editor", async ({ page }) => {
+  await page.goto("/editor");
+  await expect(page).not.toHaveURL(/\/editor/);
+});
+
+test("unknown articles and profiles answer 404", async ({ page }) => {
+  expect((await page.goto("/article/no-such-article"))?.status()).toBe(404);
+  expect((await page.goto("/profile/no-such-user-here"))?.status()).toBe(404);
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("signing up, in and publishing work as plain form posts", async ({ page }) => {
+    const account = newAccount("nojs");
+    await page.goto("/register");
+    await page.fill("input[name=username]", account.username);
+    await page.fill("input[name=email]", account.email);
+    await page.fill("input[name=password]", account.password);
+    await page.click("button[type=submit]");
+    await expect(page).toHaveURL("/");
+    await expect(page.locator(`nav.navbar a[href="/profile/${account.username}"]`)).toBeVisible();
+
+    await page.goto("/editor");
+    const title = uniqueName("No script ");
+    await page.fill("input[name=title]", title);
+    await page.fill("input[name=description]", "works anyway");
+    await page.fill("textarea[name=body]", "plain *html*");
+    await page.fill('input[placeholder="Enter tags"]', "nojs, forms");
+    await page.click("button:has-text('Publish Article')");
+    await expect(page.locator(".article-page .banner h1")).toHaveText(title);
+    await expect(page.locator(".article-content .tag-list li")).toHaveText(["forms", "nojs"]);
+  });
+
+  test("a failed sign-in shows the error", async ({ page }) => {
+    await page.goto("/login");
+    await page.fill("input[name=email]", "nobody@example.com");
+    await page.fill("input[name=password]", "wrong-password");
+    await page.click("button[type=submit]");
+    await expect(page.locator("ul.error-messages li")).toContainText("credentials invalid");
+  });
+
+  test("signing in works", async ({ page, browser }) => {
+    const account = await signUp(await browser.newPage());
+    await signIn(page, account);
+  });
+});
+
+test("markup in titles, bios, bodies and comments stays inert", async ({ page }) => {
+  const dialogs: string[] = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  const account = await signUp(page);
+  await page.goto("/settings");
+  await page.fill("textarea[name=bio]", "<img src=x onerror=alert('bio')>");
+  await page.click("button:has-text('Update Settings')");
+  await expect(page.locator(".user-info p")).toHaveText("<img src=x onerror=alert('bio')>");
+
+  const title = `<script>alert('title')</script>${uniqueName("x")}`;
+  await publish(page, {
+    title,
+    description: "xss",
+    body: "<script>alert('body')</script><img src=x onerror=\"alert('img')\"><a href=\"javascript:alert('link')\">click</a>",
+    tags: [],
+  });
+  await expect(page.locator(".article-page .banner h1")).toHaveText(title);
+  await expect(page.locator(".article-content script")).toHaveCount(0);
+  await expect(page.locator(".article-content [onerror]")).toHaveCount(0);
+  await expect(page.locator(".article-content a[href^='javascript']")).toHaveCount(0);
+
+  await page.fill('textarea[placeholder="Write a comment..."]', "<script>alert('comment')</script>");
+  await page.click("button:has-text('Post Comment')");
+  await expect(page.locator(".card .card-text", { hasText: "<script>alert('comment')</script>" })).toBeVisible();
+  await page.goto(`/profile/${account.username}`);
+  await page.reload();
+  expect(dialogs).toEqual([]);
+});
