@@ -9,3 +9,4 @@ mod profiles;
 mod seed;
 mod transport;
 mod users;
+mod web;

@@ -1,0 +1,112 @@
+//! The web UI's side of the HTTP surface: session cookies, the cross-site
+//! check on form posts, and page status codes.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+use crate::helpers::TestApp;
+
+/// A plain HTML form post, as a browser without JavaScript sends it.
+fn form_post(path: &str) -> axum::http::request::Builder {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .header(header::HOST, "localhost")
+        .header(header::REFERER, format!("http://localhost{path}"))
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn signing_in_with_a_form_sets_an_http_only_session_cookie(db: PgPool) {
+    let app = TestApp::new(db);
+    app.register("jake").await;
+    let body = "email=jake%40example.com&password=password123";
+    let request = form_post("/rpc/login")
+        .header(header::ORIGIN, "http://localhost")
+        .body(Body::from(body))
+        .unwrap();
+    let response = app.router_for_tests().oneshot(request).await.unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(response.headers()[header::LOCATION], "/");
+    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("conduit_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn form_posts_from_other_sites_are_rejected(db: PgPool) {
+    let app = TestApp::new(db);
+    app.register("jake").await;
+    let body = "email=jake%40example.com&password=password123";
+    for (name, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let request = Request::post("/rpc/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "localhost")
+            .header(name, value)
+            .body(Body::from(body))
+            .unwrap();
+        let response = app.router_for_tests().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}");
+        assert!(response.headers().get(header::SET_COOKIE).is_none());
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_failed_sign_in_from_script_is_a_401_not_a_500(db: PgPool) {
+    let app = TestApp::new(db);
+    let request = Request::post("/rpc/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(
+            "email=nobody%40example.com&password=password123",
+        ))
+        .unwrap();
+    let response = app.router_for_tests().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn pages_render_on_the_server_and_unknown_ones_are_404(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let slug = app.publish(&jake, "Rendered", &["ssr"]).await;
+    let page = |path: String| Request::get(path).body(Body::empty()).unwrap();
+
+    let response = app
+        .router_for_tests()
+        .oneshot(page(format!("/article/{slug}")))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        html.contains("<h1>Rendered</h1>"),
+        "the article is in the HTML itself"
+    );
+    assert!(html.contains("<title>Rendered — Conduit</title>"));
+
+    for path in ["/article/nope", "/profile/nobody", "/no/such/page"] {
+        let response = app
+            .router_for_tests()
+            .oneshot(page(path.to_owned()))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+}
