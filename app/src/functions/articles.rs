@@ -60,9 +60,8 @@ pub async fn save_article(
     super::reported(async move {
         use crate::models::{split_tags, NewArticle, UpdateArticle};
         use crate::server::{articles, session, AppState};
-        session::require_same_origin()?;
         let state = expect_context::<AppState>();
-        let (user, _) = session::require_user(&state)?;
+        let (user, _) = session::writer(&state)?;
         let tag_list = split_tags(&tags, &tag_input);
         let saved = if slug.is_empty() {
             let input = NewArticle {
@@ -92,9 +91,8 @@ pub async fn save_article(
 pub async fn delete_article(slug: String) -> Result<super::Done, AppError> {
     super::reported(async move {
         use crate::server::{articles, session, AppState};
-        session::require_same_origin()?;
         let state = expect_context::<AppState>();
-        let (user, _) = session::require_user(&state)?;
+        let (user, _) = session::writer(&state)?;
         articles::delete(&state, user, &slug).await?;
         leptos_axum::redirect("/");
         Ok(())
@@ -107,10 +105,8 @@ pub async fn delete_article(slug: String) -> Result<super::Done, AppError> {
 pub async fn set_favorite(slug: String, favorite: bool) -> Result<super::Done, AppError> {
     super::reported(async move {
         use crate::server::{articles, session, AppState};
-        session::require_same_origin()?;
         let state = expect_context::<AppState>();
-        let Ok((user, _)) = session::require_user(&state) else {
-            leptos_axum::redirect("/login");
+        let Some(user) = session::writer_or_sign_in(&state)? else {
             return Ok(());
         };
         if favorite {
@@ -129,9 +125,8 @@ pub async fn add_comment(slug: String, body: String) -> Result<super::Done, AppE
     super::reported(async move {
         use crate::models::NewComment;
         use crate::server::{comments, session, AppState};
-        session::require_same_origin()?;
         let state = expect_context::<AppState>();
-        let (user, _) = session::require_user(&state)?;
+        let (user, _) = session::writer(&state)?;
         comments::add(&state, user, &slug, Ok(NewComment { body: Some(body) })).await?;
         Ok(())
     })
@@ -143,9 +138,8 @@ pub async fn add_comment(slug: String, body: String) -> Result<super::Done, AppE
 pub async fn delete_comment(slug: String, id: i64) -> Result<super::Done, AppError> {
     super::reported(async move {
         use crate::server::{comments, session, AppState};
-        session::require_same_origin()?;
         let state = expect_context::<AppState>();
-        let (user, _) = session::require_user(&state)?;
+        let (user, _) = session::writer(&state)?;
         comments::delete(&state, user, &slug, id).await?;
         Ok(())
     })

@@ -94,9 +94,8 @@ pub async fn update_settings(
     super::reported(async move {
         use crate::models::UpdateUser;
         use crate::server::{session, users, AppState};
-        session::require_same_origin()?;
         let state = expect_context::<AppState>();
-        let (user, token) = session::require_user(&state)?;
+        let (user, token) = session::writer(&state)?;
         let input = UpdateUser {
             image: Some(Some(image)),
             username: Some(Some(username)),

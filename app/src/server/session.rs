@@ -136,3 +136,23 @@ pub fn set_error_status(error: &AppError) {
         response.set_status(status);
     }
 }
+
+/// The author of a state-changing request from this site: 403 when the
+/// request is cross-site, 401 when nobody is signed in.
+pub fn writer(state: &AppState) -> Result<(UserId, String), AppError> {
+    require_same_origin()?;
+    require_user(state)
+}
+
+/// Like [`writer`], but a signed-out visitor is sent to sign in (`None`)
+/// instead of getting an error: for buttons shown to everyone.
+pub fn writer_or_sign_in(state: &AppState) -> Result<Option<UserId>, AppError> {
+    require_same_origin()?;
+    match require_user(state) {
+        Ok((user, _)) => Ok(Some(user)),
+        Err(_) => {
+            leptos_axum::redirect("/login");
+            Ok(None)
+        }
+    }
+}
