@@ -67,6 +67,7 @@ build: $(BUILD_STAMP)
 
 $(BUILD_STAMP): $(BUILD_INPUTS)
 	cargo leptos build --release
+	node scripts/precompress.mjs $(LEPTOS_SITE_ROOT)
 	@touch $@
 
 ## e2e: Playwright against the release build, on a fresh database

@@ -35,3 +35,13 @@ test.describe("hydration", () => {
     await expect(toggle).toHaveAttribute("aria-expanded", "true");
   });
 });
+
+test("hashed assets are cached for a year and sent precompressed", async ({ page, request }) => {
+  await page.goto("/");
+  const stylesheet = await page.locator('link[rel="stylesheet"]').first().getAttribute("href");
+  expect(stylesheet).toMatch(/^\/pkg\/conduit\..+\.css$/);
+  const asset = await request.get(stylesheet!, { headers: { "Accept-Encoding": "br" } });
+  expect(asset.status()).toBe(200);
+  expect(asset.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+  expect(asset.headers()["content-encoding"]).toBe("br");
+});

@@ -48,6 +48,14 @@ pub struct Config {
     )]
     pub cors_allowed_origins: Vec<String>,
 
+    /// Seconds a shared cache (the CDN) may serve an anonymous page or API read.
+    #[arg(long, env = "CACHE_S_MAXAGE_SECS", default_value_t = 10)]
+    pub cache_s_maxage_secs: u64,
+
+    /// Seconds a shared cache may keep serving a stale answer while it refetches.
+    #[arg(long, env = "CACHE_STALE_WHILE_REVALIDATE_SECS", default_value_t = 60)]
+    pub cache_stale_while_revalidate_secs: u64,
+
     /// Seed a demo data set into an empty database (development only).
     #[arg(long, env = "SEED_DEMO_DATA", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed_demo_data: bool,
@@ -80,6 +88,16 @@ impl Config {
 
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
+    }
+
+    pub fn http_settings(&self) -> crate::startup::HttpSettings {
+        crate::startup::HttpSettings {
+            cors_allowed_origins: self.cors_allowed_origins.clone(),
+            cache: crate::http_cache::Policy {
+                s_maxage_secs: self.cache_s_maxage_secs,
+                stale_while_revalidate_secs: self.cache_stale_while_revalidate_secs,
+            },
+        }
     }
 
     pub fn token_ttl(&self) -> Duration {
@@ -143,6 +161,11 @@ impl fmt::Debug for Config {
             .field("jwt_ttl_hours", &self.jwt_ttl_hours)
             .field("data_dir", &self.data_dir)
             .field("cors_allowed_origins", &self.cors_allowed_origins)
+            .field("cache_s_maxage_secs", &self.cache_s_maxage_secs)
+            .field(
+                "cache_stale_while_revalidate_secs",
+                &self.cache_stale_while_revalidate_secs,
+            )
             .field("seed_demo_data", &self.seed_demo_data)
             .field("database_max_connections", &self.database_max_connections)
             .field(

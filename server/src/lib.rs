@@ -11,6 +11,8 @@ mod api;
 pub mod config;
 /// Liveness and readiness probes.
 mod health;
+/// Cache-Control, ETag and Vary for the CDN and browsers.
+pub mod http_cache;
 /// Demo data for a first local run.
 pub mod seed;
 /// Graceful shutdown on SIGTERM / SIGINT.

@@ -18,7 +18,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::{AppEnv, Config};
-use crate::{api, health, shutdown};
+use crate::{api, health, http_cache, shutdown};
 
 /// Password hashes computed at once; each takes ~19 MiB (argon2id defaults).
 const HASHING_CONCURRENCY: usize = 8;
@@ -94,7 +94,7 @@ impl Application {
                 Err(error) => tracing::warn!(%error, "could not seed the demo data set"),
             }
         }
-        let router = router(state, &config.cors_allowed_origins);
+        let router = router(state, &config.http_settings());
         Ok(Self {
             listener,
             router,
@@ -134,23 +134,46 @@ impl Application {
     }
 }
 
+/// How the HTTP surface treats other origins and shared caches.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    pub cors_allowed_origins: Vec<String>,
+    pub cache: http_cache::Policy,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            cors_allowed_origins: vec!["*".to_owned()],
+            cache: http_cache::Policy {
+                s_maxage_secs: 10,
+                stale_while_revalidate_secs: 60,
+            },
+        }
+    }
+}
+
 /// The whole HTTP surface: probes, REST API, server functions, pages and
 /// static files. Built by a function so that tests can drive it in-process.
-pub fn router(state: AppState, cors_origins: &[String]) -> Router {
+pub fn router(state: AppState, settings: &HttpSettings) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
 
     Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
-        .nest("/api", api::router(cors_origins))
+        .nest("/api", api::router(&settings.cors_allowed_origins))
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(axum::middleware::from_fn_with_state(
+                    settings.cache.clone(),
+                    http_cache::headers,
+                )),
         )
         .with_state(state)
 }

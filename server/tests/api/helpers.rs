@@ -37,7 +37,10 @@ impl TestApp {
             secure_cookies: false,
         };
         Self {
-            router: server::startup::router(state.clone(), &["*".to_owned()]),
+            router: server::startup::router(
+                state.clone(),
+                &server::startup::HttpSettings::default(),
+            ),
             state,
         }
     }

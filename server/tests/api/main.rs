@@ -4,6 +4,7 @@
 mod articles;
 mod comments;
 mod helpers;
+mod http_cache;
 mod probes;
 mod profiles;
 mod seed;
