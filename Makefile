@@ -41,6 +41,8 @@ test: deps-test
 	@DATABASE_URL="$(DB_URL)" cargo test -p app -p server
 	$(call section,release build)
 	$(MAKE) --no-print-directory build
+	$(call section,asset upload (dry run))
+	scripts/push-assets.sh --bucket conduit-assets --dry-run | tail -n 1
 	$(call section,end-to-end tests)
 	$(MAKE) --no-print-directory e2e
 

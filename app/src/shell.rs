@@ -11,6 +11,7 @@ use crate::session::{Session, Writes};
 
 /// The HTML document rendered around the app on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let assets = asset_root();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -18,8 +19,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options=options.clone()/>
-                <HashedStylesheet options id="leptos"/>
+                <HydrationScripts options=options.clone() root=assets.clone()/>
+                <HashedStylesheet options id="leptos" root=assets/>
                 <MetaTags/>
             </head>
             <body>
@@ -27,6 +28,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Where `/pkg` assets are fetched from: this server (empty) or a CDN origin.
+fn asset_root() -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(state) = use_context::<crate::server::AppState>() {
+        return state.asset_base_url.clone();
+    }
+    String::new()
 }
 
 /// The application: layout and routes.

@@ -48,6 +48,12 @@ pub struct Config {
     )]
     pub cors_allowed_origins: Vec<String>,
 
+    /// Origin of the hashed `/pkg` assets when they are served from a CDN
+    /// (`scripts/push-assets.sh` uploads them), e.g. `https://assets.example.com`.
+    /// Empty: this server serves them.
+    #[arg(long, env = "ASSET_BASE_URL", default_value = "")]
+    pub asset_base_url: String,
+
     /// Seconds a shared cache (the CDN) may serve an anonymous page or API read.
     #[arg(long, env = "CACHE_S_MAXAGE_SECS", default_value_t = 10)]
     pub cache_s_maxage_secs: u64,
@@ -161,6 +167,7 @@ impl fmt::Debug for Config {
             .field("jwt_ttl_hours", &self.jwt_ttl_hours)
             .field("data_dir", &self.data_dir)
             .field("cors_allowed_origins", &self.cors_allowed_origins)
+            .field("asset_base_url", &self.asset_base_url)
             .field("cache_s_maxage_secs", &self.cache_s_maxage_secs)
             .field(
                 "cache_stale_while_revalidate_secs",

@@ -86,6 +86,7 @@ impl Application {
             db: db.clone(),
             auth,
             secure_cookies: config.app_env == AppEnv::Production,
+            asset_base_url: config.asset_base_url.trim_end_matches('/').to_owned(),
         };
         if config.seed_demo_data && config.app_env == AppEnv::Development {
             match crate::seed::demo_data(&state).await {

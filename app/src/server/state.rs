@@ -14,4 +14,7 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Mark the session cookie `Secure` (everywhere but local development).
     pub secure_cookies: bool,
+    /// Origin the hashed `/pkg` assets are loaded from, without a trailing
+    /// slash; empty to load them from this server.
+    pub asset_base_url: String,
 }

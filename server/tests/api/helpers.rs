@@ -29,13 +29,20 @@ pub const SECRET: &[u8] = b"integration-tests-secret-0123456789";
 
 impl TestApp {
     pub fn new(db: PgPool) -> Self {
-        let state = AppState {
+        Self::configured(db, |_| {})
+    }
+
+    /// An app whose state `adjust` changes first (e.g. an asset origin).
+    pub fn configured(db: PgPool, adjust: impl FnOnce(&mut AppState)) -> Self {
+        let mut state = AppState {
             leptos_options: LeptosOptions::builder().output_name("conduit").build(),
             db,
             // One hash at a time keeps parallel tests within memory.
             auth: Auth::new(SECRET, Duration::from_secs(3600), 1),
             secure_cookies: false,
+            asset_base_url: String::new(),
         };
+        adjust(&mut state);
         Self {
             router: server::startup::router(
                 state.clone(),

@@ -110,3 +110,26 @@ async fn pages_render_on_the_server_and_unknown_ones_are_404(db: PgPool) {
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn pages_load_their_assets_from_the_configured_cdn(db: PgPool) {
+    let app = TestApp::configured(db, |state| {
+        state.asset_base_url = "https://assets.example.com".to_owned();
+    });
+    let response = app
+        .router_for_tests()
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let html = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(html.contains("https://assets.example.com/pkg/"), "{html}");
+}
