@@ -73,11 +73,11 @@ $(BUILD_STAMP): $(BUILD_INPUTS)
 	@touch $@
 
 ## e2e: Playwright against the release build, on a fresh database
-e2e:
+e2e: deps-test
 	@url="$(DB_URL)"; base="$${url%/*}"; \
 	psql "$$base/postgres" -qc "drop database if exists conduit_e2e with (force)" -c "create database conduit_e2e"; \
 	cd end2end && E2E_DATABASE_URL="$$base/conduit_e2e" E2E_ADDR=$(E2E_ADDR) \
-	  SERVER_BIN=$(CURDIR)/$(SERVER) npx playwright test
+	  SERVER_BIN=$(CURDIR)/$(SERVER) npx playwright test $(ARGS)
 
 ## sqlx-prepare: refresh .sqlx/ after changing a query or a migration
 sqlx-prepare:

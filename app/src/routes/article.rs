@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
 
-use super::{encode_segment, mark_not_found, NotFound};
+use super::{encode_segment, NotFound};
 use crate::components::{avatar, display_date, form_error, ArticleMeta, ErrorMessages};
 use crate::error::AppError;
 use crate::functions::articles::{get_article, list_comments};
@@ -37,10 +37,7 @@ pub fn ArticlePage() -> impl IntoView {
                             <Comments slug=view.article.slug viewer comments/>
                         </div>
                     }.into_any(),
-                    Err(AppError::NotFound(_)) => {
-                        mark_not_found();
-                        view! { <NotFound/> }.into_any()
-                    }
+                    Err(AppError::NotFound(_)) => view! { <NotFound/> }.into_any(),
                     Err(error) => view! { <p class="container error">{error.to_string()}</p> }.into_any(),
                 })
             }}
@@ -56,29 +53,29 @@ fn ArticleBody(view: ArticleView, viewer: Option<SessionUser>) -> impl IntoView 
         <Title text=article.title.clone()/>
         <Meta name="description" content=article.description.clone()/>
         <div class="banner">
-                <div class="container">
-                    <h1>{article.title.clone()}</h1>
-                    <ArticleMeta article=article.clone() is_author/>
+            <div class="container">
+                <h1>{article.title.clone()}</h1>
+                <ArticleMeta article=article.clone() is_author/>
+            </div>
+        </div>
+        <div class="container page">
+            <div class="row article-content">
+                <div class="col-md-12">
+                    <div class="article-body" inner_html=body_html></div>
+                    <ul class="tag-list">
+                        {article.tag_list.iter().map(|tag| view! {
+                            <li class="tag-default tag-pill tag-outline">
+                                <a href=format!("/tag/{}", encode_segment(tag))>{tag.clone()}</a>
+                            </li>
+                        }).collect_view()}
+                    </ul>
                 </div>
             </div>
-            <div class="container page">
-                <div class="row article-content">
-                    <div class="col-md-12">
-                        <div class="article-body" inner_html=body_html></div>
-                        <ul class="tag-list">
-                            {article.tag_list.iter().map(|tag| view! {
-                                <li class="tag-default tag-pill tag-outline">
-                                    <a href=format!("/tag/{}", encode_segment(tag))>{tag.clone()}</a>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    </div>
-                </div>
-                <hr/>
-                <div class="article-actions">
-                    <ArticleMeta article is_author/>
-                </div>
+            <hr/>
+            <div class="article-actions">
+                <ArticleMeta article is_author/>
             </div>
+        </div>
     }
 }
 

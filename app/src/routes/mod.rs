@@ -10,7 +10,7 @@ pub use article::ArticlePage;
 pub use auth::{LoginPage, RegisterPage};
 pub use editor::EditorPage;
 pub use home::HomePage;
-pub use not_found::{mark_not_found, NotFound};
+pub use not_found::NotFound;
 pub use profile::ProfilePage;
 pub use settings::SettingsPage;
 

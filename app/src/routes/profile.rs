@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
-use super::{decode_segment, encode_segment, mark_not_found, NotFound};
+use super::{decode_segment, encode_segment, NotFound};
 use crate::components::{avatar, ArticleList, FollowButton, Pagination};
 use crate::error::AppError;
 use crate::functions::articles::list_articles;
@@ -118,10 +118,7 @@ pub fn ProfilePage() -> impl IntoView {
                         </div>
                     }.into_any()
                 }
-                Err(AppError::NotFound(_)) => {
-                    mark_not_found();
-                    view! { <NotFound/> }.into_any()
-                }
+                Err(AppError::NotFound(_)) => view! { <NotFound/> }.into_any(),
                 Err(error) => view! { <p class="container error">{error.to_string()}</p> }.into_any(),
             })}
         </Transition>
