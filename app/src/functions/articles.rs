@@ -8,8 +8,8 @@ use crate::models::{ArticleList, ArticleView, Comment, FeedQuery};
 #[server(prefix = "/rpc", endpoint = "articles", input = GetUrl)]
 pub async fn list_articles(query: FeedQuery) -> Result<ArticleList, AppError> {
     super::reported(async move {
-        use crate::server::{articles, session, AppState};
-        let state = expect_context::<AppState>();
+        use crate::server::{articles, session};
+        let state = super::state()?;
         let viewer = session::viewer(&state);
         if query.following {
             let user = viewer.ok_or_else(AppError::token_missing)?;
@@ -25,8 +25,8 @@ pub async fn list_articles(query: FeedQuery) -> Result<ArticleList, AppError> {
 #[server(prefix = "/rpc", endpoint = "article", input = GetUrl)]
 pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
     super::reported(async move {
-        use crate::server::{articles, markdown, session, AppState};
-        let state = expect_context::<AppState>();
+        use crate::server::{articles, markdown, session};
+        let state = super::state()?;
         let article = articles::get(&state, session::viewer(&state), &slug).await?;
         let body_html = markdown::render(article.body.as_deref().unwrap_or_default());
         Ok(ArticleView { article, body_html })
@@ -38,8 +38,8 @@ pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
 #[server(prefix = "/rpc", endpoint = "comments", input = GetUrl)]
 pub async fn list_comments(slug: String) -> Result<Vec<Comment>, AppError> {
     super::reported(async move {
-        use crate::server::{comments, session, AppState};
-        let state = expect_context::<AppState>();
+        use crate::server::{comments, session};
+        let state = super::state()?;
         comments::list(&state, session::viewer(&state), &slug).await
     })
     .await
@@ -59,8 +59,8 @@ pub async fn save_article(
 ) -> Result<super::Done, AppError> {
     super::reported(async move {
         use crate::models::{split_tags, NewArticle, UpdateArticle};
-        use crate::server::{articles, session, AppState};
-        let state = expect_context::<AppState>();
+        use crate::server::{articles, session};
+        let state = super::state()?;
         let (user, _) = session::writer(&state)?;
         let tag_list = split_tags(&tags, &tag_input);
         let saved = if slug.is_empty() {
@@ -90,8 +90,8 @@ pub async fn save_article(
 #[server(prefix = "/rpc", endpoint = "delete_article")]
 pub async fn delete_article(slug: String) -> Result<super::Done, AppError> {
     super::reported(async move {
-        use crate::server::{articles, session, AppState};
-        let state = expect_context::<AppState>();
+        use crate::server::{articles, session};
+        let state = super::state()?;
         let (user, _) = session::writer(&state)?;
         articles::delete(&state, user, &slug).await?;
         leptos_axum::redirect("/");
@@ -104,8 +104,8 @@ pub async fn delete_article(slug: String) -> Result<super::Done, AppError> {
 #[server(prefix = "/rpc", endpoint = "set_favorite")]
 pub async fn set_favorite(slug: String, favorite: bool) -> Result<super::Done, AppError> {
     super::reported(async move {
-        use crate::server::{articles, session, AppState};
-        let state = expect_context::<AppState>();
+        use crate::server::{articles, session};
+        let state = super::state()?;
         let Some(user) = session::writer_or_sign_in(&state)? else {
             return Ok(());
         };
@@ -124,8 +124,8 @@ pub async fn set_favorite(slug: String, favorite: bool) -> Result<super::Done, A
 pub async fn add_comment(slug: String, body: String) -> Result<super::Done, AppError> {
     super::reported(async move {
         use crate::models::NewComment;
-        use crate::server::{comments, session, AppState};
-        let state = expect_context::<AppState>();
+        use crate::server::{comments, session};
+        let state = super::state()?;
         let (user, _) = session::writer(&state)?;
         comments::add(&state, user, &slug, Ok(NewComment { body: Some(body) })).await?;
         Ok(())
@@ -137,8 +137,8 @@ pub async fn add_comment(slug: String, body: String) -> Result<super::Done, AppE
 #[server(prefix = "/rpc", endpoint = "delete_comment")]
 pub async fn delete_comment(slug: String, id: i64) -> Result<super::Done, AppError> {
     super::reported(async move {
-        use crate::server::{comments, session, AppState};
-        let state = expect_context::<AppState>();
+        use crate::server::{comments, session};
+        let state = super::state()?;
         let (user, _) = session::writer(&state)?;
         comments::delete(&state, user, &slug, id).await?;
         Ok(())

@@ -8,8 +8,8 @@ use crate::models::SessionUser;
 #[server(prefix = "/rpc", endpoint = "current_user", input = GetUrl)]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     super::reported(async move {
-        use crate::server::{session, users, AppState};
-        let state = expect_context::<AppState>();
+        use crate::server::{session, users};
+        let state = super::state()?;
         let Some(user) = session::viewer(&state) else {
             return Ok(None);
         };
@@ -28,9 +28,9 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
 pub async fn login(email: String, password: String) -> Result<super::Done, AppError> {
     super::reported(async move {
         use crate::models::LoginUser;
-        use crate::server::{session, users, AppState};
+        use crate::server::{session, users};
         session::require_same_origin()?;
-        let state = expect_context::<AppState>();
+        let state = super::state()?;
         let input = LoginUser {
             email: Some(email),
             password: Some(password),
@@ -52,9 +52,9 @@ pub async fn register(
 ) -> Result<super::Done, AppError> {
     super::reported(async move {
         use crate::models::RegisterUser;
-        use crate::server::{session, users, AppState};
+        use crate::server::{session, users};
         session::require_same_origin()?;
-        let state = expect_context::<AppState>();
+        let state = super::state()?;
         let input = RegisterUser {
             username: Some(username),
             email: Some(email),
@@ -72,9 +72,9 @@ pub async fn register(
 #[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<super::Done, AppError> {
     super::reported(async move {
-        use crate::server::{session, AppState};
+        use crate::server::session;
         session::require_same_origin()?;
-        session::end(&expect_context::<AppState>());
+        session::end(&super::state()?);
         leptos_axum::redirect("/");
         Ok(())
     })
@@ -93,8 +93,8 @@ pub async fn update_settings(
 ) -> Result<super::Done, AppError> {
     super::reported(async move {
         use crate::models::UpdateUser;
-        use crate::server::{session, users, AppState};
-        let state = expect_context::<AppState>();
+        use crate::server::{session, users};
+        let state = super::state()?;
         let (user, token) = session::writer(&state)?;
         let input = UpdateUser {
             image: Some(Some(image)),

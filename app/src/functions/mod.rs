@@ -30,3 +30,12 @@ async fn reported<T>(
     }
     result
 }
+
+/// The server's shared state. Always provided when a request is handled;
+/// missing only while Leptos renders the app outside a request (to list its
+/// routes), where an error is the right answer and a panic is not.
+#[cfg(feature = "ssr")]
+fn state() -> Result<crate::server::AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<crate::server::AppState>()
+        .ok_or(crate::error::AppError::Internal)
+}

@@ -8,8 +8,8 @@ use crate::models::Profile;
 #[server(prefix = "/rpc", endpoint = "profile", input = GetUrl)]
 pub async fn get_profile(username: String) -> Result<Profile, AppError> {
     super::reported(async move {
-        use crate::server::{profiles, session, AppState};
-        let state = expect_context::<AppState>();
+        use crate::server::{profiles, session};
+        let state = super::state()?;
         profiles::get(&state, session::viewer(&state), &username).await
     })
     .await
@@ -19,8 +19,8 @@ pub async fn get_profile(username: String) -> Result<Profile, AppError> {
 #[server(prefix = "/rpc", endpoint = "set_following")]
 pub async fn set_following(username: String, follow: bool) -> Result<super::Done, AppError> {
     super::reported(async move {
-        use crate::server::{profiles, session, AppState};
-        let state = expect_context::<AppState>();
+        use crate::server::{profiles, session};
+        let state = super::state()?;
         let Some(user) = session::writer_or_sign_in(&state)? else {
             return Ok(());
         };

@@ -8,7 +8,7 @@ use crate::error::AppError;
 #[server(prefix = "/rpc", endpoint = "tags", input = GetUrl)]
 pub async fn list_tags() -> Result<Vec<String>, AppError> {
     super::reported(async move {
-        let state = expect_context::<crate::server::AppState>();
+        let state = super::state()?;
         crate::server::tags::all(&state.db).await
     })
     .await
