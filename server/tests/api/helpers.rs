@@ -17,7 +17,8 @@ pub struct TestApp {
     state: AppState,
 }
 
-/// A response: status, headers and the JSON body (`Null` when empty).
+/// A response: status, headers and the JSON body (`Null` when empty, a
+/// string when the body is not JSON, such as a page).
 pub struct Reply {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,

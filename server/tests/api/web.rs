@@ -3,7 +3,6 @@
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use http_body_util::BodyExt;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
@@ -77,24 +76,10 @@ async fn pages_render_on_the_server_and_unknown_ones_are_404(db: PgPool) {
     let app = TestApp::new(db);
     let jake = app.register("jake").await;
     let slug = app.publish(&jake, "Rendered", &["ssr"]).await;
-    let page = |path: String| Request::get(path).body(Body::empty()).unwrap();
 
-    let response = app
-        .router_for_tests()
-        .oneshot(page(format!("/article/{slug}")))
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let html = String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap();
+    let page = app.get(&format!("/article/{slug}"), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.body.as_str().unwrap();
     assert!(
         html.contains("<h1>Rendered</h1>"),
         "the article is in the HTML itself"
@@ -102,12 +87,11 @@ async fn pages_render_on_the_server_and_unknown_ones_are_404(db: PgPool) {
     assert!(html.contains("<title>Rendered — Conduit</title>"));
 
     for path in ["/article/nope", "/profile/nobody", "/no/such/page"] {
-        let response = app
-            .router_for_tests()
-            .oneshot(page(path.to_owned()))
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            app.get(path, None).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 }
 
@@ -116,20 +100,7 @@ async fn pages_load_their_assets_from_the_configured_cdn(db: PgPool) {
     let app = TestApp::configured(db, |state| {
         state.asset_base_url = "https://assets.example.com".to_owned();
     });
-    let response = app
-        .router_for_tests()
-        .oneshot(Request::get("/").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let html = String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap();
+    let page = app.get("/", None).await;
+    let html = page.body.as_str().unwrap();
     assert!(html.contains("https://assets.example.com/pkg/"), "{html}");
 }
