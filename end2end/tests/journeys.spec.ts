@@ -184,14 +184,8 @@ test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
   test("signing up, in and publishing work as plain form posts", async ({ page }) => {
-    const account = newAccount("nojs");
-    await page.goto("/register");
-    await page.fill("input[name=username]", account.username);
-    await page.fill("input[name=email]", account.email);
-    await page.fill("input[name=password]", account.password);
-    await page.click("button[type=submit]");
-    await expect(page).toHaveURL("/");
-    await expect(page.locator(`nav.navbar a[href="/profile/${account.username}"]`)).toBeVisible();
+    // The same form steps and checks as with JavaScript, here as a plain post.
+    await signUp(page, newAccount("nojs"));
 
     await page.goto("/editor");
     const title = uniqueName("No script ");
