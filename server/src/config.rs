@@ -62,6 +62,22 @@ pub struct Config {
     #[arg(long, env = "CACHE_STALE_WHILE_REVALIDATE_SECS", default_value_t = 60)]
     pub cache_stale_while_revalidate_secs: u64,
 
+    /// Keep hot reads and anonymous pages in memory (`false` to compare without).
+    #[arg(long, env = "CACHE_ENABLED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub cache_enabled: bool,
+
+    /// Memory budget of the in-process cache, in MiB (by the size of the entries).
+    #[arg(long, env = "CACHE_MAX_MIB", default_value_t = 128)]
+    pub cache_max_mib: u64,
+
+    /// Seconds a cache entry lives at most; writes invalidate it sooner.
+    #[arg(long, env = "CACHE_TTL_SECS", default_value_t = 300)]
+    pub cache_ttl_secs: u64,
+
+    /// Seconds an unread cache entry is kept.
+    #[arg(long, env = "CACHE_TTI_SECS", default_value_t = 120)]
+    pub cache_tti_secs: u64,
+
     /// Seed a demo data set into an empty database (development only).
     #[arg(long, env = "SEED_DEMO_DATA", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed_demo_data: bool,
@@ -103,6 +119,15 @@ impl Config {
                 s_maxage_secs: self.cache_s_maxage_secs,
                 stale_while_revalidate_secs: self.cache_stale_while_revalidate_secs,
             },
+        }
+    }
+
+    pub fn cache_settings(&self) -> app::server::cache::CacheSettings {
+        app::server::cache::CacheSettings {
+            enabled: self.cache_enabled,
+            max_bytes: self.cache_max_mib.saturating_mul(1 << 20),
+            time_to_live: Duration::from_secs(self.cache_ttl_secs),
+            time_to_idle: Duration::from_secs(self.cache_tti_secs),
         }
     }
 
@@ -173,6 +198,10 @@ impl fmt::Debug for Config {
                 "cache_stale_while_revalidate_secs",
                 &self.cache_stale_while_revalidate_secs,
             )
+            .field("cache_enabled", &self.cache_enabled)
+            .field("cache_max_mib", &self.cache_max_mib)
+            .field("cache_ttl_secs", &self.cache_ttl_secs)
+            .field("cache_tti_secs", &self.cache_tti_secs)
             .field("seed_demo_data", &self.seed_demo_data)
             .field("database_max_connections", &self.database_max_connections)
             .field(

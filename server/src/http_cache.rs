@@ -10,19 +10,30 @@
 //!
 //! `Vary: Cookie, Authorization` keeps shared caches from serving one
 //! visitor's answer to another.
+//!
+//! Anonymous `200` answers are also kept in this instance's page tier, so a
+//! popular page is rendered once per write rather than once per request (on
+//! CDN misses, and when no CDN is in front).
 
-use axum::body::{to_bytes, Body};
+use std::sync::Arc;
+
+use app::server::cache::{Cache, Page};
+use axum::body::{to_bytes, Bytes};
 use axum::extract::{Request, State};
 use axum::http::header::{
-    AUTHORIZATION, CACHE_CONTROL, COOKIE, ETAG, IF_NONE_MATCH, SET_COOKIE, VARY,
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, COOKIE, ETAG, IF_NONE_MATCH, ORIGIN, SET_COOKIE,
+    VARY,
 };
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const PRIVATE: &str = "private, no-store";
+const VARY_ON: &str = "Cookie, Authorization, Accept-Encoding";
+/// Set per request by an outer layer; never replayed from the page tier.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Shared-cache lifetimes for anonymous answers, from configuration.
 #[derive(Clone, Debug)]
@@ -40,41 +51,160 @@ impl Policy {
     }
 }
 
+/// What the middleware needs: the header policy and the page tier.
+#[derive(Clone)]
+pub struct HttpCache {
+    pub policy: Policy,
+    pub cache: Cache,
+}
+
 /// Server functions whose answer depends on the visitor even without a cookie.
 const PERSONAL_PATHS: &[&str] = &["/rpc/current_user"];
-/// Probes must always reach the instance.
-const UNCACHED_PATHS: &[&str] = &["/healthz", "/readyz"];
+/// Probes and metrics must always reach the instance.
+const UNCACHED_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics"];
 
-pub async fn headers(State(policy): State<Policy>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    let readable = matches!(*request.method(), Method::GET | Method::HEAD);
-    let personal = request.headers().contains_key(AUTHORIZATION)
-        || has_session_cookie(&request)
-        || PERSONAL_PATHS.contains(&path.as_str());
-    let if_none_match = request.headers().get(IF_NONE_MATCH).cloned();
-
-    let mut response = next.run(request).await;
+pub async fn headers(State(http): State<HttpCache>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
     if path.starts_with("/pkg/") {
+        let mut response = next.run(request).await;
         if response.status() == StatusCode::OK {
-            set(&mut response, CACHE_CONTROL, IMMUTABLE);
+            set(response.headers_mut(), CACHE_CONTROL, IMMUTABLE);
         }
         return response;
     }
-    response.headers_mut().insert(
-        VARY,
-        HeaderValue::from_static("Cookie, Authorization, Accept-Encoding"),
-    );
-    let shareable = readable
-        && !personal
-        && response.status() == StatusCode::OK
-        && !response.headers().contains_key(SET_COOKIE)
-        && !UNCACHED_PATHS.contains(&path.as_str());
-    if !shareable {
-        set(&mut response, CACHE_CONTROL, PRIVATE);
+    let anonymous_read = matches!(*request.method(), Method::GET | Method::HEAD)
+        && !request.headers().contains_key(AUTHORIZATION)
+        && !has_session_cookie(&request)
+        && !PERSONAL_PATHS.contains(&path)
+        && !UNCACHED_PATHS.contains(&path);
+    if !anonymous_read {
+        let mut response = next.run(request).await;
+        add_vary(response.headers_mut());
+        set(response.headers_mut(), CACHE_CONTROL, PRIVATE);
         return response;
     }
-    set(&mut response, CACHE_CONTROL, &policy.public());
-    with_etag(response, if_none_match).await
+
+    let if_none_match = request.headers().get(IF_NONE_MATCH).cloned();
+    let key = page_key(&request);
+    // Concurrent misses for one page render it once; answers that must not
+    // be shared (errors, cookies) come back through the error side and are
+    // never stored.
+    let rendered = http
+        .cache
+        .pages()
+        .get_or_load(key, async move { render(next, request).await })
+        .await;
+    match rendered {
+        Ok(page) => shared_response(&page, &http.policy, if_none_match.as_ref()),
+        Err(Unshared(captured)) => captured.into_private_response(),
+    }
+}
+
+/// Method, URI and `Origin` (CORS answers depend on it) identify a page.
+fn page_key(request: &Request) -> String {
+    let origin = request
+        .headers()
+        .get(ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    format!("{} {} {origin}", request.method(), request.uri())
+}
+
+/// An answer that may not go into the page tier, whole so that every
+/// coalesced waiter can send it.
+#[derive(Clone)]
+struct Unshared(Captured);
+
+#[derive(Clone)]
+struct Captured {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Captured {
+    fn into_private_response(self) -> Response {
+        let mut response = (self.status, self.headers, self.body).into_response();
+        add_vary(response.headers_mut());
+        set(response.headers_mut(), CACHE_CONTROL, PRIVATE);
+        response
+    }
+}
+
+async fn render(next: Next, request: Request) -> Result<Arc<Page>, Unshared> {
+    let response = next.run(request).await;
+    let (mut parts, body) = response.into_parts();
+    // Pages render completely before they are sent (SsrMode::Async), so
+    // holding the body costs no first-byte time.
+    let body = match to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "failed to produce a response body");
+            let response = app::error::AppError::Internal.into_response();
+            let (parts, _) = response.into_parts();
+            return Err(Unshared(Captured {
+                status: parts.status,
+                headers: parts.headers,
+                body: Bytes::new(),
+            }));
+        }
+    };
+    parts.headers.remove(REQUEST_ID);
+    if parts.status != StatusCode::OK || parts.headers.contains_key(SET_COOKIE) {
+        return Err(Unshared(Captured {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }));
+    }
+    // A strong ETag: the same body gives the same tag on every instance.
+    let digest = Sha256::digest(&body);
+    set(
+        &mut parts.headers,
+        ETAG,
+        &format!("\"{}\"", hex::encode(&digest[..16])),
+    );
+    Ok(Arc::new(Page {
+        headers: parts.headers,
+        body,
+    }))
+}
+
+fn shared_response(page: &Page, policy: &Policy, if_none_match: Option<&HeaderValue>) -> Response {
+    let mut headers = page.headers.clone();
+    add_vary(&mut headers);
+    set(&mut headers, CACHE_CONTROL, &policy.public());
+    let etag = headers.get(ETAG).and_then(|v| v.to_str().ok());
+    if etag.is_some_and(|etag| matches_etag(if_none_match, etag)) {
+        headers.remove(CONTENT_LENGTH);
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    (StatusCode::OK, headers, page.body.clone()).into_response()
+}
+
+fn matches_etag(if_none_match: Option<&HeaderValue>, etag: &str) -> bool {
+    if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+        })
+}
+
+/// Adds ours to any `Vary` already set (CORS varies on `Origin`).
+fn add_vary(headers: &mut HeaderMap) {
+    let existing: Vec<String> = headers
+        .get_all(VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    let joined = existing
+        .into_iter()
+        .chain(std::iter::once(VARY_ON.to_owned()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    set(headers, VARY, &joined);
 }
 
 fn has_session_cookie(request: &Request) -> bool {
@@ -91,45 +221,8 @@ fn has_session_cookie(request: &Request) -> bool {
         })
 }
 
-fn set(response: &mut Response, name: axum::http::HeaderName, value: &str) {
+fn set(headers: &mut HeaderMap, name: HeaderName, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
-        response.headers_mut().insert(name, value);
-    }
-}
-
-/// Adds a strong ETag (SHA-256 of the body) and answers 304 when the client
-/// already holds it. The same body gives the same tag on every instance.
-async fn with_etag(response: Response, if_none_match: Option<HeaderValue>) -> Response {
-    let (mut parts, body) = response.into_parts();
-    // Pages render completely before they are sent (SsrMode::Async), so
-    // holding the body to hash it costs no first-byte time.
-    let bytes = match to_bytes(body, usize::MAX).await {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            tracing::error!(%error, "failed to produce a response body");
-            return app::error::AppError::Internal.into_response();
-        }
-    };
-    let digest = Sha256::digest(&bytes);
-    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
-    set_parts(&mut parts, ETAG, &etag);
-    let matches = if_none_match
-        .as_ref()
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
-        });
-    if matches {
-        parts.status = StatusCode::NOT_MODIFIED;
-        parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-        return Response::from_parts(parts, Body::empty());
-    }
-    Response::from_parts(parts, Body::from(bytes))
-}
-
-fn set_parts(parts: &mut axum::http::response::Parts, name: axum::http::HeaderName, value: &str) {
-    if let Ok(value) = HeaderValue::from_str(value) {
-        parts.headers.insert(name, value);
+        headers.insert(name, value);
     }
 }

@@ -11,8 +11,10 @@ mod api;
 pub mod config;
 /// Liveness and readiness probes.
 mod health;
-/// Cache-Control, ETag and Vary for the CDN and browsers.
+/// Cache-Control, ETag and Vary for the CDN and browsers, and the page tier.
 pub mod http_cache;
+/// Cache counters for Prometheus.
+mod metrics;
 /// Demo data for a first local run.
 pub mod seed;
 /// Graceful shutdown on SIGTERM / SIGINT.

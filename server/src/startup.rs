@@ -3,6 +3,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use app::server::auth::Auth;
+use app::server::cache::{self, Cache};
 use app::server::{db, AppState};
 use app::{shell, App};
 use axum::http::{HeaderName, Request};
@@ -18,7 +19,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::{AppEnv, Config};
-use crate::{api, health, http_cache, shutdown};
+use crate::{api, health, http_cache, metrics, shutdown};
 
 /// Password hashes computed at once; each takes ~19 MiB (argon2id defaults).
 const HASHING_CONCURRENCY: usize = 8;
@@ -51,6 +52,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: PgPool,
+    cache_listener: tokio::task::JoinHandle<()>,
     shutdown_grace: Duration,
 }
 
@@ -81,10 +83,13 @@ impl Application {
             .map_err(|source| StartupError::Bind { addr, source })?;
 
         let auth = Auth::new(secret.as_bytes(), config.token_ttl(), HASHING_CONCURRENCY);
+        let cache = Cache::new(config.cache_settings());
+        let cache_listener = tokio::spawn(cache::listener::run(cache.clone(), db.clone()));
         let state = AppState {
             leptos_options,
             db: db.clone(),
             auth,
+            cache,
             secure_cookies: config.app_env == AppEnv::Production,
             asset_base_url: config.asset_base_url.trim_end_matches('/').to_owned(),
         };
@@ -100,6 +105,7 @@ impl Application {
             listener,
             router,
             db,
+            cache_listener,
             shutdown_grace: config.shutdown_grace(),
         })
     }
@@ -129,6 +135,8 @@ impl Application {
                 }
             }
         }
+        // The listener holds a pooled connection; closing waits for it.
+        self.cache_listener.abort();
         self.db.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -163,6 +171,7 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
     Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route("/metrics", get(metrics::render))
         .nest("/api", api::router(&settings.cors_allowed_origins))
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -172,7 +181,10 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(axum::middleware::from_fn_with_state(
-                    settings.cache.clone(),
+                    http_cache::HttpCache {
+                        policy: settings.cache.clone(),
+                        cache: state.cache.clone(),
+                    },
                     http_cache::headers,
                 )),
         )

@@ -9,7 +9,9 @@ use crate::error::AppError;
 pub async fn list_tags() -> Result<Vec<String>, AppError> {
     super::reported(async move {
         let state = super::state()?;
-        crate::server::tags::all(&state.db).await
+        crate::server::tags::all(&state)
+            .await
+            .map(std::sync::Arc::unwrap_or_clone)
     })
     .await
 }

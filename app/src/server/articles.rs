@@ -2,13 +2,19 @@
 //!
 //! Lists are read in two steps. First the ids of one page, each filter with
 //! its own query shaped for its index (see docs/queries.md for the plans).
-//! Then one shared query loads those rows with authors, tags and the
-//! viewer's `favorited`/`following`.
+//! Then one shared query loads those rows with authors and tags, as every
+//! reader sees them; the first pages of the global and per-tag lists and
+//! single articles are cached that way. The viewer's `favorited` and
+//! `following` are added last by one indexed query ([`personalise`]).
+
+use std::future::Future;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 
 use super::auth::UserId;
+use super::cache::{Change, FeedKey, Weigh};
 use super::AppState;
 use crate::error::AppError;
 use crate::models::{
@@ -26,18 +32,125 @@ pub async fn list(
     filter: &ListFilter,
     page: Page,
 ) -> Result<ArticleList, AppError> {
-    let (ids, total) = match (&filter.tag, &filter.author, &filter.favorited) {
-        (None, None, None) => page_all(state, page).await?,
-        (Some(tag), None, None) => page_by_tag(state, tag, page).await?,
-        (None, Some(author), None) => page_by_author(state, author, page).await?,
-        (None, None, Some(user)) => page_favorited_by(state, user, page).await?,
-        _ => page_combined(state, filter, page).await?,
+    let shared = match (&filter.tag, &filter.author, &filter.favorited) {
+        (None, None, None) => first_page_cached(state, None, page, page_all(state, page)).await?,
+        (Some(tag), None, None) => {
+            first_page_cached(state, Some(tag), page, page_by_tag(state, tag, page)).await?
+        }
+        (None, Some(author), None) => {
+            fetch_page(state, page_by_author(state, author, page)).await?
+        }
+        (None, None, Some(user)) => fetch_page(state, page_favorited_by(state, user, page)).await?,
+        _ => fetch_page(state, page_combined(state, filter, page)).await?,
     };
-    let articles = load(state, &ids, viewer, false).await?;
     Ok(ArticleList {
-        articles,
-        articles_count: total,
+        articles: personalise(state, viewer, &shared.articles).await?,
+        articles_count: shared.total,
     })
+}
+
+/// One page of a list as every reader sees it.
+#[derive(Clone, Debug)]
+pub struct SharedPage {
+    pub articles: Vec<SharedArticle>,
+    pub total: i64,
+}
+
+impl Weigh for SharedPage {
+    fn weigh(&self) -> usize {
+        8 + self.articles.weigh()
+    }
+}
+
+/// An article with `favorited` and `following` left false, plus the ids
+/// that [`personalise`] needs to fill them in.
+#[derive(Clone, Debug)]
+pub struct SharedArticle {
+    pub id: i64,
+    pub author_id: i64,
+    pub article: Article,
+}
+
+impl Weigh for SharedArticle {
+    fn weigh(&self) -> usize {
+        let a = &self.article;
+        let text = a.slug.len()
+            + a.title.len()
+            + a.description.len()
+            + a.body.as_ref().map_or(0, String::len)
+            + a.tag_list.iter().map(|t| t.len() + 24).sum::<usize>()
+            + a.author.username.len()
+            + a.author.bio.as_ref().map_or(0, String::len)
+            + a.author.image.as_ref().map_or(0, String::len);
+        // The struct itself: ids, timestamps, counts and string headers.
+        text + 256
+    }
+}
+
+/// The first page of the global list (`tag: None`) or of one tag comes from
+/// the cache: that is what the home page and every anonymous visitor read.
+/// Deeper pages are read straight from the database.
+async fn first_page_cached(
+    state: &AppState,
+    tag: Option<&str>,
+    page: Page,
+    ids: impl Future<Output = Result<(Vec<i64>, i64), AppError>>,
+) -> Result<Arc<SharedPage>, AppError> {
+    if page.offset != 0 {
+        return fetch_page(state, ids).await;
+    }
+    let key = FeedKey {
+        tag: tag.map(str::to_owned),
+        limit: page.limit,
+    };
+    state
+        .cache
+        .feeds()
+        .get_or_load(key, fetch_page(state, ids))
+        .await
+}
+
+async fn fetch_page(
+    state: &AppState,
+    ids: impl Future<Output = Result<(Vec<i64>, i64), AppError>>,
+) -> Result<Arc<SharedPage>, AppError> {
+    let (ids, total) = ids.await?;
+    let articles = load(state, &ids, false).await?;
+    Ok(Arc::new(SharedPage { articles, total }))
+}
+
+/// Copies shared articles and sets what `viewer` sees: one query for the
+/// whole page (favorites_pkey and follows_pkey lookups), none when anonymous.
+async fn personalise(
+    state: &AppState,
+    viewer: Option<UserId>,
+    shared: &[SharedArticle],
+) -> Result<Vec<Article>, AppError> {
+    let mut articles: Vec<Article> = shared.iter().map(|s| s.article.clone()).collect();
+    let Some(viewer) = viewer else {
+        return Ok(articles);
+    };
+    if shared.is_empty() {
+        return Ok(articles);
+    }
+    let ids: Vec<i64> = shared.iter().map(|s| s.id).collect();
+    let authors: Vec<i64> = shared.iter().map(|s| s.author_id).collect();
+    let mine = sqlx::query!(
+        r#"select array(select article_id from favorites
+                        where user_id = $1 and article_id = any($2)) as "favorited!",
+                  array(select followed_id from follows
+                        where follower_id = $1 and followed_id = any($3)) as "following!""#,
+        viewer.0,
+        &ids,
+        &authors,
+    )
+    .fetch_one(&state.db)
+    .await?;
+    for (article, shared) in articles.iter_mut().zip(shared) {
+        article.favorited = mine.favorited.contains(&shared.id);
+        article.author.following = mine.following.contains(&shared.author_id);
+    }
+    Ok(articles)
 }
 
 /// Spec: `GET /api/articles/feed`: articles by the authors the user follows.
@@ -62,9 +175,9 @@ pub async fn feed(state: &AppState, user: UserId, page: Page) -> Result<ArticleL
     )
     .fetch_one(&state.db)
     .await?;
-    let articles = load(state, &ids, Some(user), false).await?;
+    let shared = load(state, &ids, false).await?;
     Ok(ArticleList {
-        articles,
+        articles: personalise(state, Some(user), &shared).await?,
         articles_count: total,
     })
 }
@@ -190,64 +303,82 @@ async fn page_combined(
     Ok((rows.into_iter().map(|r| r.id).collect(), total))
 }
 
-/// Loads articles by id, in list order, with what `viewer` sees of them.
+/// Loads articles by id, in list order, as every reader sees them.
 async fn load(
     state: &AppState,
     ids: &[i64],
-    viewer: Option<UserId>,
     with_body: bool,
-) -> Result<Vec<Article>, AppError> {
+) -> Result<Vec<SharedArticle>, AppError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let rows = sqlx::query!(
-        r#"select a.slug, a.title, a.description,
-                  case when $3 then a.body end as body,
+        r#"select a.id, a.author_id, a.slug, a.title, a.description,
+                  case when $2 then a.body end as body,
                   a.created_at, a.updated_at, a.favorites_count,
                   array(select t.name from article_tags at join tags t on t.id = at.tag_id
                         where at.article_id = a.id order by t.name) as "tag_list!",
-                  u.username, u.bio, u.image,
-                  exists(select 1 from favorites f
-                         where f.user_id = $2 and f.article_id = a.id) as "favorited!",
-                  exists(select 1 from follows fo
-                         where fo.follower_id = $2 and fo.followed_id = a.author_id) as "following!"
+                  u.username, u.bio, u.image
            from articles a join users u on u.id = a.author_id
            where a.id = any($1)
            order by a.created_at desc, a.id desc"#,
         ids,
-        viewer.map(|v| v.0),
         with_body,
     )
     .fetch_all(&state.db)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| Article {
-            slug: r.slug,
-            title: r.title,
-            description: r.description,
-            body: r.body,
-            tag_list: r.tag_list,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            favorited: r.favorited,
-            favorites_count: r.favorites_count.into(),
-            author: Profile {
-                username: r.username,
-                bio: r.bio,
-                image: r.image,
-                following: r.following,
+        .map(|r| SharedArticle {
+            id: r.id,
+            author_id: r.author_id,
+            article: Article {
+                slug: r.slug,
+                title: r.title,
+                description: r.description,
+                body: r.body,
+                tag_list: r.tag_list,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                favorited: false,
+                favorites_count: r.favorites_count.into(),
+                author: Profile {
+                    username: r.username,
+                    bio: r.bio,
+                    image: r.image,
+                    following: false,
+                },
             },
         })
         .collect())
 }
 
-/// One article with its body, as `viewer` sees it.
-async fn load_one(state: &AppState, id: i64, viewer: Option<UserId>) -> Result<Article, AppError> {
-    load(state, &[id], viewer, true)
+/// One article with its body, from the database (writes answer with this).
+async fn load_one(state: &AppState, id: i64, viewer: UserId) -> Result<Article, AppError> {
+    let shared = load(state, &[id], true).await?;
+    personalise(state, Some(viewer), &shared)
         .await?
         .pop()
         .ok_or_else(|| AppError::not_found("article"))
+}
+
+/// The article at `slug` with its body, as every reader sees it; cached.
+pub(super) async fn shared_by_slug(
+    state: &AppState,
+    slug: &str,
+) -> Result<Arc<SharedArticle>, AppError> {
+    state
+        .cache
+        .articles()
+        .get_or_load(slug.to_owned(), async {
+            let id = locate(state, slug).await?.id;
+            load(state, &[id], true)
+                .await?
+                .pop()
+                .map(Arc::new)
+                .ok_or_else(|| AppError::not_found("article"))
+        })
+        .await
 }
 
 struct Located {
@@ -274,8 +405,11 @@ pub async fn get(
     viewer: Option<UserId>,
     slug: &str,
 ) -> Result<Article, AppError> {
-    let article = locate(state, slug).await?;
-    load_one(state, article.id, viewer).await
+    let shared = shared_by_slug(state, slug).await?;
+    personalise(state, viewer, std::slice::from_ref(&*shared))
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::not_found("article"))
 }
 
 /// Spec: `POST /api/articles`, 201. Duplicate titles get distinct slugs.
@@ -326,7 +460,13 @@ pub async fn create(
     let (id, created_at) = (row.id, row.created_at);
     replace_tags(&mut tx, id, created_at, &tags).await?;
     tx.commit().await?;
-    load_one(state, id, Some(author)).await
+    let article = load_one(state, id, author).await?;
+    let slugs = vec![article.slug.clone()];
+    state
+        .cache
+        .publish(&state.db, Change::Article { slugs })
+        .await;
+    Ok(article)
 }
 
 /// Spec: `PUT /api/articles/:slug`, author only. Errors in the order of
@@ -387,7 +527,13 @@ pub async fn update(
         replace_tags(&mut tx, article.id, article.created_at, &tags).await?;
     }
     tx.commit().await?;
-    load_one(state, article.id, Some(user)).await
+    let updated = load_one(state, article.id, user).await?;
+    let slugs = vec![slug.to_owned(), updated.slug.clone()];
+    state
+        .cache
+        .publish(&state.db, Change::Article { slugs })
+        .await;
+    Ok(updated)
 }
 
 /// Spec: `DELETE /api/articles/:slug`, author only; 204.
@@ -399,13 +545,18 @@ pub async fn delete(state: &AppState, user: UserId, slug: &str) -> Result<(), Ap
     sqlx::query!("delete from articles where id = $1", article.id)
         .execute(&state.db)
         .await?;
+    let change = Change::ArticleDeleted {
+        slug: slug.to_owned(),
+        id: article.id,
+    };
+    state.cache.publish(&state.db, change).await;
     Ok(())
 }
 
 /// Spec: `POST /api/articles/:slug/favorite`. Idempotent; the count is kept by a trigger.
 pub async fn favorite(state: &AppState, user: UserId, slug: &str) -> Result<Article, AppError> {
     let article = locate(state, slug).await?;
-    sqlx::query!(
+    let added = sqlx::query!(
         r#"insert into favorites (user_id, article_id, article_created_at) values ($1, $2, $3)
            on conflict do nothing"#,
         user.0,
@@ -414,20 +565,34 @@ pub async fn favorite(state: &AppState, user: UserId, slug: &str) -> Result<Arti
     )
     .execute(&state.db)
     .await?;
-    load_one(state, article.id, Some(user)).await
+    favorites_changed(state, slug, added.rows_affected()).await;
+    load_one(state, article.id, user).await
 }
 
 /// Spec: `DELETE /api/articles/:slug/favorite`. Idempotent.
 pub async fn unfavorite(state: &AppState, user: UserId, slug: &str) -> Result<Article, AppError> {
     let article = locate(state, slug).await?;
-    sqlx::query!(
+    let removed = sqlx::query!(
         "delete from favorites where user_id = $1 and article_id = $2",
         user.0,
         article.id
     )
     .execute(&state.db)
     .await?;
-    load_one(state, article.id, Some(user)).await
+    favorites_changed(state, slug, removed.rows_affected()).await;
+    load_one(state, article.id, user).await
+}
+
+/// The favorites count is shown in shared entries; a repeated (idempotent)
+/// favorite changes nothing and invalidates nothing.
+async fn favorites_changed(state: &AppState, slug: &str, rows: u64) {
+    if rows > 0 {
+        let slugs = vec![slug.to_owned()];
+        state
+            .cache
+            .publish(&state.db, Change::Article { slugs })
+            .await;
+    }
 }
 
 /// The id of the article at `slug`, for the comments service.

@@ -1,10 +1,32 @@
-//! Comments on articles.
+//! Comments on articles. An article's comments are cached as every reader
+//! sees them; whether the viewer follows each author is added per request.
+
+use std::sync::Arc;
 
 use super::articles;
 use super::auth::UserId;
+use super::cache::{Change, Weigh};
 use super::AppState;
 use crate::error::AppError;
 use crate::models::{Checks, Comment, CommentBody, NewComment, Profile};
+
+/// A comment with `following` left false, and its author's id.
+#[derive(Clone, Debug)]
+pub struct SharedComment {
+    pub author_id: i64,
+    pub comment: Comment,
+}
+
+impl Weigh for SharedComment {
+    fn weigh(&self) -> usize {
+        let c = &self.comment;
+        let text = c.body.len()
+            + c.author.username.len()
+            + c.author.bio.as_ref().map_or(0, String::len)
+            + c.author.image.as_ref().map_or(0, String::len);
+        text + 160
+    }
+}
 
 /// Spec: `GET /api/articles/:slug/comments`, oldest first; 404 for an unknown article.
 pub async fn list(
@@ -12,35 +34,60 @@ pub async fn list(
     viewer: Option<UserId>,
     slug: &str,
 ) -> Result<Vec<Comment>, AppError> {
-    let article_id = articles::id_of(state, slug).await?;
+    let article_id = articles::shared_by_slug(state, slug).await?.id;
+    let shared = state
+        .cache
+        .comments()
+        .get_or_load(article_id, load(state, article_id))
+        .await?;
+    let mut comments: Vec<Comment> = shared.iter().map(|s| s.comment.clone()).collect();
+    if let (Some(viewer), false) = (viewer, shared.is_empty()) {
+        let authors: Vec<i64> = shared.iter().map(|s| s.author_id).collect();
+        let followed = sqlx::query_scalar!(
+            r#"select array(select followed_id from follows
+                            where follower_id = $1 and followed_id = any($2)) as "followed!""#,
+            viewer.0,
+            &authors,
+        )
+        .fetch_one(&state.db)
+        .await?;
+        for (comment, shared) in comments.iter_mut().zip(shared.iter()) {
+            comment.author.following = followed.contains(&shared.author_id);
+        }
+    }
+    Ok(comments)
+}
+
+async fn load(state: &AppState, article_id: i64) -> Result<Arc<Vec<SharedComment>>, AppError> {
     let rows = sqlx::query!(
-        r#"select c.id, c.created_at, c.updated_at, c.body,
-                  u.username, u.bio, u.image,
-                  exists(select 1 from follows f
-                         where f.follower_id = $2 and f.followed_id = u.id) as "following!"
+        r#"select c.id, c.author_id, c.created_at, c.updated_at, c.body,
+                  u.username, u.bio, u.image
            from comments c join users u on u.id = c.author_id
            where c.article_id = $1
            order by c.id"#,
         article_id,
-        viewer.map(|v| v.0),
     )
     .fetch_all(&state.db)
     .await?;
-    Ok(rows
+    let comments = rows
         .into_iter()
-        .map(|r| Comment {
-            id: r.id,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            body: r.body,
-            author: Profile {
-                username: r.username,
-                bio: r.bio,
-                image: r.image,
-                following: r.following,
+        .map(|r| SharedComment {
+            author_id: r.author_id,
+            comment: Comment {
+                id: r.id,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                body: r.body,
+                author: Profile {
+                    username: r.username,
+                    bio: r.bio,
+                    image: r.image,
+                    following: false,
+                },
             },
         })
-        .collect())
+        .collect();
+    Ok(Arc::new(comments))
 }
 
 /// Spec: `POST /api/articles/:slug/comments`, 201. 404 comes before 422,
@@ -70,6 +117,10 @@ pub async fn add(
     )
     .fetch_one(&state.db)
     .await?;
+    state
+        .cache
+        .publish(&state.db, Change::Comments { article_id })
+        .await;
     Ok(Comment {
         id: row.id,
         created_at: row.created_at,
@@ -103,5 +154,9 @@ pub async fn delete(state: &AppState, user: UserId, slug: &str, id: i64) -> Resu
     sqlx::query!("delete from comments where id = $1", id)
         .execute(&state.db)
         .await?;
+    state
+        .cache
+        .publish(&state.db, Change::Comments { article_id })
+        .await;
     Ok(())
 }

@@ -5,6 +5,8 @@
 pub mod articles;
 /// Tokens and password hashing.
 pub mod auth;
+/// The in-process cache in front of PostgreSQL, kept coherent across instances.
+pub mod cache;
 /// Comments on articles.
 pub mod comments;
 /// Connection pools and embedded migrations.

@@ -1,12 +1,29 @@
-//! Profiles and the follow graph.
+//! Profiles and the follow graph. Profiles are cached as everyone sees them;
+//! `following` is looked up per request. Follows change nothing shared.
+
+use std::sync::Arc;
 
 use super::auth::UserId;
+use super::cache::Weigh;
 use super::AppState;
 use crate::error::AppError;
 use crate::models::Profile;
 
-fn viewer_id(viewer: Option<UserId>) -> Option<i64> {
-    viewer.map(|v| v.0)
+/// A profile with `following` left false, and the user's id.
+#[derive(Clone, Debug)]
+pub struct SharedProfile {
+    pub id: i64,
+    pub profile: Profile,
+}
+
+impl Weigh for SharedProfile {
+    fn weigh(&self) -> usize {
+        let p = &self.profile;
+        let text = p.username.len()
+            + p.bio.as_ref().map_or(0, String::len)
+            + p.image.as_ref().map_or(0, String::len);
+        text + 96
+    }
 }
 
 /// Spec: `GET /api/profiles/:username`; `following` is relative to the viewer.
@@ -15,18 +32,43 @@ pub async fn get(
     viewer: Option<UserId>,
     username: &str,
 ) -> Result<Profile, AppError> {
-    sqlx::query_as!(
-        Profile,
-        r#"select u.username, u.bio, u.image,
-                  exists(select 1 from follows f
-                         where f.follower_id = $2 and f.followed_id = u.id) as "following!"
-           from users u where lower(u.username) = lower($1)"#,
+    // Usernames are unique regardless of case, so the key is lower-cased.
+    let shared = state
+        .cache
+        .profiles()
+        .get_or_load(username.to_lowercase(), load(state, username))
+        .await?;
+    let mut profile = shared.profile.clone();
+    if let Some(viewer) = viewer {
+        profile.following = sqlx::query_scalar!(
+            r#"select exists(select 1 from follows
+                             where follower_id = $1 and followed_id = $2) as "following!""#,
+            viewer.0,
+            shared.id,
+        )
+        .fetch_one(&state.db)
+        .await?;
+    }
+    Ok(profile)
+}
+
+async fn load(state: &AppState, username: &str) -> Result<Arc<SharedProfile>, AppError> {
+    let row = sqlx::query!(
+        "select id, username, bio, image from users where lower(username) = lower($1)",
         username,
-        viewer_id(viewer),
     )
     .fetch_optional(&state.db)
     .await?
-    .ok_or_else(|| AppError::not_found("profile"))
+    .ok_or_else(|| AppError::not_found("profile"))?;
+    Ok(Arc::new(SharedProfile {
+        id: row.id,
+        profile: Profile {
+            username: row.username,
+            bio: row.bio,
+            image: row.image,
+            following: false,
+        },
+    }))
 }
 
 /// Spec: `POST /api/profiles/:username/follow`. Idempotent.

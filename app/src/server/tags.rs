@@ -1,11 +1,19 @@
+use std::sync::Arc;
+
 use sqlx::PgPool;
 
+use super::AppState;
 use crate::error::AppError;
 
-/// Every tag that at least one article carries, most used first.
+/// Every tag that at least one article carries, most used first; cached
+/// until an article is written.
 ///
 /// Spec (API.md): a tag created a moment ago must be in the list, so there is no top-N cut.
-pub async fn all(db: &PgPool) -> Result<Vec<String>, AppError> {
+pub async fn all(state: &AppState) -> Result<Arc<Vec<String>>, AppError> {
+    state.cache.tags().get_or_load((), load(&state.db)).await
+}
+
+async fn load(db: &PgPool) -> Result<Arc<Vec<String>>, AppError> {
     // `tags.articles_count` is kept by a trigger, so this reads one small table
     // instead of counting the article_tags join.
     let tags = sqlx::query_scalar!(
@@ -13,5 +21,5 @@ pub async fn all(db: &PgPool) -> Result<Vec<String>, AppError> {
     )
     .fetch_all(db)
     .await?;
-    Ok(tags)
+    Ok(Arc::new(tags))
 }

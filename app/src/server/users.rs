@@ -1,6 +1,7 @@
 //! Registration, login and the signed-in user's account.
 
 use super::auth::UserId;
+use super::cache::Change;
 use super::AppState;
 use crate::error::AppError;
 use crate::models::{
@@ -131,6 +132,8 @@ pub async fn update(
     else {
         return Err(checks.finish().unwrap_err());
     };
+    // Username, bio and image are shown on articles and comments; email and password are not.
+    let public_change = username.is_some() || bio.is_some() || image.is_some();
 
     let password_hash = match password {
         Some(password) => Some(state.auth.hash_password(password).await?),
@@ -159,5 +162,8 @@ pub async fn update(
     .fetch_optional(&state.db)
     .await?
     .ok_or_else(AppError::token_invalid)?;
+    if public_change {
+        state.cache.publish(&state.db, Change::Author).await;
+    }
     Ok(account.into_user(token))
 }

@@ -16,6 +16,6 @@ pub fn router() -> Router<AppState> {
 
 /// `GET /api/tags`
 async fn list(State(state): State<AppState>) -> Result<Response, AppError> {
-    let tags = tags::all(&state.db).await?;
-    Ok(enveloped(StatusCode::OK, "tags", tags))
+    let tags = tags::all(&state).await?;
+    Ok(enveloped(StatusCode::OK, "tags", tags.as_slice()))
 }

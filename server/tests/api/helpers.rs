@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use app::server::auth::Auth;
+use app::server::cache::{Cache, CacheSettings};
 use app::server::AppState;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -40,6 +41,7 @@ impl TestApp {
             db,
             // One hash at a time keeps parallel tests within memory.
             auth: Auth::new(SECRET, Duration::from_secs(3600), 1),
+            cache: Cache::new(CacheSettings::default()),
             secure_cookies: false,
             asset_base_url: String::new(),
         };
