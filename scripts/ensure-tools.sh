@@ -4,7 +4,8 @@
 #
 # From crates.io: cargo-leptos, wasm-bindgen-cli (at the Cargo.lock version).
 # From npm:       wasm-opt (package binaryen), Playwright (end2end/package-lock.json).
-# From Debian:    PostgreSQL, Chromium (for the end-to-end tests).
+# From Debian:    PostgreSQL; Chromium and nginx (the caching proxy) for the
+#                 tests; wrk for the benchmark.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,8 +30,12 @@ need_debian() {
     local missing=()
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
     command -v psql >/dev/null || missing+=(postgresql-client)
-    if [ "${1:-}" = browser ] && [ ! -x /usr/bin/chromium ]; then
-        missing+=(chromium)
+    if [ "${1:-}" = test ]; then
+        [ -x /usr/bin/chromium ] || missing+=(chromium)
+        [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+    fi
+    if [ "${1:-}" = bench ]; then
+        command -v wrk >/dev/null || missing+=(wrk)
     fi
     command -v npm >/dev/null || missing+=(nodejs npm)
     [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
@@ -85,12 +90,19 @@ case "${1:-run}" in
         need_wasm_opt
         ;;
     test)
-        need_debian browser
+        need_debian test
         need_rust_target
         need_cargo_leptos
         need_wasm_bindgen
         need_wasm_opt
         need_playwright
         ;;
-    *) echo "usage: $0 run|test" >&2; exit 2 ;;
+    bench)
+        need_debian bench
+        need_rust_target
+        need_cargo_leptos
+        need_wasm_bindgen
+        need_wasm_opt
+        ;;
+    *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac

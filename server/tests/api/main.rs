@@ -2,11 +2,15 @@
 //! against a fresh migrated PostgreSQL database per test (`#[sqlx::test]`).
 
 mod articles;
+mod cache;
+mod coherence;
 mod comments;
 mod helpers;
 mod http_cache;
 mod probes;
+mod process;
 mod profiles;
+mod proxy;
 mod seed;
 mod transport;
 mod users;

@@ -1,0 +1,156 @@
+//! Two server processes on one database: a write through one is seen
+//! through the other within a second (PostgreSQL LISTEN/NOTIFY), and an
+//! instance that loses its listener connection flushes its cache.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::process::{client, database_url, publish, register, time_until, ServerProcess};
+
+/// The bound the design promises for other instances to see a write.
+const PROPAGATION: Duration = Duration::from_secs(1);
+
+async fn body_of(client: &reqwest::Client, server: &ServerProcess, slug: &str) -> String {
+    let reply: Value = client
+        .get(server.url(&format!("/api/articles/{slug}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    reply["article"]["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_write_through_one_instance_is_read_through_another_within_a_second(db: PgPool) {
+    let a = ServerProcess::start(&database_url(&db, "conduit-a").await, &[]);
+    let b = ServerProcess::start(&database_url(&db, "conduit-b").await, &[]);
+    let http = client();
+    let token = register(&http, &a.url(""), "writer").await;
+    let slug = publish(&http, &a.url(""), &token, "Shared state").await;
+
+    // B caches the article, the list and the tags.
+    for _ in 0..2 {
+        assert_eq!(body_of(&http, &b, &slug).await, "first version");
+    }
+    let tags_before: Value = http
+        .get(b.url("/api/tags"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tags_before["tags"], json!(["cache"]));
+
+    let edited = http
+        .put(a.url(&format!("/api/articles/{slug}")))
+        .header("Authorization", format!("Token {token}"))
+        .json(&json!({ "article": { "body": "second version", "tagList": ["coherent"] } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), 200);
+
+    let article_seen = time_until(PROPAGATION, || async {
+        body_of(&http, &b, &slug).await == "second version"
+    })
+    .await;
+    assert!(
+        article_seen.is_some(),
+        "B still serves the old article after {PROPAGATION:?}"
+    );
+    let tags_seen = time_until(PROPAGATION, || async {
+        let tags: Value = http
+            .get(b.url("/api/tags"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tags["tags"] == json!(["coherent"])
+    })
+    .await;
+    assert!(tags_seen.is_some(), "B still serves the old tags");
+
+    // Favorites change a count that every list shows.
+    let favorited = http
+        .post(a.url(&format!("/api/articles/{slug}/favorite")))
+        .header("Authorization", format!("Token {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(favorited.status(), 200);
+    let count_seen = time_until(PROPAGATION, || async {
+        let list: Value = http
+            .get(b.url("/api/articles"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        list["articles"][0]["favoritesCount"] == 1
+    })
+    .await;
+    assert!(
+        count_seen.is_some(),
+        "B's first page still shows 0 favorites"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_instance_flushes_its_cache_when_its_listener_reconnects(db: PgPool) {
+    let url = database_url(&db, "conduit-flush").await;
+    let server = ServerProcess::start(&url, &[]);
+    let http = client();
+    let token = register(&http, &server.url(""), "writer").await;
+    let slug = publish(&http, &server.url(""), &token, "Missed message").await;
+    assert_eq!(body_of(&http, &server, &slug).await, "first version");
+
+    // A change the instance is never told about, like a NOTIFY lost while
+    // its listener was disconnected.
+    sqlx::query("update articles set body = 'changed behind its back' where slug = $1")
+        .bind(&slug)
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        body_of(&http, &server, &slug).await,
+        "first version",
+        "served from the cache"
+    );
+
+    let terminated: Vec<bool> = sqlx::query_scalar(
+        "select pg_terminate_backend(pid) from pg_stat_activity
+         where application_name = 'conduit-flush' and query ilike 'listen%'",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(terminated, [true], "exactly one listener connection");
+
+    let seen = time_until(Duration::from_secs(10), || async {
+        body_of(&http, &server, &slug).await == "changed behind its back"
+    })
+    .await;
+    assert!(
+        seen.is_some(),
+        "the cache was not flushed:\n{}",
+        server.log()
+    );
+    let reconnected = time_until(Duration::from_secs(10), || async {
+        server
+            .log()
+            .contains("cache listener reconnected; flushed the cache")
+    })
+    .await;
+    assert!(reconnected.is_some(), "{}", server.log());
+}
