@@ -21,7 +21,7 @@ DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
 section = @printf '\n\033[1m=== %s ===\033[0m\n' "$(1)"
 
-.PHONY: run test deps deps-test db stop build e2e sqlx-prepare clean-data
+.PHONY: run test bench deps deps-test deps-bench db stop build e2e sqlx-prepare clean-data
 
 ## run: install what is missing, start the database, build, serve on http://127.0.0.1:3000
 run: deps build
@@ -46,11 +46,18 @@ test: deps-test
 	$(call section,end-to-end tests)
 	$(MAKE) --no-print-directory e2e
 
+## bench: seed 10K users / 100K articles (once), measure with wrk, write docs/benchmarks.md
+bench: deps-bench build
+	scripts/bench.sh
+
 deps:
 	@scripts/ensure-tools.sh run
 
 deps-test:
 	@scripts/ensure-tools.sh test
+
+deps-bench:
+	@scripts/ensure-tools.sh bench
 
 ## db: start the private PostgreSQL cluster (when DATABASE_URL is not set)
 db:

@@ -36,6 +36,7 @@ need_debian() {
     fi
     if [ "${1:-}" = bench ]; then
         command -v wrk >/dev/null || missing+=(wrk)
+        command -v curl >/dev/null || missing+=(curl)
     fi
     command -v npm >/dev/null || missing+=(nodejs npm)
     [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"

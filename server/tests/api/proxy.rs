@@ -148,7 +148,10 @@ async fn a_caching_proxy_keeps_what_is_public_and_nothing_personal(db: PgPool) {
     for _ in 0..2 {
         let mine = fetch(&http, &nginx.url("/"), Some(&token)).await;
         assert_ne!(mine.cache_status, "HIT");
-        assert!(mine.body.contains(SIGNED_IN_NAV), "the page is the user's own");
+        assert!(
+            mine.body.contains(SIGNED_IN_NAV),
+            "the page is the user's own"
+        );
     }
     let anonymous = fetch(&http, &nginx.url("/"), None).await;
     assert_eq!(anonymous.cache_status, "HIT");
