@@ -4,23 +4,16 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::PgPool;
 
-use crate::process::{client, database_url, publish, register, time_until, ServerProcess};
+use crate::process::{client, database_url, json_of, publish, register, time_until, ServerProcess};
 
 /// The bound the design promises for other instances to see a write.
 const PROPAGATION: Duration = Duration::from_secs(1);
 
 async fn body_of(client: &reqwest::Client, server: &ServerProcess, slug: &str) -> String {
-    let reply: Value = client
-        .get(server.url(&format!("/api/articles/{slug}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reply = json_of(client.get(server.url(&format!("/api/articles/{slug}")))).await;
     reply["article"]["body"]
         .as_str()
         .unwrap_or_default()
@@ -39,14 +32,7 @@ async fn a_write_through_one_instance_is_read_through_another_within_a_second(db
     for _ in 0..2 {
         assert_eq!(body_of(&http, &b, &slug).await, "first version");
     }
-    let tags_before: Value = http
-        .get(b.url("/api/tags"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tags_before = json_of(http.get(b.url("/api/tags"))).await;
     assert_eq!(tags_before["tags"], json!(["cache"]));
 
     let edited = http
@@ -67,14 +53,7 @@ async fn a_write_through_one_instance_is_read_through_another_within_a_second(db
         "B still serves the old article after {PROPAGATION:?}"
     );
     let tags_seen = time_until(PROPAGATION, || async {
-        let tags: Value = http
-            .get(b.url("/api/tags"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let tags = json_of(http.get(b.url("/api/tags"))).await;
         tags["tags"] == json!(["coherent"])
     })
     .await;
@@ -89,14 +68,7 @@ async fn a_write_through_one_instance_is_read_through_another_within_a_second(db
         .unwrap();
     assert_eq!(favorited.status(), 200);
     let count_seen = time_until(PROPAGATION, || async {
-        let list: Value = http
-            .get(b.url("/api/articles"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = json_of(http.get(b.url("/api/articles"))).await;
         list["articles"][0]["favoritesCount"] == 1
     })
     .await;

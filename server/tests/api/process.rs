@@ -152,39 +152,38 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// Sends `request` and reads its JSON body.
+pub async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// Registers `name` through `base` (an origin) and returns the token.
 pub async fn register(client: &reqwest::Client, base: &str, name: &str) -> String {
-    let reply: Value = client
-        .post(format!("{base}/api/users"))
-        .json(&json!({ "user": {
-            "username": name,
-            "email": format!("{name}@example.com"),
-            "password": "password123",
-        }}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reply = json_of(
+        client
+            .post(format!("{base}/api/users"))
+            .json(&json!({ "user": {
+                "username": name,
+                "email": format!("{name}@example.com"),
+                "password": "password123",
+            }})),
+    )
+    .await;
     reply["user"]["token"].as_str().unwrap().to_owned()
 }
 
 /// Publishes an article through `base` and returns its slug.
 pub async fn publish(client: &reqwest::Client, base: &str, token: &str, title: &str) -> String {
-    let reply: Value = client
+    let request = client
         .post(format!("{base}/api/articles"))
         .header("Authorization", format!("Token {token}"))
         .json(&json!({ "article": {
             "title": title, "description": "about it", "body": "first version", "tagList": ["cache"],
-        }}))
-        .send()
-        .await
+        }}));
+    json_of(request).await["article"]["slug"]
+        .as_str()
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    reply["article"]["slug"].as_str().unwrap().to_owned()
+        .to_owned()
 }
 
 /// Polls `probe` until it returns true or `limit` passes; how long it took.
