@@ -15,19 +15,21 @@ const LAST_RETRY: Duration = Duration::from_secs(5);
 /// it is noticed). Notifications sent while the connection was down are lost, so
 /// the cache is flushed when it drops and again once it is back.
 pub async fn run(cache: Cache, db: PgPool) {
-    let mut reconnecting = false;
+    let mut may_have_missed = false;
     let mut retry = FIRST_RETRY;
     while !db.is_closed() {
         let mut listener = match subscribe(&db).await {
             Ok(listener) => listener,
             Err(error) => {
+                // Reads may be cached meanwhile with nobody listening: flush once connected.
+                may_have_missed = true;
                 tracing::warn!(%error, ?retry, "cache listener cannot connect; retrying");
                 tokio::time::sleep(retry).await;
                 retry = (retry * 2).min(LAST_RETRY);
                 continue;
             }
         };
-        if reconnecting {
+        if may_have_missed {
             cache.flush();
             tracing::warn!("cache listener reconnected; flushed the cache (invalidations may have been missed)");
         } else {
@@ -47,7 +49,7 @@ pub async fn run(cache: Cache, db: PgPool) {
         }
         cache.flush();
         tracing::warn!(error = ?error.map(|e| e.to_string()), "cache listener lost its connection; flushed the cache");
-        reconnecting = true;
+        may_have_missed = true;
     }
 }
 

@@ -126,6 +126,7 @@ impl Cache {
                 profiles: Tier::new("profiles", limits(4)),
                 tags: Tier::new("tags", limits(1)),
             }),
+            // A random id, so that an instance recognises its own messages.
             instance: Arc::from(super::auth::Auth::generate_secret()),
         }
     }
