@@ -7,7 +7,9 @@
 #   scripts/pg.sh url      print the DATABASE_URL of the development database
 #   scripts/pg.sh status   say whether it runs
 #
-# Environment: CONDUIT_PG_PORT (default 5455), CONDUIT_DATA_DIR (default .data).
+# Environment: CONDUIT_PG_PORT (default: 5455, or the next free port when
+# another checkout's cluster holds it at initialisation), CONDUIT_DATA_DIR
+# (default .data).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,8 +21,10 @@ cluster="$data_dir/postgres"
 if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$data_dir")" 2>/dev/null; then
     cluster="/var/tmp/conduit-pg-$(printf '%s' "$root" | md5sum | cut -c1-12)"
 fi
-port="${CONDUIT_PG_PORT:-5455}"
 password_file="$data_dir/postgres.password"
+# The port chosen at initialisation; clusters made before it existed use 5455.
+port_file="$data_dir/postgres.port"
+port="${CONDUIT_PG_PORT:-$(cat "$port_file" 2>/dev/null || echo 5455)}"
 log_file="$data_dir/postgres.log"
 database=conduit
 role=conduit
@@ -52,10 +56,18 @@ url() {
     printf 'postgres://%s:%s@127.0.0.1:%s/%s\n' "$role" "$(cat "$password_file")" "$port" "$database"
 }
 
+port_in_use() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
 init() {
     [ -f "$cluster/PG_VERSION" ] && return
-    echo "pg: initialising a private cluster in $cluster (port $port)"
     mkdir -p "$data_dir"
+    if [ -z "${CONDUIT_PG_PORT:-}" ]; then
+        while port_in_use "$port"; do port=$((port + 1)); done
+    fi
+    echo "$port" >"$port_file"
+    echo "pg: initialising a private cluster in $cluster (port $port)"
     umask 077
     # A random password for the app's role: the cluster listens on loopback, but
     # other local users must not get in.
@@ -84,6 +96,10 @@ CONF
 start() {
     init
     if ! running; then
+        if port_in_use "$port"; then
+            echo "pg: port $port is taken (another checkout's cluster? \`make stop\` there, or set CONDUIT_PG_PORT)" >&2
+            exit 1
+        fi
         touch "$log_file"
         [ "$(id -u)" = 0 ] && chown postgres: "$log_file"
         as_owner "$(bindir)/pg_ctl" -D "$cluster" -l "$log_file" -w -t 30 start >/dev/null \
