@@ -54,8 +54,18 @@ impl Policy {
 /// What the middleware needs: the header policy and the page tier.
 #[derive(Clone)]
 pub struct HttpCache {
-    pub policy: Policy,
-    pub cache: Cache,
+    /// `Cache-Control` of shared answers, formatted once.
+    public: HeaderValue,
+    cache: Cache,
+}
+
+impl HttpCache {
+    pub fn new(policy: &Policy, cache: Cache) -> Self {
+        // Digits and ASCII only, so always a valid header; private if not.
+        let public = HeaderValue::try_from(policy.public())
+            .unwrap_or_else(|_| HeaderValue::from_static(PRIVATE));
+        Self { public, cache }
+    }
 }
 
 /// Server functions whose answer depends on the visitor even without a cookie.
@@ -92,10 +102,10 @@ pub async fn headers(State(http): State<HttpCache>, request: Request, next: Next
     let rendered = http
         .cache
         .pages()
-        .get_or_load(key, async move { render(next, request).await })
+        .get_or_load(key, render(next, request, http.public.clone()))
         .await;
     match rendered {
-        Ok(page) => shared_response(&page, &http.policy, if_none_match.as_ref()),
+        Ok(page) => shared_response(&page, if_none_match.as_ref()),
         Err(Unshared(captured)) => captured.into_private_response(),
     }
 }
@@ -131,7 +141,9 @@ impl Captured {
     }
 }
 
-async fn render(next: Next, request: Request) -> Result<Arc<Page>, Unshared> {
+/// Renders a page; a shareable one is stored with the headers it is sent
+/// with (ETag, `Vary`, `Cache-Control`), so a hit only copies them.
+async fn render(next: Next, request: Request, public: HeaderValue) -> Result<Arc<Page>, Unshared> {
     let response = next.run(request).await;
     let (mut parts, body) = response.into_parts();
     // Pages render completely before they are sent (SsrMode::Async), so
@@ -164,22 +176,22 @@ async fn render(next: Next, request: Request) -> Result<Arc<Page>, Unshared> {
         ETAG,
         &format!("\"{}\"", hex::encode(&digest[..16])),
     );
+    add_vary(&mut parts.headers);
+    parts.headers.insert(CACHE_CONTROL, public);
     Ok(Arc::new(Page {
         headers: parts.headers,
         body,
     }))
 }
 
-fn shared_response(page: &Page, policy: &Policy, if_none_match: Option<&HeaderValue>) -> Response {
-    let mut headers = page.headers.clone();
-    add_vary(&mut headers);
-    set(&mut headers, CACHE_CONTROL, &policy.public());
-    let etag = headers.get(ETAG).and_then(|v| v.to_str().ok());
+fn shared_response(page: &Page, if_none_match: Option<&HeaderValue>) -> Response {
+    let etag = page.headers.get(ETAG).and_then(|v| v.to_str().ok());
     if etag.is_some_and(|etag| matches_etag(if_none_match, etag)) {
+        let mut headers = page.headers.clone();
         headers.remove(CONTENT_LENGTH);
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    (StatusCode::OK, headers, page.body.clone()).into_response()
+    (StatusCode::OK, page.headers.clone(), page.body.clone()).into_response()
 }
 
 fn matches_etag(if_none_match: Option<&HeaderValue>, etag: &str) -> bool {

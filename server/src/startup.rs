@@ -189,10 +189,7 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(axum::middleware::from_fn_with_state(
-                    http_cache::HttpCache {
-                        policy: settings.cache.clone(),
-                        cache: state.cache.clone(),
-                    },
+                    http_cache::HttpCache::new(&settings.cache, state.cache.clone()),
                     http_cache::headers,
                 )),
         )
