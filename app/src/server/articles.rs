@@ -78,12 +78,9 @@ impl Weigh for SharedArticle {
             + a.title.len()
             + a.description.len()
             + a.body.as_ref().map_or(0, String::len)
-            + a.tag_list.iter().map(|t| t.len() + 24).sum::<usize>()
-            + a.author.username.len()
-            + a.author.bio.as_ref().map_or(0, String::len)
-            + a.author.image.as_ref().map_or(0, String::len);
+            + a.tag_list.iter().map(|t| t.len() + 24).sum::<usize>();
         // The struct itself: ids, timestamps, counts and string headers.
-        text + 256
+        text + a.author.weigh() + 160
     }
 }
 
@@ -355,8 +352,24 @@ async fn load(
 
 /// One article with its body, from the database (writes answer with this).
 async fn load_one(state: &AppState, id: i64, viewer: UserId) -> Result<Article, AppError> {
-    let shared = load(state, &[id], true).await?;
-    personalise(state, Some(viewer), &shared)
+    let shared = load_shared_one(state, id).await?;
+    personalise_one(state, Some(viewer), &shared).await
+}
+
+/// One article with its body, as every reader sees it.
+async fn load_shared_one(state: &AppState, id: i64) -> Result<SharedArticle, AppError> {
+    load(state, &[id], true)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::not_found("article"))
+}
+
+async fn personalise_one(
+    state: &AppState,
+    viewer: Option<UserId>,
+    shared: &SharedArticle,
+) -> Result<Article, AppError> {
+    personalise(state, viewer, std::slice::from_ref(shared))
         .await?
         .pop()
         .ok_or_else(|| AppError::not_found("article"))
@@ -372,11 +385,7 @@ pub(super) async fn shared_by_slug(
         .articles()
         .get_or_load(slug.to_owned(), async {
             let id = locate(state, slug).await?.id;
-            load(state, &[id], true)
-                .await?
-                .pop()
-                .map(Arc::new)
-                .ok_or_else(|| AppError::not_found("article"))
+            load_shared_one(state, id).await.map(Arc::new)
         })
         .await
 }
@@ -406,10 +415,7 @@ pub async fn get(
     slug: &str,
 ) -> Result<Article, AppError> {
     let shared = shared_by_slug(state, slug).await?;
-    personalise(state, viewer, std::slice::from_ref(&*shared))
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::not_found("article"))
+    personalise_one(state, viewer, &shared).await
 }
 
 /// Spec: `POST /api/articles`, 201. Duplicate titles get distinct slugs.

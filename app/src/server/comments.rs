@@ -20,11 +20,8 @@ pub struct SharedComment {
 impl Weigh for SharedComment {
     fn weigh(&self) -> usize {
         let c = &self.comment;
-        let text = c.body.len()
-            + c.author.username.len()
-            + c.author.bio.as_ref().map_or(0, String::len)
-            + c.author.image.as_ref().map_or(0, String::len);
-        text + 160
+        // Ids, timestamps and the body's header besides the texts.
+        c.body.len() + c.author.weigh() + 64
     }
 }
 
