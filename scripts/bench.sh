@@ -155,7 +155,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     echo "- Data: $(psql "$db" -qtAc "select format('%s users, %s articles, %s tags, %s favorites, %s follows, %s comments',
         (select count(*) from users), (select count(*) from articles), (select count(*) from tags),
         (select count(*) from favorites), (select count(*) from follows), (select count(*) from comments))")."
-    echo "- Cache on: the defaults (moka tiers + the anonymous page tier, 128 MiB). Cache off: \`CACHE_ENABLED=false\`."
+    echo "- Cache on: the defaults (moka data tiers + the anonymous response tier, 128 MiB). Cache off: \`CACHE_ENABLED=false\`."
     echo "- The static file is the home page's HTML ($page_bytes bytes) under \`/pkg\`, served by the same server from disk (tower-http \`ServeDir\`: open, stat and read per request; on this VM that path is bound by kernel time). \`/healthz\` answers a constant through the same middleware: the most requests/s this server can answer at all."
     echo
     echo "| Endpoint | Cache | Connections | Requests/s | p50 | p99 | Errors |"

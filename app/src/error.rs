@@ -1,7 +1,7 @@
 //! The one error type shared by server functions, the REST API and the UI.
 //!
 //! Every variant maps to one HTTP status and one Conduit error body,
-//! `{"errors": {"<key>": ["<message>"]}}` (see `shared/realworld/API.md`).
+//! `{"errors": {"<key>": ["<message>"]}}` (see `docs/realworld/API.md`).
 //! Internal failures carry no detail: the detail is logged where it happens
 //! and never reaches a client.
 

@@ -1,29 +1,31 @@
-//! Conduit: components, routes and server functions shared by the WASM
-//! frontend and the SSR server. Server-only code lives behind the `ssr` feature.
+//! Conduit: the pages, components and data of the web UI, shared by the
+//! WASM frontend and the SSR server. Server-only code lives behind the
+//! `ssr` feature.
 
 // Leptos views are deeply nested types; computing their layout needs more
 // than the default recursion limit.
 #![recursion_limit = "256"]
 
-/// Reusable view pieces: navbar, footer.
+/// The HTML document, the router and the routes.
+mod app;
+/// Services, cache, database and auth (server only).
+#[cfg(feature = "ssr")]
+pub mod backend;
+/// View pieces shared by several pages.
 pub mod components;
 /// The one error type of the app, with its Conduit wire shape.
 pub mod error;
-/// Server functions, grouped by area of the spec.
-pub mod functions;
+/// Page frames shared by several pages.
+pub mod layouts;
 /// Wire types and the domain newtypes that parse input at the boundary.
 pub mod models;
 /// Pages, one module per route.
-pub mod routes;
-/// Database access, configuration state and services (server only).
-#[cfg(feature = "ssr")]
-pub mod server;
-/// Who is signed in, and the writes pages re-read after.
-pub mod session;
-/// The HTML document and the router.
-mod shell;
+pub mod pages;
+/// Context provided to every component: the session and the writes.
+pub mod providers;
+/// Server functions, grouped by area of the spec.
+pub mod rpc;
+/// Every URL the app links to.
+pub mod urls;
 
-pub use shell::{shell, App};
-
-/// URL prefix of every server function: stable, and apart from the REST API's `/api`.
-pub const SERVER_FN_PREFIX: &str = "/rpc";
+pub use app::{shell, App};

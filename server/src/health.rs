@@ -15,7 +15,7 @@ pub async fn live() -> Json<Value> {
 /// `GET /readyz`: the database answers and every migration is applied.
 /// 503 otherwise, so the load balancer sends no traffic here.
 pub async fn ready(State(db): State<PgPool>) -> (StatusCode, Json<Value>) {
-    match app::server::db::migrations_applied(&db).await {
+    match app::backend::db::migrations_applied(&db).await {
         Ok(true) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Ok(false) => not_ready("migrations pending"),
         Err(error) => {

@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-use app::server::cache::TierStats;
-use app::server::AppState;
+use app::backend::cache::TierStats;
+use app::backend::AppState;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;

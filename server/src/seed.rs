@@ -5,10 +5,11 @@
 //! Runs only in development, only when enabled, and only on a database
 //! without users, so it never touches real data and runs once.
 
+use app::backend::identity::{self, SignedIn};
+use app::backend::tokens::UserId;
+use app::backend::{articles, comments, profiles, users, AppState};
 use app::error::AppError;
 use app::models::{NewArticle, NewComment, RegisterUser, UpdateUser};
-use app::server::auth::UserId;
-use app::server::{articles, comments, profiles, users, AppState};
 
 /// Password of every demo account (local development only).
 pub const DEMO_PASSWORD: &str = "password123";
@@ -102,11 +103,12 @@ async fn register(state: &AppState, user: &DemoUser) -> Result<UserId, AppError>
         },
     )
     .await?;
-    let id = state.auth.verify_token(&registered.token)?;
+    let caller: SignedIn = identity::signed_in(state, registered.token)?;
     let bio = UpdateUser {
         bio: Some(Some(user.bio.to_owned())),
         ..UpdateUser::default()
     };
-    users::update(state, id, registered.token, bio).await?;
+    let id = caller.user;
+    users::update(state, caller, bio).await?;
     Ok(id)
 }

@@ -1,17 +1,21 @@
 use std::future::IntoFuture;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use app::server::auth::Auth;
-use app::server::cache::{self, Cache};
-use app::server::{db, AppState};
+use app::backend::cache::{self, Cache};
+use app::backend::passwords::Passwords;
+use app::backend::tokens::Tokens;
+use app::backend::{db, AppState};
 use app::{shell, App};
+use axum::extract::MatchedPath;
 use axum::http::{HeaderName, Request};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use secrecy::ExposeSecret;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -19,7 +23,7 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::config::{AppEnv, Config};
+use crate::config::{AppEnv, Config, HttpConfig};
 use crate::{api, health, http_cache, metrics, shutdown};
 
 /// Password hashes computed at once; each takes ~19 MiB (argon2id defaults).
@@ -66,12 +70,14 @@ impl Application {
         // Configuration errors first: nothing is opened for a server that cannot run.
         let secret = config.resolve_jwt_secret().map_err(StartupError::Config)?;
         let connect_options: PgConnectOptions = config
-            .database_url
+            .database
+            .url
+            .expose_secret()
             .parse()
             .map_err(StartupError::DatabaseUrl)?;
         let settings = db::PoolSettings {
-            max_connections: config.database_max_connections,
-            acquire_timeout: config.acquire_timeout(),
+            max_connections: config.database.max_connections,
+            acquire_timeout: config.database.acquire_timeout(),
         };
         let db = db::connect(connect_options, &settings)
             .await
@@ -83,16 +89,19 @@ impl Application {
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
 
-        let auth = Auth::new(secret.as_bytes(), config.token_ttl(), HASHING_CONCURRENCY);
-        let cache = Cache::new(config.cache_settings());
+        let cache = Cache::new(config.cache.settings());
         let cache_listener = tokio::spawn(cache::listener::run(cache.clone(), db.clone()));
         let state = AppState {
             leptos_options,
             db: db.clone(),
-            auth,
+            tokens: Arc::new(Tokens::new(
+                secret.expose_secret().as_bytes(),
+                config.auth.token_ttl(),
+            )),
+            passwords: Arc::new(Passwords::new(HASHING_CONCURRENCY)),
             cache,
             secure_cookies: config.app_env == AppEnv::Production,
-            asset_base_url: config.asset_base_url.trim_end_matches('/').to_owned(),
+            asset_base_url: config.http.asset_base_url.trim_end_matches('/').to_owned(),
         };
         if config.seed_demo_data && config.app_env == AppEnv::Development {
             match crate::seed::demo_data(&state).await {
@@ -101,7 +110,7 @@ impl Application {
                 Err(error) => tracing::warn!(%error, "could not seed the demo data set"),
             }
         }
-        let router = router(state, &config.http_settings());
+        let router = router(state, &config.http);
         Ok(Self {
             listener,
             router,
@@ -151,36 +160,18 @@ impl Application {
     }
 }
 
-/// How the HTTP surface treats other origins and shared caches.
-#[derive(Clone, Debug)]
-pub struct HttpSettings {
-    pub cors_allowed_origins: Vec<String>,
-    pub cache: http_cache::Policy,
-}
-
-impl Default for HttpSettings {
-    fn default() -> Self {
-        Self {
-            cors_allowed_origins: vec!["*".to_owned()],
-            cache: http_cache::Policy {
-                s_maxage_secs: 10,
-                stale_while_revalidate_secs: 60,
-            },
-        }
-    }
-}
-
 /// The whole HTTP surface: probes, REST API, server functions, pages and
 /// static files. Built by a function so that tests can drive it in-process.
-pub fn router(state: AppState, settings: &HttpSettings) -> Router {
+pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
+    let http_cache = http_cache::HttpCache::new(config, &state.cache);
 
     Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::render))
-        .nest("/api", api::router(&settings.cors_allowed_origins))
+        .nest("/api", api::router(&config.cors_allowed_origins))
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(
@@ -189,23 +180,29 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(axum::middleware::from_fn_with_state(
-                    http_cache::HttpCache::new(&settings.cache, state.cache.clone()),
+                    http_cache,
                     http_cache::headers,
                 )),
         )
         .with_state(state)
 }
 
+/// A request's span, named by the route it matched (`/api/articles/{slug}`),
+/// never by the raw path: few distinct names, and no user data in them.
 fn request_span<B>(request: &Request<B>) -> tracing::Span {
     let request_id = request
         .headers()
         .get(REQUEST_ID)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(no route)", MatchedPath::as_str);
     tracing::info_span!(
         "request",
         method = %request.method(),
-        path = %request.uri().path(),
+        route,
         request_id,
     )
 }

@@ -1,20 +1,21 @@
 use leptos::prelude::*;
 
 use super::{avatar, display_date, FavoriteButton, FollowButton};
-use crate::functions::articles::DeleteArticle;
 use crate::models::Article;
+use crate::rpc::articles::DeleteArticle;
+use crate::urls;
 
 /// Author, date and the actions on an article: edit and delete for its
 /// author; follow and favorite for everyone else.
 #[component]
 pub fn ArticleMeta(article: Article, is_author: bool) -> impl IntoView {
     let author = article.author.clone();
-    let profile = format!("/profile/{}", author.username);
+    let profile = urls::profile(&author.username);
     let actions = if is_author {
         let delete = ServerAction::<DeleteArticle>::new();
         view! {
             <span class="author-actions">
-                <a class="btn btn-sm btn-outline-secondary" href=format!("/editor/{}", article.slug)>
+                <a class="btn btn-sm btn-outline-secondary" href=urls::editor(&article.slug)>
                     <i class="ion-edit"></i>
                     " Edit Article"
                 </a>

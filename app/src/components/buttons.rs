@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::session::Writes;
+use crate::providers::Writes;
 
 /// Favorite / unfavorite an article: a one-button form, so it works before
 /// hydration too. `label` shows "Favorite Article (N)"; without it, just the count.

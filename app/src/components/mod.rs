@@ -1,16 +1,20 @@
-mod article_list;
+//! View pieces shared by several pages.
+
 mod article_meta;
+mod article_previews;
 mod buttons;
 mod error_messages;
 mod footer;
+mod listing;
 mod navbar;
 mod pagination;
 
-pub use article_list::{ArticleList, ArticlePreview};
 pub use article_meta::ArticleMeta;
+pub use article_previews::ArticlePreviews;
 pub use buttons::{FavoriteButton, FollowButton};
 pub use error_messages::{form_error, ErrorMessages};
 pub use footer::Footer;
+pub use listing::ArticleListing;
 pub use navbar::Navbar;
 pub use pagination::Pagination;
 
@@ -18,7 +22,7 @@ pub use pagination::Pagination;
 pub fn avatar(image: Option<&str>) -> String {
     match image.map(str::trim) {
         Some(url) if url.starts_with("https://") || url.starts_with("http://") => url.to_owned(),
-        _ => "/default-avatar.svg".to_owned(),
+        _ => crate::urls::DEFAULT_AVATAR.to_owned(),
     }
 }
 

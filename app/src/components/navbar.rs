@@ -2,7 +2,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use super::avatar;
-use crate::session::Session;
+use crate::providers::Session;
+use crate::urls;
 
 /// The top navigation bar. On narrow screens the links fold behind a toggle
 /// button; the toggle is client-side state, so it responds once hydrated.
@@ -31,16 +32,16 @@ pub fn Navbar() -> impl IntoView {
                     <span class="navbar-toggler-icon"></span>
                 </button>
                 <ul class="nav navbar-nav pull-xs-right">
-                    <NavLink href="/">"Home"</NavLink>
+                    <NavLink href=urls::HOME>"Home"</NavLink>
                     <Transition fallback=|| ()>
                         {move || match session.current() {
                             Some(user) => {
-                                let profile = format!("/profile/{}", user.username);
+                                let profile = urls::profile(&user.username);
                                 view! {
-                                    <NavLink href="/editor">
+                                    <NavLink href=urls::NEW_ARTICLE>
                                         <i class="ion-compose"></i>" New Article"
                                     </NavLink>
-                                    <NavLink href="/settings">
+                                    <NavLink href=urls::SETTINGS>
                                         <i class="ion-gear-a"></i>" Settings"
                                     </NavLink>
                                     <NavLink href=profile>
@@ -51,8 +52,8 @@ pub fn Navbar() -> impl IntoView {
                                     .into_any()
                             }
                             None => view! {
-                                <NavLink href="/login">"Sign in"</NavLink>
-                                <NavLink href="/register">"Sign up"</NavLink>
+                                <NavLink href=urls::LOGIN>"Sign in"</NavLink>
+                                <NavLink href=urls::REGISTER>"Sign up"</NavLink>
                             }
                                 .into_any(),
                         }}

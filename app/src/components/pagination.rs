@@ -1,23 +1,24 @@
 use leptos::prelude::*;
 
-use crate::models::PAGE_SIZE;
+use crate::models::{ListQuery, PAGE_SIZE};
+use crate::urls;
 
 /// Pages listed on each side of the current one.
-const WINDOW: u32 = 4;
+const NEIGHBOURS: u32 = 4;
 
-/// `.pagination` for a list of `total` articles; `link(n)` builds page n's URL.
+/// `.pagination` for a list of `total` articles, linking each page of `query`'s list.
 #[component]
-pub fn Pagination(
-    total: i64,
-    current: u32,
-    link: impl Fn(u32) -> String + 'static,
-) -> impl IntoView {
+pub fn Pagination(total: i64, query: ListQuery) -> impl IntoView {
+    let current = query.page;
     let pages = u32::try_from((total.max(0) + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE))
         .unwrap_or(u32::MAX);
     // A window around the current page, plus the first and the last.
     let shown: std::collections::BTreeSet<u32> = [1, pages]
         .into_iter()
-        .chain(current.saturating_sub(WINDOW).max(1)..=current.saturating_add(WINDOW).min(pages))
+        .chain(
+            current.saturating_sub(NEIGHBOURS).max(1)
+                ..=current.saturating_add(NEIGHBOURS).min(pages),
+        )
         .collect();
     (pages > 1).then(|| {
         view! {
@@ -28,7 +29,7 @@ pub fn Pagination(
                         .map(|page| {
                             view! {
                                 <li class="page-item" class:active=page == current>
-                                    <a class="page-link" href=link(page)>{page}</a>
+                                    <a class="page-link" href=urls::list_page(&query, page)>{page}</a>
                                 </li>
                             }
                         })

@@ -40,18 +40,18 @@ pub struct ListFilter {
 
 /// A window into a list: `limit` rows after skipping `offset`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Page {
+pub struct Window {
     pub limit: i64,
     pub offset: i64,
 }
 
-impl Page {
+impl Window {
     /// API default page size (API.md).
     pub const DEFAULT_LIMIT: i64 = 20;
     /// Largest page a client may ask for; larger requests are capped.
     pub const MAX_LIMIT: i64 = 100;
 
-    /// A page from optional raw query values; `limit` is capped at [`Page::MAX_LIMIT`].
+    /// A page from optional raw query values; `limit` is capped at [`Window::MAX_LIMIT`].
     /// Values that are not non-negative integers are rejected per key.
     pub fn parse(
         limit: Option<&str>,
@@ -84,10 +84,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn page_defaults_to_twenty_from_the_start() {
+    fn window_defaults_to_twenty_from_the_start() {
         assert_eq!(
-            Page::parse(None, None).unwrap(),
-            Page {
+            Window::parse(None, None).unwrap(),
+            Window {
                 limit: 20,
                 offset: 0
             }
@@ -95,17 +95,17 @@ mod tests {
     }
 
     #[test]
-    fn page_caps_large_limits() {
+    fn window_caps_large_limits() {
         assert_eq!(
-            Page::parse(Some("5000"), None).unwrap().limit,
-            Page::MAX_LIMIT
+            Window::parse(Some("5000"), None).unwrap().limit,
+            Window::MAX_LIMIT
         );
     }
 
     #[test]
-    fn page_rejects_negative_and_non_numeric_values() {
+    fn window_rejects_negative_and_non_numeric_values() {
         for (limit, offset) in [(Some("-1"), None), (Some("ten"), None), (None, Some("-5"))] {
-            assert_eq!(Page::parse(limit, offset).unwrap_err().status_code(), 422);
+            assert_eq!(Window::parse(limit, offset).unwrap_err().status_code(), 422);
         }
     }
 

@@ -252,10 +252,6 @@ impl TagList {
     pub fn as_slice(&self) -> &[String] {
         &self.0
     }
-
-    pub fn into_inner(self) -> Vec<String> {
-        self.0
-    }
 }
 
 #[cfg(test)]

@@ -105,17 +105,9 @@ impl Checks {
         }
     }
 
-    pub fn is_ok(&self) -> bool {
-        self.errors.is_empty()
-    }
-
-    /// `Ok` when nothing was rejected, else the 422 with every message.
-    pub fn finish(self) -> Result<(), AppError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Unprocessable(self.errors))
-        }
+    /// The 422 with every message recorded: for when a field came back `None`.
+    pub fn rejection(self) -> AppError {
+        AppError::Unprocessable(self.errors)
     }
 }
 
@@ -143,7 +135,7 @@ mod tests {
         let mut checks = Checks::default();
         checks.field::<()>("email", Err("can't be blank".into()));
         checks.field::<()>("password", Err("can't be blank".into()));
-        let error = checks.finish().unwrap_err();
+        let error = checks.rejection();
         assert_eq!(error.field_errors().len(), 2);
     }
 }

@@ -9,7 +9,7 @@ mod timestamp;
 mod user;
 mod view;
 
-pub use article::{Article, ArticleList, ListFilter, Page};
+pub use article::{Article, ArticleList, ListFilter, Window};
 pub use comment::Comment;
 pub use fields::{
     ArticleText, Bio, CommentBody, Email, ImageUrl, Password, TagList, Title, Username,
@@ -18,4 +18,4 @@ pub use input::{
     Checks, LoginUser, NewArticle, NewComment, RegisterUser, UpdateArticle, UpdateUser,
 };
 pub use user::{Profile, User};
-pub use view::{split_tags, ArticleView, FeedQuery, SessionUser, PAGE_SIZE};
+pub use view::{split_tags, ArticleView, ListQuery, SessionUser, PAGE_SIZE};

@@ -18,3 +18,15 @@ pub struct Profile {
     pub image: Option<String>,
     pub following: bool,
 }
+
+impl Profile {
+    /// A profile as anyone sees it: `following` is each viewer's own, filled in later.
+    pub fn public(username: String, bio: Option<String>, image: Option<String>) -> Self {
+        Self {
+            username,
+            bio,
+            image,
+            following: false,
+        }
+    }
+}

@@ -32,9 +32,9 @@ pub struct ArticleView {
     pub body_html: String,
 }
 
-/// Which list a page of the UI shows.
+/// Which list of articles a page of the UI shows, and which page of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct FeedQuery {
+pub struct ListQuery {
     /// The signed-in user's feed of followed authors.
     #[serde(default)]
     pub following: bool,
@@ -52,10 +52,10 @@ fn first_page() -> u32 {
 /// Articles per page in the UI (FRONTEND.md).
 pub const PAGE_SIZE: u32 = 10;
 
-impl FeedQuery {
-    /// The API page for this UI page.
-    pub fn api_page(&self) -> super::Page {
-        super::Page {
+impl ListQuery {
+    /// The window of the list this UI page shows.
+    pub fn window(&self) -> super::Window {
+        super::Window {
             limit: i64::from(PAGE_SIZE),
             offset: i64::from(self.page.max(1) - 1) * i64::from(PAGE_SIZE),
         }
@@ -79,13 +79,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ui_pages_map_to_api_offsets() {
-        let query = FeedQuery {
+    fn ui_pages_map_to_windows() {
+        let query = ListQuery {
             page: 3,
-            ..FeedQuery::default()
+            ..ListQuery::default()
         };
-        assert_eq!(query.api_page().offset, 20);
-        assert_eq!(query.api_page().limit, 10);
+        assert_eq!(query.window().offset, 20);
+        assert_eq!(query.window().limit, 10);
     }
 
     #[test]

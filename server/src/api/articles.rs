@@ -1,9 +1,10 @@
 //! Spec: "List Articles", "Feed Articles", "Get Article", "Create Article",
 //! "Update Article", "Delete Article", "Favorite Article", "Unfavorite Article".
 
+use app::backend::identity::{SignedIn, Viewer};
+use app::backend::{articles, AppState};
 use app::error::AppError;
-use app::models::{ListFilter, NewArticle, Page};
-use app::server::{articles, AppState};
+use app::models::{ListFilter, NewArticle, Window};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -12,7 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::extract::{Authenticated, Body, Viewer};
+use super::extract::Body;
 use super::{enveloped, json};
 
 pub fn router() -> Router<AppState> {
@@ -26,7 +27,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Query parameters as sent; parsed into a filter and a page.
+/// Query parameters as sent; parsed into a filter and a window.
 #[derive(Deserialize)]
 struct ListQuery {
     tag: Option<String>,
@@ -42,15 +43,15 @@ fn non_empty(value: Option<String>) -> Option<String> {
 
 fn parse_query(
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<(ListFilter, Page), AppError> {
+) -> Result<(ListFilter, Window), AppError> {
     let Query(query) = query.map_err(|e| AppError::invalid("query", &e.body_text()))?;
-    let page = Page::parse(query.limit.as_deref(), query.offset.as_deref())?;
+    let window = Window::parse(query.limit.as_deref(), query.offset.as_deref())?;
     let filter = ListFilter {
         tag: non_empty(query.tag),
         author: non_empty(query.author),
         favorited: non_empty(query.favorited),
     };
-    Ok((filter, page))
+    Ok((filter, window))
 }
 
 /// `GET /api/articles`
@@ -59,19 +60,19 @@ async fn list(
     Viewer(viewer): Viewer,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let (filter, page) = parse_query(query)?;
-    let list = articles::list(&state, viewer, &filter, page).await?;
+    let (filter, window) = parse_query(query)?;
+    let list = articles::list(&state, viewer, &filter, window).await?;
     Ok(json(StatusCode::OK, &list))
 }
 
 /// `GET /api/articles/feed`
 async fn feed(
     State(state): State<AppState>,
-    auth: Authenticated,
+    caller: SignedIn,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let (_, page) = parse_query(query)?;
-    let list = articles::feed(&state, auth.user, page).await?;
+    let (_, window) = parse_query(query)?;
+    let list = articles::feed(&state, caller.user, window).await?;
     Ok(json(StatusCode::OK, &list))
 }
 
@@ -88,51 +89,51 @@ async fn show(
 /// `POST /api/articles`
 async fn create(
     State(state): State<AppState>,
-    auth: Authenticated,
+    caller: SignedIn,
     body: Body,
 ) -> Result<Response, AppError> {
     let input: NewArticle = body.decode("article")?;
-    let article = articles::create(&state, auth.user, input).await?;
+    let article = articles::create(&state, caller.user, input).await?;
     Ok(enveloped(StatusCode::CREATED, "article", article))
 }
 
 /// `PUT /api/articles/:slug`
 async fn update(
     State(state): State<AppState>,
-    auth: Authenticated,
+    caller: SignedIn,
     Path(slug): Path<String>,
     body: Body,
 ) -> Result<Response, AppError> {
-    let article = articles::update(&state, auth.user, &slug, body.decode("article")).await?;
+    let article = articles::update(&state, caller.user, &slug, body.decode("article")).await?;
     Ok(enveloped(StatusCode::OK, "article", article))
 }
 
 /// `DELETE /api/articles/:slug`
 async fn remove(
     State(state): State<AppState>,
-    auth: Authenticated,
+    caller: SignedIn,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    articles::delete(&state, auth.user, &slug).await?;
+    articles::delete(&state, caller.user, &slug).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `POST /api/articles/:slug/favorite`
 async fn favorite(
     State(state): State<AppState>,
-    auth: Authenticated,
+    caller: SignedIn,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let article = articles::favorite(&state, auth.user, &slug).await?;
+    let article = articles::favorite(&state, caller.user, &slug).await?;
     Ok(enveloped(StatusCode::OK, "article", article))
 }
 
 /// `DELETE /api/articles/:slug/favorite`
 async fn unfavorite(
     State(state): State<AppState>,
-    auth: Authenticated,
+    caller: SignedIn,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let article = articles::unfavorite(&state, auth.user, &slug).await?;
+    let article = articles::unfavorite(&state, caller.user, &slug).await?;
     Ok(enveloped(StatusCode::OK, "article", article))
 }

@@ -1,7 +1,8 @@
 //! Spec: "Add Comments to an Article", "Get Comments from an Article", "Delete Comment".
 
+use app::backend::identity::{SignedIn, Viewer};
+use app::backend::{comments, AppState};
 use app::error::AppError;
-use app::server::{comments, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -9,7 +10,7 @@ use axum::routing::{delete, get};
 use axum::Router;
 
 use super::enveloped;
-use super::extract::{Authenticated, Body, Viewer};
+use super::extract::Body;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,23 +31,23 @@ async fn list(
 /// `POST /api/articles/:slug/comments`
 async fn add(
     State(state): State<AppState>,
-    auth: Authenticated,
+    caller: SignedIn,
     Path(slug): Path<String>,
     body: Body,
 ) -> Result<Response, AppError> {
-    let comment = comments::add(&state, auth.user, &slug, body.decode("comment")).await?;
+    let comment = comments::add(&state, caller.user, &slug, body.decode("comment")).await?;
     Ok(enveloped(StatusCode::CREATED, "comment", comment))
 }
 
 /// `DELETE /api/articles/:slug/comments/:id`
 async fn remove(
     State(state): State<AppState>,
-    auth: Authenticated,
+    caller: SignedIn,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     // Comment ids start at 1, so an id that is not a number becomes 0 and is
     // 404 like any unknown id, after the article's own 404.
     let id = id.parse::<i64>().unwrap_or(0);
-    comments::delete(&state, auth.user, &slug, id).await?;
+    comments::delete(&state, caller.user, &slug, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,52 +1,11 @@
-//! Request extractors: the caller's identity and the JSON body.
+//! The request body, decoded when the handler is ready to. (The caller's
+//! identity is extracted by `app::backend::identity`.)
 
 use app::error::AppError;
-use app::server::auth::{token_from_header, UserId};
-use app::server::AppState;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
-
-/// A signed-in caller: 401 `token: is missing|is invalid|has expired` otherwise.
-pub struct Authenticated {
-    pub user: UserId,
-    /// The token as sent, returned unchanged in `User` responses.
-    pub token: String,
-}
-
-impl FromRequestParts<AppState> for Authenticated {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer(parts)?.ok_or_else(AppError::token_missing)?;
-        let user = state.auth.verify_token(&token)?;
-        Ok(Self { user, token })
-    }
-}
-
-/// A caller who may be anonymous. A token that is sent must still be valid.
-pub struct Viewer(pub Option<UserId>);
-
-impl FromRequestParts<AppState> for Viewer {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        match bearer(parts)? {
-            Some(token) => Ok(Self(Some(state.auth.verify_token(&token)?))),
-            None => Ok(Self(None)),
-        }
-    }
-}
-
-fn bearer(parts: &Parts) -> Result<Option<String>, AppError> {
-    let header = match parts.headers.get(header::AUTHORIZATION) {
-        Some(value) => Some(value.to_str().map_err(|_| AppError::token_invalid())?),
-        None => None,
-    };
-    Ok(token_from_header(header)?.map(str::to_owned))
-}
 
 /// The raw request body, decoded only when the handler is ready to: the
 /// contract reports 404 and 403 before a malformed body's 422.

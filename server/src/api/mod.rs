@@ -1,5 +1,5 @@
-//! The RealWorld REST API under `/api` (`shared/realworld/openapi.yml`, API.md).
-//! Handlers only translate HTTP to the shared services in `app::server`.
+//! The RealWorld REST API under `/api` (`docs/realworld/openapi.yml`, `docs/realworld/API.md`).
+//! Handlers only translate HTTP to the shared services in `app::backend`.
 
 mod articles;
 mod comments;
@@ -8,8 +8,8 @@ mod profiles;
 mod tags;
 mod users;
 
+use app::backend::AppState;
 use app::error::AppError;
-use app::server::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -1,7 +1,8 @@
 //! Spec: "Get Profile", "Follow user", "Unfollow user".
 
+use app::backend::identity::{SignedIn, Viewer};
+use app::backend::{profiles, AppState};
 use app::error::AppError;
-use app::server::{profiles, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -9,7 +10,6 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::enveloped;
-use super::extract::{Authenticated, Viewer};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,19 +30,19 @@ async fn show(
 /// `POST /api/profiles/:username/follow` (a stray body is ignored, per API.md)
 async fn follow(
     State(state): State<AppState>,
-    auth: Authenticated,
+    caller: SignedIn,
     Path(username): Path<String>,
 ) -> Result<Response, AppError> {
-    let profile = profiles::follow(&state, auth.user, &username).await?;
+    let profile = profiles::follow(&state, caller.user, &username).await?;
     Ok(enveloped(StatusCode::OK, "profile", profile))
 }
 
 /// `DELETE /api/profiles/:username/follow`
 async fn unfollow(
     State(state): State<AppState>,
-    auth: Authenticated,
+    caller: SignedIn,
     Path(username): Path<String>,
 ) -> Result<Response, AppError> {
-    let profile = profiles::unfollow(&state, auth.user, &username).await?;
+    let profile = profiles::unfollow(&state, caller.user, &username).await?;
     Ok(enveloped(StatusCode::OK, "profile", profile))
 }

@@ -1,7 +1,7 @@
 //! Spec: "Get Tags".
 
+use app::backend::{tags, AppState};
 use app::error::AppError;
-use app::server::{tags, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;

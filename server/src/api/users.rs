@@ -1,8 +1,9 @@
 //! Spec: "Authentication", "Registration", "Get Current User", "Update User".
 
+use app::backend::identity::SignedIn;
+use app::backend::{users, AppState};
 use app::error::AppError;
 use app::models::{LoginUser, RegisterUser, UpdateUser};
-use app::server::{users, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -10,7 +11,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::enveloped;
-use super::extract::{Authenticated, Body};
+use super::extract::Body;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,18 +35,18 @@ async fn login(State(state): State<AppState>, body: Body) -> Result<Response, Ap
 }
 
 /// `GET /api/user`
-async fn current(State(state): State<AppState>, auth: Authenticated) -> Result<Response, AppError> {
-    let user = users::current(&state, auth.user, auth.token).await?;
+async fn current(State(state): State<AppState>, caller: SignedIn) -> Result<Response, AppError> {
+    let user = users::current(&state, caller).await?;
     Ok(enveloped(StatusCode::OK, "user", user))
 }
 
 /// `PUT /api/user`
 async fn update(
     State(state): State<AppState>,
-    auth: Authenticated,
+    caller: SignedIn,
     body: Body,
 ) -> Result<Response, AppError> {
     let input: UpdateUser = body.decode("user")?;
-    let user = users::update(&state, auth.user, auth.token, input).await?;
+    let user = users::update(&state, caller, input).await?;
     Ok(enveloped(StatusCode::OK, "user", user))
 }

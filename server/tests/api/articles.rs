@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_error, TestApp};
+use crate::support::{assert_error, Conduit, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn creating_an_article_returns_201_with_sorted_unique_tags(db: PgPool) {

@@ -10,7 +10,9 @@ use serde_json::json;
 use sqlx::{Connection, PgConnection, PgPool};
 use tower::ServiceExt;
 
-use crate::helpers::TestApp;
+use server::config::{defaults, CacheConfig};
+
+use crate::support::{Conduit, TestApp};
 
 const CONCURRENT: usize = 20;
 
@@ -102,7 +104,7 @@ async fn concurrent_misses_for_one_anonymous_page_render_it_once(db: PgPool) {
     app.publish(&jake, "Popular", &["rust"]).await;
     let queries = queries_for_concurrent_misses(&app, "/", None).await;
     assert_eq!(queries, 1);
-    assert_eq!(app.state().cache.pages().stats().await.loads, 1);
+    assert_eq!(app.tier_stats("responses").await.loads, 1);
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -226,10 +228,11 @@ async fn writes_are_read_back_at_once_on_the_same_instance(db: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn with_the_cache_off_every_read_goes_to_the_database(db: PgPool) {
     let app = TestApp::configured(db, |state| {
-        state.cache = app::server::cache::Cache::new(app::server::cache::CacheSettings {
+        let config = CacheConfig {
             enabled: false,
-            ..Default::default()
-        });
+            ..defaults()
+        };
+        state.cache = app::backend::cache::Cache::new(config.settings());
     });
     let jake = app.register("jake").await;
     let slug = app.publish(&jake, "Uncached", &[]).await;
@@ -260,11 +263,11 @@ async fn the_counters_are_exposed_for_prometheus(db: PgPool) {
         "{text}"
     );
     assert!(
-        text.contains("conduit_cache_misses_total{tier=\"pages\"} 1"),
+        text.contains("conduit_cache_misses_total{tier=\"responses\"} 1"),
         "{text}"
     );
     assert!(
-        text.contains("conduit_cache_hits_total{tier=\"pages\"} 1"),
+        text.contains("conduit_cache_hits_total{tier=\"responses\"} 1"),
         "{text}"
     );
     assert!(

@@ -7,13 +7,16 @@ use std::time::Duration;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::process::{client, database_url, json_of, publish, register, time_until, ServerProcess};
+use crate::support::{database_url, time_until, Conduit, Remote, ServerProcess};
 
 /// The bound the design promises for other instances to see a write.
 const PROPAGATION: Duration = Duration::from_secs(1);
 
-async fn body_of(client: &reqwest::Client, server: &ServerProcess, slug: &str) -> String {
-    let reply = json_of(client.get(server.url(&format!("/api/articles/{slug}")))).await;
+async fn body_of(server: &Remote, slug: &str) -> String {
+    let reply = server
+        .get(&format!("/api/articles/{slug}"), None)
+        .await
+        .body;
     reply["article"]["body"]
         .as_str()
         .unwrap_or_default()
@@ -24,28 +27,25 @@ async fn body_of(client: &reqwest::Client, server: &ServerProcess, slug: &str) -
 async fn a_write_through_one_instance_is_read_through_another_within_a_second(db: PgPool) {
     let a = ServerProcess::start(&database_url(&db, "conduit-a").await, &[]);
     let b = ServerProcess::start(&database_url(&db, "conduit-b").await, &[]);
-    let http = client();
-    let token = register(&http, &a.url(""), "writer").await;
-    let slug = publish(&http, &a.url(""), &token, "Shared state").await;
+    let (a, b) = (Remote::new(&a), Remote::new(&b));
+    let token = a.register("writer").await;
+    let slug = a.publish(&token, "Shared state", &["cache"]).await;
 
     // B caches the article, the list and the tags.
     for _ in 0..2 {
-        assert_eq!(body_of(&http, &b, &slug).await, "first version");
+        assert_eq!(body_of(&b, &slug).await, "first version");
     }
-    let tags_before = json_of(http.get(b.url("/api/tags"))).await;
+    let tags_before = b.get("/api/tags", None).await.body;
     assert_eq!(tags_before["tags"], json!(["cache"]));
 
-    let edited = http
-        .put(a.url(&format!("/api/articles/{slug}")))
-        .header("Authorization", format!("Token {token}"))
-        .json(&json!({ "article": { "body": "second version", "tagList": ["coherent"] } }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(edited.status(), 200);
+    let edit = json!({ "article": { "body": "second version", "tagList": ["coherent"] } });
+    let edited = a
+        .put(&format!("/api/articles/{slug}"), Some(&token), edit)
+        .await;
+    assert_eq!(edited.status, 200);
 
     let article_seen = time_until(PROPAGATION, || async {
-        body_of(&http, &b, &slug).await == "second version"
+        body_of(&b, &slug).await == "second version"
     })
     .await;
     assert!(
@@ -53,22 +53,23 @@ async fn a_write_through_one_instance_is_read_through_another_within_a_second(db
         "B still serves the old article after {PROPAGATION:?}"
     );
     let tags_seen = time_until(PROPAGATION, || async {
-        let tags = json_of(http.get(b.url("/api/tags"))).await;
+        let tags = b.get("/api/tags", None).await.body;
         tags["tags"] == json!(["coherent"])
     })
     .await;
     assert!(tags_seen.is_some(), "B still serves the old tags");
 
     // Favorites change a count that every list shows.
-    let favorited = http
-        .post(a.url(&format!("/api/articles/{slug}/favorite")))
-        .header("Authorization", format!("Token {token}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(favorited.status(), 200);
+    let favorited = a
+        .post(
+            &format!("/api/articles/{slug}/favorite"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(favorited.status, 200);
     let count_seen = time_until(PROPAGATION, || async {
-        let list = json_of(http.get(b.url("/api/articles"))).await;
+        let list = b.get("/api/articles", None).await.body;
         list["articles"][0]["favoritesCount"] == 1
     })
     .await;
@@ -82,10 +83,10 @@ async fn a_write_through_one_instance_is_read_through_another_within_a_second(db
 async fn an_instance_flushes_its_cache_when_its_listener_reconnects(db: PgPool) {
     let url = database_url(&db, "conduit-flush").await;
     let server = ServerProcess::start(&url, &[]);
-    let http = client();
-    let token = register(&http, &server.url(""), "writer").await;
-    let slug = publish(&http, &server.url(""), &token, "Missed message").await;
-    assert_eq!(body_of(&http, &server, &slug).await, "first version");
+    let remote = Remote::new(&server);
+    let token = remote.register("writer").await;
+    let slug = remote.publish(&token, "Missed message", &["cache"]).await;
+    assert_eq!(body_of(&remote, &slug).await, "first version");
 
     // A change the instance is never told about, like a NOTIFY lost while
     // its listener was disconnected.
@@ -95,7 +96,7 @@ async fn an_instance_flushes_its_cache_when_its_listener_reconnects(db: PgPool) 
         .await
         .unwrap();
     assert_eq!(
-        body_of(&http, &server, &slug).await,
+        body_of(&remote, &slug).await,
         "first version",
         "served from the cache"
     );
@@ -110,7 +111,7 @@ async fn an_instance_flushes_its_cache_when_its_listener_reconnects(db: PgPool) 
     assert_eq!(terminated, [true], "exactly one listener connection");
 
     let seen = time_until(Duration::from_secs(10), || async {
-        body_of(&http, &server, &slug).await == "changed behind its back"
+        body_of(&remote, &slug).await == "changed behind its back"
     })
     .await;
     assert!(

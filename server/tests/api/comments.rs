@@ -2,7 +2,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_error, TestApp};
+use crate::support::{assert_error, Conduit, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn comments_are_added_listed_and_deleted_by_their_author(db: PgPool) {

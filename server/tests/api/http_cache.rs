@@ -6,9 +6,9 @@ use serde_json::json;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-use crate::helpers::TestApp;
+use crate::support::{Conduit, TestApp};
 
-fn cache_control(reply: &crate::helpers::Reply) -> &str {
+fn cache_control(reply: &crate::support::Reply) -> &str {
     reply.headers[header::CACHE_CONTROL].to_str().unwrap()
 }
 

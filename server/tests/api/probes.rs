@@ -1,7 +1,7 @@
 use axum::http::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::TestApp;
+use crate::support::{Conduit, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn liveness_answers_without_the_database(db: PgPool) {
@@ -46,6 +46,6 @@ async fn every_response_carries_a_request_id(db: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn migrating_twice_is_harmless(db: PgPool) {
-    app::server::db::migrate(&db).await.unwrap();
-    assert!(app::server::db::migrations_applied(&db).await.unwrap());
+    app::backend::db::migrate(&db).await.unwrap();
+    assert!(app::backend::db::migrations_applied(&db).await.unwrap());
 }

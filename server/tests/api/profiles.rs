@@ -2,7 +2,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_error, TestApp};
+use crate::support::{assert_error, Conduit, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_profile_shows_following_relative_to_the_viewer(db: PgPool) {

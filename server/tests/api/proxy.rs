@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::process::{
-    client, database_url, free_port, publish, register, time_until, wait_for_port, ScratchDir,
+use crate::support::{
+    client, database_url, free_port, time_until, wait_for_port, Conduit, Remote, ScratchDir,
     ServerProcess,
 };
 
@@ -139,8 +139,11 @@ async fn a_caching_proxy_keeps_what_is_public_and_nothing_personal(db: PgPool) {
     );
     let nginx = Nginx::start(server.addr);
     let http = client();
-    let token = register(&http, &server.url(""), "signedin").await;
-    let slug = publish(&http, &server.url(""), &token, "Cached at the edge").await;
+    let origin = Remote::new(&server);
+    let token = origin.register("signedin").await;
+    let slug = origin
+        .publish(&token, "Cached at the edge", &["cache"])
+        .await;
 
     // Anonymous home page and a hashed asset: the second request is a hit.
     for path in ["/", "/pkg/conduit.css"] {
@@ -163,7 +166,7 @@ async fn a_caching_proxy_keeps_what_is_public_and_nothing_personal(db: PgPool) {
     let anonymous = fetch(&http, &nginx.url("/"), None).await;
     assert_eq!(anonymous.cache_status, "HIT");
     assert!(!anonymous.body.contains(SIGNED_IN_NAV));
-    let someone_else = register(&http, &server.url(""), "someoneelse").await;
+    let someone_else = origin.register("someoneelse").await;
     let theirs = fetch(&http, &nginx.url("/"), Some(&someone_else)).await;
     assert_ne!(theirs.cache_status, "HIT");
     assert!(theirs.body.contains(r#"href="/profile/someoneelse""#));
@@ -173,14 +176,11 @@ async fn a_caching_proxy_keeps_what_is_public_and_nothing_personal(db: PgPool) {
     let cached_at = Instant::now();
     fetch(&http, &page, None).await;
     assert_eq!(fetch(&http, &page, None).await.cache_status, "HIT");
-    let edited = http
-        .put(server.url(&format!("/api/articles/{slug}")))
-        .header("Authorization", format!("Token {token}"))
-        .json(&json!({ "article": { "body": "Edited at the origin" } }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(edited.status(), 200);
+    let edit = json!({ "article": { "body": "Edited at the origin" } });
+    let edited = origin
+        .put(&format!("/api/articles/{slug}"), Some(&token), edit)
+        .await;
+    assert_eq!(edited.status, 200);
     // The stored copy may be served until s-maxage after it was fetched;
     // nginx keeps time in whole seconds, hence one more.
     let deadline = cached_at + Duration::from_secs(S_MAXAGE_SECS + 1);

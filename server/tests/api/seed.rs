@@ -1,6 +1,6 @@
 use sqlx::PgPool;
 
-use crate::helpers::TestApp;
+use crate::support::{Conduit, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_demo_data_fills_an_empty_database_once(db: PgPool) {

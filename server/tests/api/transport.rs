@@ -3,7 +3,7 @@ use axum::http::{Request, StatusCode};
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-use crate::helpers::{assert_error, TestApp};
+use crate::support::{assert_error, Conduit, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn browsers_on_other_origins_may_call_the_api(db: PgPool) {
@@ -44,10 +44,8 @@ async fn an_expired_token_is_401_has_expired(db: PgPool) {
     let app = TestApp::new(db);
     app.register("jake").await;
     let short_lived =
-        app::server::auth::Auth::new(crate::helpers::SECRET, std::time::Duration::ZERO, 1);
-    let token = short_lived
-        .issue_token(app::server::auth::UserId(1))
-        .unwrap();
+        app::backend::tokens::Tokens::new(crate::support::SECRET, std::time::Duration::ZERO);
+    let token = short_lived.issue(app::backend::tokens::UserId(1)).unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_error(
         &app.get("/api/user", Some(&token)).await,

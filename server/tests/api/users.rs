@@ -2,7 +2,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_error, TestApp};
+use crate::support::{assert_error, Conduit, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn registering_returns_201_with_a_token_and_null_bio_and_image(db: PgPool) {

@@ -6,7 +6,7 @@ use axum::http::{header, Request, StatusCode};
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-use crate::helpers::TestApp;
+use crate::support::{Conduit, TestApp};
 
 /// A plain HTML form post, as a browser without JavaScript sends it.
 fn form_post(path: &str) -> axum::http::request::Builder {

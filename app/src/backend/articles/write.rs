@@ -1,0 +1,267 @@
+//! Publishing, editing, deleting and favoriting articles. Each write
+//! answers from the database, then tells the cache what changed.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Transaction};
+
+use super::super::cache::Change;
+use super::super::tokens::UserId;
+use super::super::AppState;
+use super::rows::reload;
+use super::{locate, slug, Located};
+use crate::error::AppError;
+use crate::models::{Article, ArticleText, Checks, NewArticle, TagList, Title, UpdateArticle};
+
+/// Spec: `POST /api/articles`, 201. Duplicate titles get distinct slugs.
+#[tracing::instrument(skip_all, fields(author = author.0))]
+pub async fn create(
+    state: &AppState,
+    author: UserId,
+    input: NewArticle,
+) -> Result<Article, AppError> {
+    let mut checks = Checks::default();
+    let title = checks.field("title", Title::parse(input.title.as_deref()));
+    let description = checks.field(
+        "description",
+        ArticleText::description(input.description.as_deref()),
+    );
+    let body = checks.field("body", ArticleText::body(input.body.as_deref()));
+    let tags = checks.field(
+        "tagList",
+        TagList::parse(&input.tag_list.unwrap_or_default()),
+    );
+    let (Some(title), Some(description), Some(body), Some(tags)) = (title, description, body, tags)
+    else {
+        return Err(checks.rejection());
+    };
+
+    let mut tx = state.db.begin().await?;
+    let base = slug::base(&title);
+    let mut inserted = None;
+    for attempt in 0..slug::ATTEMPTS {
+        // `do nothing` on a taken slug returns no row instead of aborting the transaction.
+        inserted = sqlx::query!(
+            r#"insert into articles (author_id, slug, title, description, body)
+               values ($1, $2, $3, $4, $5)
+               on conflict (slug) do nothing
+               returning id, created_at"#,
+            author.0,
+            slug::candidate(&base, attempt),
+            title.as_str(),
+            description.as_str(),
+            body.as_str(),
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if inserted.is_some() {
+            break;
+        }
+    }
+    let row = inserted.ok_or_else(|| slug::exhausted(&base))?;
+    replace_tags(&mut tx, row.id, row.created_at, &tags).await?;
+    tx.commit().await?;
+    let article = reload(state, row.id, author).await?;
+    let slugs = vec![article.slug.clone()];
+    state
+        .cache
+        .publish(&state.db, Change::Article { slugs })
+        .await;
+    Ok(article)
+}
+
+/// The fields an edit changes; `None` keeps the stored value.
+struct Edit {
+    title: Option<Title>,
+    description: Option<ArticleText>,
+    body: Option<ArticleText>,
+    tags: Option<TagList>,
+}
+
+impl Edit {
+    fn parse(input: UpdateArticle) -> Result<Self, AppError> {
+        let mut checks = Checks::default();
+        let title = checks.present("title", input.title.map(|v| Title::parse(v.as_deref())));
+        let description = checks.present(
+            "description",
+            input
+                .description
+                .map(|v| ArticleText::description(v.as_deref())),
+        );
+        let body = checks.present("body", input.body.map(|v| ArticleText::body(v.as_deref())));
+        let tags = checks.present(
+            "tagList",
+            input.tag_list.map(|v| match v {
+                Some(tags) => TagList::parse(&tags),
+                None => Err("can't be null".to_owned()),
+            }),
+        );
+        match (title, description, body, tags) {
+            (Some(title), Some(description), Some(body), Some(tags)) => Ok(Self {
+                title,
+                description,
+                body,
+                tags,
+            }),
+            _ => Err(checks.rejection()),
+        }
+    }
+}
+
+/// Spec: `PUT /api/articles/:slug`, author only. Errors in the order of
+/// API.md: 404, then 403, then 422, so `input` is only looked at once the
+/// caller is known to own the article. A new title gives a new slug.
+#[tracing::instrument(skip(state, input))]
+pub async fn update(
+    state: &AppState,
+    user: UserId,
+    slug: &str,
+    input: Result<UpdateArticle, AppError>,
+) -> Result<Article, AppError> {
+    let article = owned(state, user, slug).await?;
+    let edit = Edit::parse(input?)?;
+    let mut tx = state.db.begin().await?;
+    save(&mut tx, &article, &edit).await?;
+    tx.commit().await?;
+    let updated = reload(state, article.id, user).await?;
+    let slugs = vec![slug.to_owned(), updated.slug.clone()];
+    state
+        .cache
+        .publish(&state.db, Change::Article { slugs })
+        .await;
+    Ok(updated)
+}
+
+async fn save(
+    tx: &mut Transaction<'_, Postgres>,
+    article: &Located,
+    edit: &Edit,
+) -> Result<(), AppError> {
+    let retitled = edit.title.as_ref().filter(|t| t.as_str() != article.title);
+    if let Some(title) = retitled {
+        slug::change(tx, article.id, title).await?;
+    }
+    sqlx::query!(
+        r#"update articles set
+               title = coalesce($2, title),
+               description = coalesce($3, description),
+               body = coalesce($4, body),
+               updated_at = now()
+           where id = $1"#,
+        article.id,
+        edit.title.as_ref().map(Title::as_str),
+        edit.description.as_ref().map(ArticleText::as_str),
+        edit.body.as_ref().map(ArticleText::as_str),
+    )
+    .execute(&mut **tx)
+    .await?;
+    if let Some(tags) = &edit.tags {
+        replace_tags(tx, article.id, article.created_at, tags).await?;
+    }
+    Ok(())
+}
+
+/// Spec: `DELETE /api/articles/:slug`, author only; 204.
+#[tracing::instrument(skip(state))]
+pub async fn delete(state: &AppState, user: UserId, slug: &str) -> Result<(), AppError> {
+    let article = owned(state, user, slug).await?;
+    sqlx::query!("delete from articles where id = $1", article.id)
+        .execute(&state.db)
+        .await?;
+    let change = Change::ArticleDeleted {
+        slug: slug.to_owned(),
+        id: article.id,
+    };
+    state.cache.publish(&state.db, change).await;
+    Ok(())
+}
+
+/// The article at `slug` if `user` wrote it: 404, then 403.
+async fn owned(state: &AppState, user: UserId, slug: &str) -> Result<Located, AppError> {
+    let article = locate(state, slug).await?;
+    if article.author_id == user.0 {
+        Ok(article)
+    } else {
+        Err(AppError::forbidden("article"))
+    }
+}
+
+/// Spec: `POST /api/articles/:slug/favorite`. Idempotent; the count is kept by a trigger.
+#[tracing::instrument(skip(state))]
+pub async fn favorite(state: &AppState, user: UserId, slug: &str) -> Result<Article, AppError> {
+    let article = locate(state, slug).await?;
+    let added = sqlx::query!(
+        r#"insert into favorites (user_id, article_id, article_created_at) values ($1, $2, $3)
+           on conflict do nothing"#,
+        user.0,
+        article.id,
+        article.created_at,
+    )
+    .execute(&state.db)
+    .await?;
+    favorites_changed(state, slug, added.rows_affected()).await;
+    reload(state, article.id, user).await
+}
+
+/// Spec: `DELETE /api/articles/:slug/favorite`. Idempotent.
+#[tracing::instrument(skip(state))]
+pub async fn unfavorite(state: &AppState, user: UserId, slug: &str) -> Result<Article, AppError> {
+    let article = locate(state, slug).await?;
+    let removed = sqlx::query!(
+        "delete from favorites where user_id = $1 and article_id = $2",
+        user.0,
+        article.id
+    )
+    .execute(&state.db)
+    .await?;
+    favorites_changed(state, slug, removed.rows_affected()).await;
+    reload(state, article.id, user).await
+}
+
+/// The favorites count is shown in shared entries; a repeated (idempotent)
+/// favorite changes nothing and invalidates nothing.
+async fn favorites_changed(state: &AppState, slug: &str, rows: u64) {
+    if rows > 0 {
+        let slugs = vec![slug.to_owned()];
+        state
+            .cache
+            .publish(&state.db, Change::Article { slugs })
+            .await;
+    }
+}
+
+/// Makes the article's tags exactly `tags`. Tags are created on first use;
+/// sorted input keeps concurrent writers locking tag rows in the same order.
+async fn replace_tags(
+    tx: &mut Transaction<'_, Postgres>,
+    article_id: i64,
+    created_at: DateTime<Utc>,
+    tags: &TagList,
+) -> Result<(), AppError> {
+    let names = tags.as_slice();
+    sqlx::query!(
+        "insert into tags (name) select unnest($1::text[]) on conflict (name) do nothing",
+        names
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        r#"delete from article_tags
+           where article_id = $1
+             and tag_id not in (select id from tags where name = any($2))"#,
+        article_id,
+        names
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        r#"insert into article_tags (article_id, tag_id, article_created_at)
+           select $1, id, $2 from tags where name = any($3)
+           on conflict do nothing"#,
+        article_id,
+        created_at,
+        names
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

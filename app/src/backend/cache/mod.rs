@@ -1,0 +1,320 @@
+//! The in-process cache in front of PostgreSQL.
+//!
+//! Shared entries ([`entries`]) hold what every reader sees; the per-user
+//! bits (`favorited`, `following`) are added per request by one indexed
+//! query, so one user's view never reaches another. Layers above keep
+//! entries derived from these (the HTTP layer's rendered responses) and
+//! subscribe as [`Dependent`]s to hear of every change.
+//!
+//! Coherence across instances: a write invalidates the affected entries here
+//! at once and tells every other instance through PostgreSQL `NOTIFY`
+//! ([`listener`]). An instance that loses its listener connection flushes
+//! everything when it reconnects, since it may have missed messages.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+
+pub mod entries;
+pub mod listener;
+mod tier;
+
+pub use entries::{ListKey, SharedArticle, SharedComment, SharedList, SharedProfile};
+pub use tier::{Limits, Tier, TierStats, Weigh, HEADER_BYTES};
+
+/// The `NOTIFY` channel that carries invalidations between instances.
+pub const CHANNEL: &str = "conduit_cache";
+
+/// Sizes and lifetimes, from configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    pub enabled: bool,
+    /// Memory budget of all tiers together, by the weight of their entries.
+    pub max_bytes: u64,
+    /// Upper bound on an entry's age: the safety net behind invalidation.
+    pub time_to_live: Duration,
+    /// Entries nobody read for this long are dropped early.
+    pub time_to_idle: Duration,
+}
+
+impl Settings {
+    /// The limits of a tier given `percent` of the memory budget; `None` when
+    /// the cache is disabled.
+    pub fn share(&self, percent: u64) -> Option<Limits> {
+        self.enabled.then_some(Limits {
+            max_bytes: self.max_bytes / 100 * percent,
+            time_to_live: self.time_to_live,
+            time_to_idle: self.time_to_idle,
+        })
+    }
+}
+
+/// A write that makes cached entries stale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// An article was created, edited or (un)favorited: it, every list and the tags.
+    Article { slugs: Vec<String> },
+    /// An article was deleted, with its comments.
+    ArticleDeleted { slug: String, id: i64 },
+    /// An article's comments changed.
+    Comments { article_id: i64 },
+    /// A user's public profile changed: it is embedded in their articles and
+    /// comments, so everything goes (profile edits are rare).
+    Author,
+}
+
+/// Entries kept outside the data tiers and derived from them, such as
+/// rendered responses: told of every change, flushed with the rest.
+pub trait Dependent: Send + Sync {
+    fn apply(&self, change: &Change);
+    fn flush(&self);
+    fn stats(&self) -> Pin<Box<dyn Future<Output = TierStats> + Send + '_>>;
+}
+
+/// What travels over `NOTIFY`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Message {
+    /// The sending instance, which has applied the change already.
+    origin: String,
+    change: Change,
+}
+
+/// Every tier, cheap to clone (the tiers are shared).
+#[derive(Clone)]
+pub struct Cache {
+    inner: Arc<Tiers>,
+    instance: Arc<str>,
+}
+
+struct Tiers {
+    articles: Tier<String, Arc<SharedArticle>>,
+    lists: Tier<ListKey, Arc<SharedList>>,
+    profiles: Tier<String, Arc<SharedProfile>>,
+    tags: Tier<(), Arc<Vec<String>>>,
+    comments: Tier<i64, Arc<Vec<SharedComment>>>,
+    dependents: RwLock<Vec<Arc<dyn Dependent>>>,
+    settings: Settings,
+}
+
+impl Cache {
+    /// The data tiers take their shares of the memory budget here; the rest
+    /// (40%) is left to [`Dependent`]s, by how much each holds per entry and
+    /// how many entries are hot: article bodies are the big ones.
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            inner: Arc::new(Tiers {
+                articles: Tier::new("articles", settings.share(30)),
+                comments: Tier::new("comments", settings.share(15)),
+                lists: Tier::new("lists", settings.share(10)),
+                profiles: Tier::new("profiles", settings.share(4)),
+                tags: Tier::new("tags", settings.share(1)),
+                dependents: RwLock::new(Vec::new()),
+                settings,
+            }),
+            // A random id, so that an instance recognises its own messages.
+            instance: Arc::from(crate::backend::tokens::random_hex(16)),
+        }
+    }
+
+    /// The limits of a dependent tier given `percent` of the memory budget.
+    pub fn share(&self, percent: u64) -> Option<Limits> {
+        self.inner.settings.share(percent)
+    }
+
+    /// Has `dependent` told of every change from now on.
+    pub fn subscribe(&self, dependent: Arc<dyn Dependent>) {
+        self.dependents_mut().push(dependent);
+    }
+
+    /// Articles by slug, with body.
+    pub fn articles(&self) -> &Tier<String, Arc<SharedArticle>> {
+        &self.inner.articles
+    }
+
+    /// First pages of the global and per-tag lists.
+    pub fn lists(&self) -> &Tier<ListKey, Arc<SharedList>> {
+        &self.inner.lists
+    }
+
+    /// Profiles by lower-cased username.
+    pub fn profiles(&self) -> &Tier<String, Arc<SharedProfile>> {
+        &self.inner.profiles
+    }
+
+    /// The tag list (one entry).
+    pub fn tags(&self) -> &Tier<(), Arc<Vec<String>>> {
+        &self.inner.tags
+    }
+
+    /// Comments by article id.
+    pub fn comments(&self) -> &Tier<i64, Arc<Vec<SharedComment>>> {
+        &self.inner.comments
+    }
+
+    /// Applies `change` here, then tells the other instances. A lost message
+    /// is logged, not returned: the write itself succeeded, and the other
+    /// instances' entries still expire by their time to live.
+    pub async fn publish(&self, db: &PgPool, change: Change) {
+        self.apply(&change).await;
+        let message = Message {
+            origin: self.instance.to_string(),
+            change,
+        };
+        let payload = match serde_json::to_string(&message) {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::error!(%error, "cannot encode a cache invalidation");
+                return;
+            }
+        };
+        if let Err(error) = sqlx::query("select pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(&payload)
+            .execute(db)
+            .await
+        {
+            tracing::error!(%error, "cannot send a cache invalidation to other instances");
+        }
+    }
+
+    /// Applies a message from [`CHANNEL`] unless this instance sent it.
+    pub async fn receive(&self, payload: &str) {
+        match serde_json::from_str::<Message>(payload) {
+            Ok(message) if *message.origin == *self.instance => {}
+            Ok(message) => self.apply(&message.change).await,
+            Err(error) => {
+                // Something else speaks on our channel: be safe, drop everything.
+                tracing::warn!(%error, "unreadable cache invalidation; flushing the cache");
+                self.flush();
+            }
+        }
+    }
+
+    async fn apply(&self, change: &Change) {
+        let tiers = &self.inner;
+        match change {
+            Change::Article { slugs } => {
+                for slug in slugs {
+                    tiers.articles.invalidate(slug).await;
+                }
+                tiers.lists.invalidate_all();
+                tiers.tags.invalidate_all();
+            }
+            Change::ArticleDeleted { slug, id } => {
+                tiers.articles.invalidate(slug).await;
+                tiers.comments.invalidate(id).await;
+                tiers.lists.invalidate_all();
+                tiers.tags.invalidate_all();
+            }
+            Change::Comments { article_id } => tiers.comments.invalidate(article_id).await,
+            Change::Author => {
+                tiers.articles.invalidate_all();
+                tiers.lists.invalidate_all();
+                tiers.profiles.invalidate_all();
+                tiers.comments.invalidate_all();
+            }
+        }
+        for dependent in self.dependents() {
+            dependent.apply(change);
+        }
+    }
+
+    /// Drops every entry.
+    pub fn flush(&self) {
+        let tiers = &self.inner;
+        tiers.articles.invalidate_all();
+        tiers.lists.invalidate_all();
+        tiers.profiles.invalidate_all();
+        tiers.tags.invalidate_all();
+        tiers.comments.invalidate_all();
+        for dependent in self.dependents() {
+            dependent.flush();
+        }
+    }
+
+    pub async fn stats(&self) -> Vec<TierStats> {
+        let tiers = &self.inner;
+        let mut stats = vec![
+            tiers.articles.stats().await,
+            tiers.lists.stats().await,
+            tiers.profiles.stats().await,
+            tiers.tags.stats().await,
+            tiers.comments.stats().await,
+        ];
+        for dependent in self.dependents() {
+            stats.push(dependent.stats().await);
+        }
+        stats
+    }
+
+    /// A snapshot, so that no lock is held across an await.
+    fn dependents(&self) -> Vec<Arc<dyn Dependent>> {
+        match self.inner.dependents.read() {
+            Ok(dependents) => dependents.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn dependents_mut(&self) -> std::sync::RwLockWriteGuard<'_, Vec<Arc<dyn Dependent>>> {
+        self.inner
+            .dependents
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            enabled: true,
+            max_bytes: 1 << 20,
+            time_to_live: Duration::from_secs(60),
+            time_to_idle: Duration::from_secs(60),
+        }
+    }
+
+    #[test]
+    fn changes_travel_as_tagged_json() {
+        let change = Change::ArticleDeleted {
+            slug: "a-b".into(),
+            id: 7,
+        };
+        let text = serde_json::to_string(&change).unwrap();
+        assert_eq!(text, r#"{"kind":"article_deleted","slug":"a-b","id":7}"#);
+        assert_eq!(serde_json::from_str::<Change>(&text).unwrap(), change);
+    }
+
+    #[tokio::test]
+    async fn an_instance_ignores_its_own_messages_and_applies_others() {
+        let cache = Cache::new(settings());
+        let fill = || async {
+            cache
+                .tags()
+                .get_or_load((), async { Ok::<_, ()>(Arc::new(vec!["rust".to_owned()])) })
+                .await
+                .unwrap();
+        };
+        fill().await;
+        let own = serde_json::to_string(&Message {
+            origin: cache.instance.to_string(),
+            change: Change::Article { slugs: vec![] },
+        })
+        .unwrap();
+        cache.receive(&own).await;
+        fill().await;
+        assert_eq!(cache.tags().stats().await.loads, 1, "own message ignored");
+
+        let other = own.replace(&*cache.instance, "another-instance");
+        cache.receive(&other).await;
+        fill().await;
+        assert_eq!(cache.tags().stats().await.loads, 2, "other message applied");
+    }
+}

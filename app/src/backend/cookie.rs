@@ -1,0 +1,158 @@
+//! The web UI's session: the same signed token as the API, carried in an
+//! HttpOnly cookie, plus the same-origin check that keeps a cookie alone
+//! from authorising a cross-site request.
+
+use axum::http::header::{COOKIE, HOST, ORIGIN, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+
+use super::identity::{self, SignedIn};
+use super::tokens::UserId;
+use super::AppState;
+use crate::error::AppError;
+use crate::urls;
+
+pub const COOKIE_NAME: &str = "conduit_session";
+
+/// The session token in a request's `Cookie` headers, if any. The one
+/// parser of cookies: the HTTP cache asks it too.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == COOKIE_NAME)
+        .map(|c| c.value().to_owned())
+}
+
+fn request_parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+fn token() -> Option<String> {
+    session_token(&request_parts()?.headers)
+}
+
+/// The signed-in visitor, or `None` for anonymous visitors and stale cookies.
+pub fn viewer(state: &AppState) -> Option<UserId> {
+    identity::viewer(state, token().as_deref()).ok().flatten()
+}
+
+/// The signed-in visitor, or 401.
+pub fn signed_in(state: &AppState) -> Result<SignedIn, AppError> {
+    identity::signed_in(state, token().ok_or_else(AppError::token_missing)?)
+}
+
+/// Starts a session: sets the cookie carrying `token`.
+pub fn start(state: &AppState, token: &str) {
+    let max_age = cookie::time::Duration::seconds(
+        i64::try_from(state.tokens.ttl().as_secs()).unwrap_or(i64::MAX),
+    );
+    let cookie = session_cookie(state, token.to_owned())
+        .max_age(max_age)
+        .build();
+    set_cookie(&cookie);
+}
+
+/// Ends the session: expires the cookie.
+pub fn end(state: &AppState) {
+    let mut cookie = session_cookie(state, String::new()).build();
+    cookie.make_removal();
+    set_cookie(&cookie);
+}
+
+fn session_cookie(state: &AppState, value: String) -> cookie::CookieBuilder<'static> {
+    cookie::Cookie::build((COOKIE_NAME, value))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(state.secure_cookies)
+}
+
+fn set_cookie(cookie: &cookie::Cookie<'_>) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&cookie.to_string()),
+    ) {
+        response.append_header(SET_COOKIE, value);
+    }
+}
+
+/// Rejects a state-changing request that another site made the browser
+/// send. Browsers send `Sec-Fetch-Site` and/or `Origin` with every POST;
+/// a request with neither comes from a non-browser client, which cannot
+/// hold the victim's cookie.
+pub fn require_same_origin() -> Result<(), AppError> {
+    let Some(parts) = request_parts() else {
+        return Ok(());
+    };
+    if let Some(site) = parts.headers.get("sec-fetch-site") {
+        return match site.as_bytes() {
+            b"same-origin" | b"none" => Ok(()),
+            _ => Err(cross_site()),
+        };
+    }
+    match (parts.headers.get(ORIGIN), parts.headers.get(HOST)) {
+        (None, _) => Ok(()),
+        (Some(origin), Some(host)) if origin_matches_host(origin, host) => Ok(()),
+        _ => Err(cross_site()),
+    }
+}
+
+fn origin_matches_host(origin: &HeaderValue, host: &HeaderValue) -> bool {
+    let (Ok(origin), Ok(host)) = (origin.to_str(), host.to_str()) else {
+        return false;
+    };
+    origin
+        .split_once("://")
+        .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+}
+
+fn cross_site() -> AppError {
+    tracing::warn!("rejected a cross-site form submission");
+    AppError::forbidden("request")
+}
+
+/// The author of a state-changing request from this site: 403 when the
+/// request is cross-site, 401 when nobody is signed in.
+pub fn writer(state: &AppState) -> Result<SignedIn, AppError> {
+    require_same_origin()?;
+    signed_in(state)
+}
+
+/// Like [`writer`], but a signed-out visitor is sent to sign in (`None`)
+/// instead of getting an error: for buttons shown to everyone.
+pub fn writer_or_sign_in(state: &AppState) -> Result<Option<UserId>, AppError> {
+    require_same_origin()?;
+    match signed_in(state) {
+        Ok(caller) => Ok(Some(caller.user)),
+        Err(_) => {
+            leptos_axum::redirect(urls::LOGIN);
+            Ok(None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others_and_only_by_its_name() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            COOKIE,
+            HeaderValue::from_static("theme=dark; conduit_session_old=x"),
+        );
+        assert_eq!(session_token(&headers), None);
+        headers.append(
+            COOKIE,
+            HeaderValue::from_static("a=1; conduit_session=abc; b=2"),
+        );
+        assert_eq!(session_token(&headers).as_deref(), Some("abc"));
+    }
+}

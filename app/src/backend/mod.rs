@@ -1,0 +1,34 @@
+//! Server-only code: the services that both server functions and the REST
+//! API call, and what they stand on (database, cache, tokens, passwords).
+//! Nothing here knows about HTTP routes or pages.
+
+/// Articles, lists, the feed and favorites.
+pub mod articles;
+/// The in-process cache in front of PostgreSQL, kept coherent across instances.
+pub mod cache;
+/// Comments on articles.
+pub mod comments;
+/// The web UI's session cookie and the same-origin check.
+pub mod cookie;
+/// Connection pools and embedded migrations.
+pub mod db;
+/// Who is calling: verified tokens.
+pub mod identity;
+/// Markdown to sanitised HTML.
+pub mod markdown;
+/// Password hashing, bounded in concurrency.
+pub mod passwords;
+/// A viewer's favorites and follows among what a page shows.
+mod personal;
+/// Profiles and follows.
+pub mod profiles;
+/// State shared by every request.
+mod state;
+/// Tags in use.
+pub mod tags;
+/// Signing and verifying session tokens.
+pub mod tokens;
+/// Registration, login and account updates.
+pub mod users;
+
+pub use state::AppState;

@@ -1,0 +1,31 @@
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+use super::{ArticlePreviews, Pagination};
+use crate::error::AppError;
+use crate::models::{ArticleList, ListQuery};
+use crate::urls;
+
+/// A list of articles and its pagination, as the home and profile pages
+/// show it. A signed-out visitor asking for their feed is sent to sign in.
+#[component]
+pub fn ArticleListing(
+    query: Memo<ListQuery>,
+    articles: Resource<Result<ArticleList, AppError>>,
+    /// What an empty list says.
+    #[prop(into)]
+    empty: ViewFn,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <div class="article-preview">"Loading articles..."</div> }>
+            {move || articles.get().map(|result| match result {
+                Ok(list) => view! {
+                    <ArticlePreviews articles=list.articles empty=empty.clone()/>
+                    <Pagination total=list.articles_count query=query.get()/>
+                }.into_any(),
+                Err(AppError::Unauthorized { .. }) => view! { <Redirect path=urls::LOGIN/> }.into_any(),
+                Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,112 @@
+use leptos::html::Form;
+use leptos::prelude::*;
+
+use crate::components::{avatar, display_date, form_error, ErrorMessages};
+use crate::error::AppError;
+use crate::models::{Comment, SessionUser};
+use crate::providers::Writes;
+use crate::urls;
+
+/// The comment form (or the invitation to sign in) and the comments.
+#[component]
+pub fn Comments(
+    slug: String,
+    viewer: Option<SessionUser>,
+    comments: Resource<Result<Vec<Comment>, AppError>>,
+) -> impl IntoView {
+    let me = viewer.as_ref().map(|v| v.username.clone());
+    let composer = match viewer {
+        Some(viewer) => view! { <Composer slug=slug.clone() viewer/> }.into_any(),
+        None => view! {
+            <p>
+                <a href=urls::LOGIN>"Sign in"</a>" or "<a href=urls::REGISTER>"sign up"</a>
+                " to add comments on this article."
+            </p>
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="container page">
+            <div class="row">
+                <div class="col-xs-12 col-md-8 offset-md-2">
+                    {composer}
+                    <Transition fallback=|| ()>
+                        {move || comments.get().map(|result| {
+                            result.unwrap_or_default().into_iter().map(|comment| {
+                                let mine = me.as_deref() == Some(comment.author.username.as_str());
+                                view! { <CommentCard comment slug=slug.clone() mine/> }
+                            }).collect_view()
+                        })}
+                    </Transition>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// The form for a new comment. Once hydrated, a posted comment empties it
+/// (the page itself stays).
+#[component]
+fn Composer(slug: String, viewer: SessionUser) -> impl IntoView {
+    let add = Writes::get().add_comment;
+    let error = form_error(add);
+    let form = NodeRef::<Form>::new();
+    Effect::new(move |previous: Option<usize>| {
+        let version = add.version().get();
+        if previous.is_some_and(|p| p != version)
+            && matches!(add.value().get_untracked(), Some(Ok(())))
+        {
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+        version
+    });
+    view! {
+        <ErrorMessages error/>
+        <ActionForm action=add node_ref=form attr:class="card comment-form">
+            <input type="hidden" name="slug" value=slug/>
+            <div class="card-block">
+                <textarea class="form-control" name="body" placeholder="Write a comment..." rows="3"></textarea>
+            </div>
+            <div class="card-footer">
+                <img src=avatar(viewer.image.as_deref()) class="comment-author-img" alt=""/>
+                <button type="submit" class="btn btn-sm btn-primary">"Post Comment"</button>
+            </div>
+        </ActionForm>
+    }
+}
+
+/// One comment. The trash icon holds a submit button, so deleting works
+/// as a plain form post too.
+#[component]
+fn CommentCard(comment: Comment, slug: String, mine: bool) -> impl IntoView {
+    let delete = Writes::get().delete_comment;
+    let profile = urls::profile(&comment.author.username);
+    view! {
+        <div class="card">
+            <div class="card-block">
+                <p class="card-text">{comment.body}</p>
+            </div>
+            <div class="card-footer">
+                <a href=profile.clone() class="comment-author">
+                    <img src=avatar(comment.author.image.as_deref()) class="comment-author-img" alt=""/>
+                </a>
+                " "
+                <a href=profile class="comment-author">{comment.author.username}</a>
+                <span class="date-posted">{display_date(&comment.created_at)}</span>
+                {mine.then(|| view! {
+                    <ActionForm action=delete attr:class="delete-comment">
+                        <input type="hidden" name="slug" value=slug/>
+                        <input type="hidden" name="id" value=comment.id.to_string()/>
+                        <span class="mod-options">
+                            <i class="ion-trash-a">
+                                <button type="submit" class="icon-button" aria-label="Delete comment"></button>
+                            </i>
+                        </span>
+                    </ActionForm>
+                })}
+            </div>
+        </div>
+    }
+}

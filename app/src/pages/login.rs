@@ -1,0 +1,31 @@
+use leptos::prelude::*;
+
+use crate::components::{form_error, ErrorMessages};
+use crate::layouts::FormPage;
+use crate::providers::Session;
+use crate::urls;
+
+/// `/login`
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = Session::get().login;
+    let error = form_error(action);
+    view! {
+        <FormPage class="auth-page" title="Sign in">
+            <h1 class="text-xs-center">"Sign in"</h1>
+            <p class="text-xs-center">
+                <a href=urls::REGISTER>"Need an account?"</a>
+            </p>
+            <ErrorMessages error/>
+            <ActionForm action>
+                <fieldset class="form-group">
+                    <input class="form-control form-control-lg" type="email" name="email" placeholder="Email" autocomplete="email"/>
+                </fieldset>
+                <fieldset class="form-group">
+                    <input class="form-control form-control-lg" type="password" name="password" placeholder="Password" autocomplete="current-password"/>
+                </fieldset>
+                <button type="submit" class="btn btn-lg btn-primary pull-xs-right">"Sign in"</button>
+            </ActionForm>
+        </FormPage>
+    }
+}

@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+
+use crate::components::{form_error, ErrorMessages};
+use crate::layouts::FormPage;
+use crate::providers::Session;
+use crate::urls;
+
+/// `/register`
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let action = Session::get().register;
+    let error = form_error(action);
+    view! {
+        <FormPage class="auth-page" title="Sign up">
+            <h1 class="text-xs-center">"Sign up"</h1>
+            <p class="text-xs-center">
+                <a href=urls::LOGIN>"Have an account?"</a>
+            </p>
+            <ErrorMessages error/>
+            <ActionForm action>
+                <fieldset class="form-group">
+                    <input class="form-control form-control-lg" type="text" name="username" placeholder="Username" autocomplete="username"/>
+                </fieldset>
+                <fieldset class="form-group">
+                    <input class="form-control form-control-lg" type="email" name="email" placeholder="Email" autocomplete="email"/>
+                </fieldset>
+                <fieldset class="form-group">
+                    <input class="form-control form-control-lg" type="password" name="password" placeholder="Password" autocomplete="new-password"/>
+                </fieldset>
+                <button type="submit" class="btn btn-lg btn-primary pull-xs-right">"Sign up"</button>
+            </ActionForm>
+        </FormPage>
+    }
+}

@@ -1,0 +1,59 @@
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+use crate::components::{form_error, ErrorMessages};
+use crate::layouts::FormPage;
+use crate::models::SessionUser;
+use crate::providers::Session;
+use crate::urls;
+
+/// `/settings`: the signed-in user's account, and the way out.
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let session = Session::get();
+    let error = form_error(session.update_settings);
+    view! {
+        <FormPage class="settings-page" title="Settings">
+            <h1 class="text-xs-center">"Your Settings"</h1>
+            <ErrorMessages error/>
+            <Transition fallback=|| ()>
+                {move || session.user.get().map(|user| match user {
+                    Ok(Some(user)) => view! { <SettingsForm user/> }.into_any(),
+                    _ => view! { <Redirect path=urls::LOGIN/> }.into_any(),
+                })}
+            </Transition>
+        </FormPage>
+    }
+}
+
+/// The account fields, filled in, and the sign-out button.
+#[component]
+fn SettingsForm(user: SessionUser) -> impl IntoView {
+    let session = Session::get();
+    view! {
+        <ActionForm action=session.update_settings>
+            <fieldset>
+                <fieldset class="form-group">
+                    <input class="form-control" type="text" name="image" placeholder="URL of profile picture" value=user.image.unwrap_or_default()/>
+                </fieldset>
+                <fieldset class="form-group">
+                    <input class="form-control form-control-lg" type="text" name="username" placeholder="Your Name" value=user.username/>
+                </fieldset>
+                <fieldset class="form-group">
+                    <textarea class="form-control form-control-lg" rows="8" name="bio" placeholder="Short bio about you">{user.bio.unwrap_or_default()}</textarea>
+                </fieldset>
+                <fieldset class="form-group">
+                    <input class="form-control form-control-lg" type="email" name="email" placeholder="Email" value=user.email/>
+                </fieldset>
+                <fieldset class="form-group">
+                    <input class="form-control form-control-lg" type="password" name="password" placeholder="New Password" autocomplete="new-password"/>
+                </fieldset>
+                <button type="submit" class="btn btn-lg btn-primary pull-xs-right">"Update Settings"</button>
+            </fieldset>
+        </ActionForm>
+        <hr/>
+        <ActionForm action=session.logout>
+            <button type="submit" class="btn btn-outline-danger">"Or click here to logout."</button>
+        </ActionForm>
+    }
+}

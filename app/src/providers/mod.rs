@@ -1,0 +1,7 @@
+//! Context the whole component tree reads, provided once by `App`.
+
+mod session;
+mod writes;
+
+pub use session::Session;
+pub use writes::Writes;

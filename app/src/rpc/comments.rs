@@ -1,0 +1,40 @@
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use crate::error::AppError;
+use crate::models::Comment;
+
+/// The comments of an article, oldest first.
+#[server(prefix = "/rpc", endpoint = "comments", input = GetUrl)]
+pub async fn list_comments(slug: String) -> Result<Vec<Comment>, AppError> {
+    super::call(|state| async move {
+        use crate::backend::{comments, cookie};
+        comments::list(&state, cookie::viewer(&state), &slug).await
+    })
+    .await
+}
+
+/// Comment on an article.
+#[server(prefix = "/rpc", endpoint = "add_comment")]
+pub async fn add_comment(slug: String, body: String) -> Result<super::Done, AppError> {
+    super::call(|state| async move {
+        use crate::backend::{comments, cookie};
+        use crate::models::NewComment;
+        let caller = cookie::writer(&state)?;
+        let input = NewComment { body: Some(body) };
+        comments::add(&state, caller.user, &slug, Ok(input)).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Delete one's own comment.
+#[server(prefix = "/rpc", endpoint = "delete_comment")]
+pub async fn delete_comment(slug: String, id: i64) -> Result<super::Done, AppError> {
+    super::call(|state| async move {
+        use crate::backend::{comments, cookie};
+        let caller = cookie::writer(&state)?;
+        comments::delete(&state, caller.user, &slug, id).await
+    })
+    .await
+}

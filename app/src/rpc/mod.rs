@@ -1,0 +1,67 @@
+//! Server functions: what the server-rendered pages call, under `/rpc/…`
+//! with fixed names. One module per area of the spec; each calls the shared
+//! services in `crate::backend`, never the REST API over HTTP.
+//!
+//! Reads are GETs (cacheable); writes are POSTs that check the request is
+//! same-origin and work as plain HTML form posts before the app hydrates.
+
+/// Articles, lists and favorites.
+pub mod articles;
+/// Comments on articles.
+pub mod comments;
+/// Profiles and follows.
+pub mod profiles;
+/// Tags in use.
+pub mod tags;
+/// Sign in, sign up, sign out and settings.
+pub mod users;
+
+/// Outcome of a write the UI makes from a form: where to go next is decided
+/// by the server (a redirect), so the value carries nothing.
+pub type Done = ();
+
+/// Runs a server function's body with the server's state, and gives a
+/// failed call the status of its error (a 422 is not a 500).
+#[cfg(feature = "ssr")]
+async fn call<T, F, Fut>(body: F) -> Result<T, crate::error::AppError>
+where
+    F: FnOnce(crate::backend::AppState) -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::error::AppError>>,
+{
+    // The state is always provided when a request is handled; it is missing
+    // only while Leptos renders the app outside a request (to list its
+    // routes), where an error is the right answer and a panic is not.
+    let result = match leptos::prelude::use_context::<crate::backend::AppState>() {
+        Some(state) => body(state).await,
+        None => Err(crate::error::AppError::Internal),
+    };
+    if let Err(error) = &result {
+        set_error_status(error);
+    }
+    result
+}
+
+/// Sets the response status to the error's own, unless the call is a plain
+/// HTML form post: those are answered with a redirect back to the form,
+/// which carries the error and must stay a redirect.
+#[cfg(feature = "ssr")]
+fn set_error_status(error: &crate::error::AppError) {
+    use axum::http::header::ACCEPT;
+    use leptos::prelude::use_context;
+    let form_post = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    });
+    if form_post {
+        return;
+    }
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::StatusCode::from_u16(error.status_code()),
+    ) {
+        response.set_status(status);
+    }
+}

@@ -1,0 +1,33 @@
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use crate::error::AppError;
+use crate::models::Profile;
+
+/// A profile as the visitor sees it.
+#[server(prefix = "/rpc", endpoint = "profile", input = GetUrl)]
+pub async fn get_profile(username: String) -> Result<Profile, AppError> {
+    super::call(|state| async move {
+        use crate::backend::{cookie, profiles};
+        profiles::get(&state, cookie::viewer(&state), &username).await
+    })
+    .await
+}
+
+/// Follow (`follow = true`) or unfollow a user. Anonymous visitors are sent to sign in.
+#[server(prefix = "/rpc", endpoint = "set_following")]
+pub async fn set_following(username: String, follow: bool) -> Result<super::Done, AppError> {
+    super::call(|state| async move {
+        use crate::backend::{cookie, profiles};
+        let Some(user) = cookie::writer_or_sign_in(&state)? else {
+            return Ok(());
+        };
+        if follow {
+            profiles::follow(&state, user, &username).await?;
+        } else {
+            profiles::unfollow(&state, user, &username).await?;
+        }
+        Ok(())
+    })
+    .await
+}

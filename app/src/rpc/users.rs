@@ -1,0 +1,107 @@
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use crate::error::AppError;
+use crate::models::SessionUser;
+
+/// The signed-in user, or `None`. Private per visitor: never cached by a CDN.
+#[server(prefix = "/rpc", endpoint = "current_user", input = GetUrl)]
+pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+    super::call(|state| async move {
+        use crate::backend::{cookie, users};
+        let Ok(caller) = cookie::signed_in(&state) else {
+            return Ok(None);
+        };
+        // A cookie for a deleted account is as good as none.
+        match users::current(&state, caller).await {
+            Ok(user) => Ok(Some(user.into())),
+            Err(AppError::Unauthorized { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    })
+    .await
+}
+
+/// Sign in; on success the session cookie is set and the browser goes home.
+#[server(prefix = "/rpc", endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<super::Done, AppError> {
+    super::call(|state| async move {
+        use crate::backend::{cookie, users};
+        use crate::models::LoginUser;
+        cookie::require_same_origin()?;
+        let input = LoginUser {
+            email: Some(email),
+            password: Some(password),
+        };
+        let user = users::login(&state, input).await?;
+        cookie::start(&state, &user.token);
+        leptos_axum::redirect(crate::urls::HOME);
+        Ok(())
+    })
+    .await
+}
+
+/// Sign up, then sign in.
+#[server(prefix = "/rpc", endpoint = "register")]
+pub async fn register(
+    username: String,
+    email: String,
+    password: String,
+) -> Result<super::Done, AppError> {
+    super::call(|state| async move {
+        use crate::backend::{cookie, users};
+        use crate::models::RegisterUser;
+        cookie::require_same_origin()?;
+        let input = RegisterUser {
+            username: Some(username),
+            email: Some(email),
+            password: Some(password),
+        };
+        let user = users::register(&state, input).await?;
+        cookie::start(&state, &user.token);
+        leptos_axum::redirect(crate::urls::HOME);
+        Ok(())
+    })
+    .await
+}
+
+/// Sign out: the cookie is removed and the browser goes home.
+#[server(prefix = "/rpc", endpoint = "logout")]
+pub async fn logout() -> Result<super::Done, AppError> {
+    super::call(|state| async move {
+        use crate::backend::cookie;
+        cookie::require_same_origin()?;
+        cookie::end(&state);
+        leptos_axum::redirect(crate::urls::HOME);
+        Ok(())
+    })
+    .await
+}
+
+/// Settings form: every field is sent; an empty new password keeps the old
+/// one, and empty bio or image clear them.
+#[server(prefix = "/rpc", endpoint = "update_settings")]
+pub async fn update_settings(
+    image: String,
+    username: String,
+    bio: String,
+    email: String,
+    password: String,
+) -> Result<super::Done, AppError> {
+    super::call(|state| async move {
+        use crate::backend::{cookie, users};
+        use crate::models::UpdateUser;
+        let caller = cookie::writer(&state)?;
+        let input = UpdateUser {
+            image: Some(Some(image)),
+            username: Some(Some(username)),
+            bio: Some(Some(bio)),
+            email: Some(Some(email)),
+            password: (!password.is_empty()).then_some(Some(password)),
+        };
+        let updated = users::update(&state, caller, input).await?;
+        leptos_axum::redirect(&crate::urls::profile(&updated.username));
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,127 @@
+//! Every URL the app links to, built in one place: path segments are
+//! percent-encoded here and nowhere else.
+
+use crate::models::ListQuery;
+
+pub const HOME: &str = "/";
+pub const LOGIN: &str = "/login";
+pub const REGISTER: &str = "/register";
+pub const SETTINGS: &str = "/settings";
+pub const NEW_ARTICLE: &str = "/editor";
+pub const YOUR_FEED: &str = "/?feed=following";
+/// The default avatar, for profiles without an image (FRONTEND.md, "Avatars").
+pub const DEFAULT_AVATAR: &str = "/default-avatar.svg";
+
+pub fn profile(username: &str) -> String {
+    format!("/profile/{}", encode_segment(username))
+}
+
+pub fn profile_favorites(username: &str) -> String {
+    format!("{}/favorites", profile(username))
+}
+
+pub fn article(slug: &str) -> String {
+    format!("/article/{}", encode_segment(slug))
+}
+
+pub fn editor(slug: &str) -> String {
+    format!("/editor/{}", encode_segment(slug))
+}
+
+pub fn tag(tag: &str) -> String {
+    format!("/tag/{}", encode_segment(tag))
+}
+
+/// Page `page` of the list `query` shows, on the route that shows it.
+/// Page 1 has no `page` parameter, so each page has one URL.
+pub fn list_page(query: &ListQuery, page: u32) -> String {
+    let filter = &query.filter;
+    let base = if let Some(tag) = &filter.tag {
+        self::tag(tag)
+    } else if let Some(author) = &filter.author {
+        profile(author)
+    } else if let Some(user) = &filter.favorited {
+        profile_favorites(user)
+    } else if query.following {
+        YOUR_FEED.to_owned()
+    } else {
+        HOME.to_owned()
+    };
+    match (page, base.contains('?')) {
+        (0 | 1, _) => base,
+        (page, true) => format!("{base}&page={page}"),
+        (page, false) => format!("{base}?page={page}"),
+    }
+}
+
+/// The page number in a `page` query parameter: 1 when absent or not a
+/// positive number.
+pub fn page_number(raw: Option<&str>) -> u32 {
+    raw.and_then(|p| p.parse().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1)
+}
+
+/// A path segment with everything but unreserved characters percent-encoded.
+pub fn encode_segment(segment: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
+}
+
+/// A route parameter as typed: decodes percent-escapes.
+pub fn decode_segment(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::ListFilter;
+
+    #[test]
+    fn segments_round_trip() {
+        for tag in ["rust", "c++", "a b/c?d#e", "café"] {
+            assert_eq!(decode_segment(&encode_segment(tag)), tag);
+        }
+        assert_eq!(encode_segment("a b"), "a%20b");
+    }
+
+    #[test]
+    fn profile_urls_are_encoded() {
+        assert_eq!(profile("jo doe"), "/profile/jo%20doe");
+        assert_eq!(profile_favorites("jo"), "/profile/jo/favorites");
+    }
+
+    #[test]
+    fn list_pages_keep_their_list_and_drop_page_one() {
+        let tagged = ListQuery {
+            filter: ListFilter {
+                tag: Some("c++".into()),
+                ..ListFilter::default()
+            },
+            ..ListQuery::default()
+        };
+        assert_eq!(list_page(&tagged, 1), "/tag/c%2B%2B");
+        assert_eq!(list_page(&tagged, 3), "/tag/c%2B%2B?page=3");
+        let feed = ListQuery {
+            following: true,
+            ..ListQuery::default()
+        };
+        assert_eq!(list_page(&feed, 2), "/?feed=following&page=2");
+        assert_eq!(list_page(&ListQuery::default(), 2), "/?page=2");
+    }
+
+    #[test]
+    fn page_numbers_default_to_one() {
+        assert_eq!(page_number(None), 1);
+        assert_eq!(page_number(Some("0")), 1);
+        assert_eq!(page_number(Some("x")), 1);
+        assert_eq!(page_number(Some("4")), 4);
+    }
+}

@@ -1,0 +1,226 @@
+//! What shared caches (the CDN) and browsers may keep.
+//!
+//! - `/pkg/…` holds content-hashed assets: cached for a year, `immutable`.
+//! - Anonymous reads (pages, API GETs, GET server functions) are the same
+//!   for every visitor: `public, s-maxage, stale-while-revalidate`, with an
+//!   ETag so revalidation answers `304 Not Modified` without a body.
+//! - Anything personal (a session cookie or an `Authorization` header, a
+//!   `Set-Cookie` in the answer, the current-user call) and every write or
+//!   error: `private, no-store`.
+//!
+//! `Vary: Cookie, Authorization` keeps shared caches from serving one
+//! visitor's answer to another.
+//!
+//! Anonymous `200` answers are also kept in this instance's response tier
+//! ([`responses`]).
+
+use std::sync::Arc;
+
+use app::backend::cache::Cache;
+use app::backend::cookie::session_token;
+use axum::body::{to_bytes, Bytes};
+use axum::extract::{Request, State};
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, ETAG, IF_NONE_MATCH, ORIGIN, SET_COOKIE, VARY,
+};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::config::HttpConfig;
+
+mod responses;
+
+use responses::{Responses, Stored};
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const PRIVATE: &str = "private, no-store";
+const VARY_ON: &str = "Cookie, Authorization, Accept-Encoding";
+/// Set per request by an outer layer; never replayed from the response tier.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What the middleware needs: the header policy and the response tier.
+#[derive(Clone)]
+pub struct HttpCache {
+    /// `Cache-Control` of shared answers, formatted once.
+    public: HeaderValue,
+    responses: Arc<Responses>,
+}
+
+impl HttpCache {
+    pub fn new(config: &HttpConfig, cache: &Cache) -> Self {
+        let public = format!(
+            "public, max-age=0, s-maxage={}, stale-while-revalidate={}",
+            config.s_maxage_secs, config.stale_while_revalidate_secs
+        );
+        // Digits and ASCII only, so always a valid header; private if not.
+        let public =
+            HeaderValue::try_from(public).unwrap_or_else(|_| HeaderValue::from_static(PRIVATE));
+        Self {
+            public,
+            responses: Responses::new(cache),
+        }
+    }
+}
+
+/// Server functions whose answer depends on the visitor even without a cookie.
+const PERSONAL_PATHS: &[&str] = &["/rpc/current_user"];
+/// Probes and metrics must always reach the instance.
+const UNCACHED_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics"];
+
+pub async fn headers(State(http): State<HttpCache>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/pkg/") {
+        let mut response = next.run(request).await;
+        if response.status() == StatusCode::OK {
+            set(response.headers_mut(), CACHE_CONTROL, IMMUTABLE);
+        }
+        return response;
+    }
+    let anonymous_read = matches!(*request.method(), Method::GET | Method::HEAD)
+        && !request.headers().contains_key(AUTHORIZATION)
+        && session_token(request.headers()).is_none()
+        && !PERSONAL_PATHS.contains(&path)
+        && !UNCACHED_PATHS.contains(&path);
+    if !anonymous_read {
+        let mut response = next.run(request).await;
+        add_vary(response.headers_mut());
+        set(response.headers_mut(), CACHE_CONTROL, PRIVATE);
+        return response;
+    }
+
+    let if_none_match = request.headers().get(IF_NONE_MATCH).cloned();
+    let key = page_key(&request);
+    // Concurrent misses for one page render it once; answers that must not
+    // be shared (errors, cookies) come back through the error side and are
+    // never stored.
+    let rendered = http
+        .responses
+        .tier()
+        .get_or_load(key, render(next, request, http.public.clone()))
+        .await;
+    match rendered {
+        Ok(page) => shared_response(&page, if_none_match.as_ref()),
+        Err(Unshared(captured)) => captured.into_private_response(),
+    }
+}
+
+/// Method, URI and `Origin` (CORS answers depend on it) identify a page.
+fn page_key(request: &Request) -> String {
+    let origin = request
+        .headers()
+        .get(ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    format!("{} {} {origin}", request.method(), request.uri())
+}
+
+/// An answer that may not go into the response tier, whole so that every
+/// coalesced waiter can send it.
+#[derive(Clone)]
+struct Unshared(Captured);
+
+#[derive(Clone)]
+struct Captured {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Captured {
+    fn into_private_response(self) -> Response {
+        let mut response = (self.status, self.headers, self.body).into_response();
+        add_vary(response.headers_mut());
+        set(response.headers_mut(), CACHE_CONTROL, PRIVATE);
+        response
+    }
+}
+
+/// Renders a page; a shareable one is stored with the headers it is sent
+/// with (ETag, `Vary`, `Cache-Control`), so a hit only copies them.
+async fn render(
+    next: Next,
+    request: Request,
+    public: HeaderValue,
+) -> Result<Arc<Stored>, Unshared> {
+    let response = next.run(request).await;
+    let (mut parts, body) = response.into_parts();
+    // Pages render completely before they are sent (SsrMode::Async), so
+    // holding the body costs no first-byte time.
+    let body = match to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "failed to produce a response body");
+            let response = app::error::AppError::Internal.into_response();
+            let (parts, _) = response.into_parts();
+            return Err(Unshared(Captured {
+                status: parts.status,
+                headers: parts.headers,
+                body: Bytes::new(),
+            }));
+        }
+    };
+    parts.headers.remove(REQUEST_ID);
+    if parts.status != StatusCode::OK || parts.headers.contains_key(SET_COOKIE) {
+        return Err(Unshared(Captured {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }));
+    }
+    // A strong ETag: the same body gives the same tag on every instance.
+    let digest = Sha256::digest(&body);
+    set(
+        &mut parts.headers,
+        ETAG,
+        &format!("\"{}\"", hex::encode(&digest[..16])),
+    );
+    add_vary(&mut parts.headers);
+    parts.headers.insert(CACHE_CONTROL, public);
+    Ok(Arc::new(Stored {
+        headers: parts.headers,
+        body,
+    }))
+}
+
+fn shared_response(page: &Stored, if_none_match: Option<&HeaderValue>) -> Response {
+    let etag = page.headers.get(ETAG).and_then(|v| v.to_str().ok());
+    if etag.is_some_and(|etag| matches_etag(if_none_match, etag)) {
+        let mut headers = page.headers.clone();
+        headers.remove(CONTENT_LENGTH);
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    (StatusCode::OK, page.headers.clone(), page.body.clone()).into_response()
+}
+
+fn matches_etag(if_none_match: Option<&HeaderValue>, etag: &str) -> bool {
+    if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+        })
+}
+
+/// Adds ours to any `Vary` already set (CORS varies on `Origin`).
+fn add_vary(headers: &mut HeaderMap) {
+    let existing: Vec<String> = headers
+        .get_all(VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    let joined = existing
+        .into_iter()
+        .chain(std::iter::once(VARY_ON.to_owned()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    set(headers, VARY, &joined);
+}
+
+fn set(headers: &mut HeaderMap, name: HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(name, value);
+    }
+}

@@ -1,0 +1,102 @@
+//! The app under test in-process, on its own database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::backend::cache::{Cache, TierStats};
+use app::backend::passwords::Passwords;
+use app::backend::tokens::Tokens;
+use app::backend::AppState;
+use axum::body::Body;
+use axum::http::{header, Method, Request};
+use axum::Router;
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use server::config::{defaults, CacheConfig, HttpConfig};
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+use super::{body_value, Conduit, Reply};
+
+pub struct TestApp {
+    router: Router,
+    state: AppState,
+}
+
+/// The secret the test app signs tokens with.
+pub const SECRET: &[u8] = b"integration-tests-secret-0123456789";
+
+impl TestApp {
+    pub fn new(db: PgPool) -> Self {
+        Self::configured(db, |_| {})
+    }
+
+    /// An app whose state `adjust` changes first (e.g. an asset origin).
+    pub fn configured(db: PgPool, adjust: impl FnOnce(&mut AppState)) -> Self {
+        let mut state = AppState {
+            leptos_options: LeptosOptions::builder().output_name("conduit").build(),
+            db,
+            tokens: Arc::new(Tokens::new(SECRET, Duration::from_secs(3600))),
+            // One hash at a time keeps parallel tests within memory.
+            passwords: Arc::new(Passwords::new(1)),
+            cache: Cache::new(defaults::<CacheConfig>().settings()),
+            secure_cookies: false,
+            asset_base_url: String::new(),
+        };
+        adjust(&mut state);
+        Self {
+            router: server::startup::router(state.clone(), &defaults::<HttpConfig>()),
+            state,
+        }
+    }
+
+    /// The state the router serves, for calling services directly.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The counters of the cache tier called `name`.
+    pub async fn tier_stats(&self, name: &str) -> TierStats {
+        let stats = self.state.cache.stats().await;
+        stats
+            .into_iter()
+            .find(|tier| tier.name == name)
+            .unwrap_or_else(|| panic!("no cache tier called {name}"))
+    }
+
+    /// The router itself, for requests the helpers do not build.
+    pub fn router_for_tests(&self) -> Router {
+        self.router.clone()
+    }
+}
+
+impl Conduit for TestApp {
+    async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<String>,
+    ) -> Reply {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Token {token}"));
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body)),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: body_value(&bytes),
+        }
+    }
+}

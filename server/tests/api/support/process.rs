@@ -1,0 +1,220 @@
+//! Real server processes (the `server` binary) and an HTTP client, for tests
+//! that need more than one instance or a proxy in front.
+
+use std::fs;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::http::Method;
+use sqlx::PgPool;
+
+use super::{body_value, Conduit, Reply};
+
+/// A scratch directory removed when dropped.
+pub struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    pub fn new(label: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "conduit-{label}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        // A previous run with the same process id may have left it behind.
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A free port on 127.0.0.1 (bound and released; the caller binds it next).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something accepts connections on `addr`.
+pub fn wait_for_port(addr: SocketAddr, what: &str, log: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not start on {addr}; its log:\n{}",
+            fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The URL of the test's own database: `DATABASE_URL` with its database name.
+pub async fn database_url(db: &PgPool, application_name: &str) -> String {
+    let name: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL is set by `make test`");
+    let base = base.split('?').next().unwrap();
+    let server = &base[..base.rfind('/').unwrap()];
+    format!("{server}/{name}?application_name={application_name}")
+}
+
+/// A `server` process on its own port; killed when dropped.
+pub struct ServerProcess {
+    child: Child,
+    pub addr: SocketAddr,
+    log: PathBuf,
+    _site: ScratchDir,
+}
+
+pub const JWT_SECRET: &str = "process-tests-secret-0123456789abcdef";
+
+impl ServerProcess {
+    /// Starts the binary against `database_url` with the given extra
+    /// environment, and waits until it listens. Its site root holds one
+    /// stylesheet under `/pkg`.
+    pub fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        let site = ScratchDir::new("site");
+        fs::create_dir_all(site.path().join("pkg")).unwrap();
+        fs::write(
+            site.path().join("pkg/conduit.css"),
+            "body { color: #333; }\n",
+        )
+        .unwrap();
+        let log = site.path().join("server.log");
+        let port = free_port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", database_url)
+            .env("JWT_SECRET", JWT_SECRET)
+            .env("SEED_DEMO_DATA", "false")
+            .env("DATA_DIR", site.path())
+            .env("LEPTOS_OUTPUT_NAME", "conduit")
+            .env("LEPTOS_SITE_ROOT", site.path())
+            .env("LEPTOS_SITE_PKG_DIR", "pkg")
+            .env("LEPTOS_SITE_ADDR", addr.to_string())
+            .env("RUST_LOG", "info,sqlx=warn,tower_http=warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::from(fs::File::create(&log).unwrap()))
+            .stderr(Stdio::from(
+                fs::OpenOptions::new().append(true).open(&log).unwrap(),
+            ))
+            .spawn()
+            .expect("the server binary starts");
+        let server = Self {
+            child,
+            addr,
+            log,
+            _site: site,
+        };
+        wait_for_port(addr, "the server", &server.log);
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A client that never follows redirects or keeps cookies on its own.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// A server process reached over HTTP, for the shared requests of [`Conduit`].
+pub struct Remote {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Remote {
+    pub fn new(server: &ServerProcess) -> Self {
+        Self::at(&server.url(""))
+    }
+
+    /// Anything that speaks HTTP at `base` (an origin), such as a proxy.
+    pub fn at(base: &str) -> Self {
+        Self {
+            client: client(),
+            base: base.to_owned(),
+        }
+    }
+}
+
+impl Conduit for Remote {
+    async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<String>,
+    ) -> Reply {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Token {token}"));
+        }
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        Reply {
+            status,
+            headers,
+            body: body_value(&bytes),
+        }
+    }
+}
+
+/// Polls `probe` until it returns true or `limit` passes; how long it took.
+pub async fn time_until<F, Fut>(limit: Duration, mut probe: F) -> Option<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() <= limit {
+        if probe().await {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
