@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// What a 503 asks clients to wait: a restarting database or a burst of
+/// load is usually over by then.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 2;
+
 /// Field name to messages, the payload of a Conduit error body.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
@@ -32,6 +36,9 @@ pub enum AppError {
     /// 422: input that does not satisfy the contract, per field.
     #[error("{}", describe(.0))]
     Unprocessable(FieldErrors),
+    /// 429: the caller sent too many requests of a kind; retry after this many seconds.
+    #[error("too many requests; retry in {0} s")]
+    TooManyRequests(u64),
     /// 503: a dependency (the database) is unavailable or the server is saturated.
     #[error("service unavailable")]
     Unavailable,
@@ -101,6 +108,7 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::PayloadTooLarge => 413,
             Self::Unprocessable(_) => 422,
+            Self::TooManyRequests(_) => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,
         }
@@ -118,8 +126,20 @@ impl AppError {
             Self::Conflict(field) => one(field, "has already been taken"),
             Self::PayloadTooLarge => one("body", "is too large"),
             Self::Unprocessable(errors) => errors.clone(),
+            Self::TooManyRequests(secs) => {
+                one("requests", &format!("are too many; retry in {secs} s"))
+            }
             Self::Unavailable => one("server", "is temporarily unavailable"),
             Self::Internal => one("server", "internal error"),
+        }
+    }
+
+    /// Seconds a client should wait before retrying, for `Retry-After`.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests(secs) => Some(*secs),
+            Self::Unavailable => Some(UNAVAILABLE_RETRY_SECS),
+            _ => None,
         }
     }
 
@@ -155,13 +175,27 @@ mod server {
     /// Names of the unique constraints whose violation is the caller's fault,
     /// mapped to the field they protect (see the users migration).
     const UNIQUE_FIELDS: &[(&str, &str)] = &[
-        ("users_username_lower_key", "username"),
+        ("users_username_key_key", "username"),
         ("users_email_lower_key", "email"),
     ];
+
+    /// A database that is down or too slow for the statement timeout is an
+    /// outage, not a bug: 503, and cached entries may stand in.
+    const QUERY_CANCELED: &str = "57014";
+
+    impl crate::backend::cache::StaleIfError for AppError {
+        fn allows_stale(&self) -> bool {
+            *self == AppError::Unavailable
+        }
+    }
 
     impl From<sqlx::Error> for AppError {
         fn from(error: sqlx::Error) -> Self {
             if let Some(db_error) = error.as_database_error() {
+                if db_error.code().as_deref() == Some(QUERY_CANCELED) {
+                    tracing::warn!(error = %db_error, "database statement timed out");
+                    return AppError::Unavailable;
+                }
                 if db_error.is_unique_violation() {
                     let constraint = db_error.constraint().unwrap_or_default();
                     if let Some((_, field)) =
@@ -172,7 +206,10 @@ mod server {
                 }
             }
             match error {
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::Io(_)
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Tls(_) => {
                     tracing::error!(error = %error, "database unavailable");
                     AppError::Unavailable
                 }
@@ -193,7 +230,13 @@ mod server {
                 axum::http::header::CONTENT_TYPE,
                 "application/json; charset=utf-8",
             );
-            (status, [content_type], body).into_response()
+            let mut response = (status, [content_type], body).into_response();
+            if let Some(secs) = self.retry_after() {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, secs.into());
+            }
+            response
         }
     }
 }

@@ -14,8 +14,8 @@ alter table favorites disable trigger favorites_count;
 \timing on
 
 \echo '[1/7] users: 10,000'
-insert into users (username, email, password_hash, bio)
-select 'writer' || i, 'writer' || i || '@example.com', :'hash',
+insert into users (username, username_key, email, password_hash, bio)
+select 'writer' || i, 'writer' || i, 'writer' || i || '@example.com', :'hash',
        case when i % 3 = 0 then 'Writes about things, mostly number ' || i || '.' end
 from generate_series(1, 10000) i;
 

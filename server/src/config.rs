@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use app::backend::cache;
+use app::backend::{cache, db, limits};
 use clap::{Args, FromArgMatches, Parser, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -21,6 +21,8 @@ pub struct Config {
     pub http: HttpConfig,
     #[command(flatten)]
     pub cache: CacheConfig,
+    #[command(flatten)]
+    pub limits: LimitsConfig,
 
     /// `production` refuses to start without `JWT_SECRET`.
     #[arg(long, env = "APP_ENV", value_enum, default_value_t = AppEnv::Development)]
@@ -64,6 +66,22 @@ pub struct DatabaseConfig {
         default_value_t = 5
     )]
     pub acquire_timeout_secs: u64,
+
+    /// Milliseconds a statement may run before PostgreSQL cancels it (503).
+    #[arg(
+        long = "database-statement-timeout-ms",
+        env = "DATABASE_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5_000
+    )]
+    pub statement_timeout_ms: u64,
+
+    /// Milliseconds a transaction may sit idle before PostgreSQL ends it.
+    #[arg(
+        long = "database-idle-in-transaction-timeout-ms",
+        env = "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub idle_in_transaction_timeout_ms: u64,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -76,6 +94,15 @@ pub struct AuthConfig {
     /// Hours a session token stays valid.
     #[arg(long = "jwt-ttl-hours", env = "JWT_TTL_HOURS", default_value_t = 24 * 14)]
     pub jwt_ttl_hours: u64,
+
+    /// Milliseconds a sign-in or sign-up waits for a turn to hash its password
+    /// before it is answered 503 (at most one hash per core but one runs at once).
+    #[arg(
+        long = "password-hash-wait-ms",
+        env = "PASSWORD_HASH_WAIT_MS",
+        default_value_t = 2_000
+    )]
+    pub password_hash_wait_ms: u64,
 }
 
 /// How the HTTP surface treats other origins and shared caches.
@@ -111,6 +138,56 @@ pub struct HttpConfig {
         default_value_t = 60
     )]
     pub stale_while_revalidate_secs: u64,
+
+    /// The site's origin as browsers see it (`https://conduit.example`): form
+    /// posts must come from it. Unset, a post's `Origin` is compared with the
+    /// request's own host, which is wrong behind a CDN that rewrites `Host`.
+    #[arg(long = "public-origin", env = "PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+
+    /// Seconds a client has to send a request's headers (slow clients hold a
+    /// connection and its memory).
+    #[arg(
+        long = "header-read-timeout-secs",
+        env = "HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a request may take in all before it is answered 503.
+    #[arg(
+        long = "request-timeout-secs",
+        env = "REQUEST_TIMEOUT_SECS",
+        default_value_t = 15
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Requests handled at once; more are answered 503 with `Retry-After` at
+    /// once (probes are exempt).
+    #[arg(long = "max-in-flight", env = "MAX_IN_FLIGHT", default_value_t = 200)]
+    pub max_in_flight: usize,
+
+    /// Proxies (CIDRs, comma-separated) whose `X-Forwarded-For` is believed,
+    /// e.g. the load balancer's subnets. Empty: the peer is the client.
+    #[arg(
+        long = "trusted-proxies",
+        env = "TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// A header a trusted proxy sets to the client's address (e.g.
+    /// `CloudFront-Viewer-Address`), preferred over `X-Forwarded-For`.
+    #[arg(long = "client-ip-header", env = "CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
+
+    /// Where `/metrics` is served, apart from the public listener.
+    #[arg(
+        long = "metrics-addr",
+        env = "METRICS_ADDR",
+        default_value = "127.0.0.1:9100"
+    )]
+    pub metrics_addr: std::net::SocketAddr,
 }
 
 /// The in-process cache.
@@ -131,6 +208,44 @@ pub struct CacheConfig {
     /// Seconds an unread cache entry is kept.
     #[arg(long = "cache-tti-secs", env = "CACHE_TTI_SECS", default_value_t = 120)]
     pub tti_secs: u64,
+
+    /// Seconds past its time to live an entry may still answer while the
+    /// database is unavailable (stale-if-error), here and at the CDN.
+    #[arg(
+        long = "cache-stale-if-error-secs",
+        env = "CACHE_STALE_IF_ERROR_SECS",
+        default_value_t = 3_600
+    )]
+    pub stale_if_error_secs: u64,
+}
+
+/// Rate limits per client address and per account; a burst of the same
+/// size is allowed, and `0` turns a limit off.
+#[derive(Clone, Debug, Args)]
+pub struct LimitsConfig {
+    /// Sign-in attempts a minute, per address and per account.
+    #[arg(
+        long = "rate-limit-sign-in-per-minute",
+        env = "RATE_LIMIT_SIGN_IN_PER_MINUTE",
+        default_value_t = 10
+    )]
+    pub sign_in_per_minute: u32,
+
+    /// Sign-ups a minute per address.
+    #[arg(
+        long = "rate-limit-sign-up-per-minute",
+        env = "RATE_LIMIT_SIGN_UP_PER_MINUTE",
+        default_value_t = 5
+    )]
+    pub sign_up_per_minute: u32,
+
+    /// Writes a minute, per address and per account.
+    #[arg(
+        long = "rate-limit-writes-per-minute",
+        env = "RATE_LIMIT_WRITES_PER_MINUTE",
+        default_value_t = 60
+    )]
+    pub writes_per_minute: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -191,14 +306,43 @@ impl Config {
 }
 
 impl DatabaseConfig {
-    pub fn acquire_timeout(&self) -> Duration {
-        Duration::from_secs(self.acquire_timeout_secs)
+    pub fn pool_settings(&self) -> db::PoolSettings {
+        db::PoolSettings {
+            max_connections: self.max_connections,
+            acquire_timeout: Duration::from_secs(self.acquire_timeout_secs),
+            statement_timeout: Duration::from_millis(self.statement_timeout_ms),
+            idle_in_transaction_timeout: Duration::from_millis(self.idle_in_transaction_timeout_ms),
+        }
     }
 }
 
 impl AuthConfig {
     pub fn token_ttl(&self) -> Duration {
         Duration::from_secs(self.jwt_ttl_hours.saturating_mul(3600))
+    }
+
+    pub fn password_hash_wait(&self) -> Duration {
+        Duration::from_millis(self.password_hash_wait_ms)
+    }
+}
+
+impl HttpConfig {
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+}
+
+impl LimitsConfig {
+    pub fn settings(&self) -> limits::RateSettings {
+        limits::RateSettings {
+            sign_in_per_minute: self.sign_in_per_minute,
+            sign_up_per_minute: self.sign_up_per_minute,
+            writes_per_minute: self.writes_per_minute,
+        }
     }
 }
 
@@ -209,6 +353,7 @@ impl CacheConfig {
             max_bytes: self.max_mib.saturating_mul(1 << 20),
             time_to_live: Duration::from_secs(self.ttl_secs),
             time_to_idle: Duration::from_secs(self.tti_secs),
+            stale_for: Duration::from_secs(self.stale_if_error_secs),
         }
     }
 }

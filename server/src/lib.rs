@@ -7,16 +7,26 @@
 
 /// The RealWorld REST API under `/api`.
 mod api;
+/// Who the client is, behind trusted proxies.
+pub mod client_ip;
 /// Typed configuration, parsed once from the environment.
 pub mod config;
 /// Liveness and readiness probes.
 mod health;
-/// Cache-Control, ETag and Vary for the CDN and browsers, and the page tier.
+/// Cache-Control, ETag and Vary for the CDN and browsers, and the response tier.
 pub mod http_cache;
-/// Cache counters for Prometheus.
-mod metrics;
+/// Cache counters for Prometheus, on their own listener.
+pub mod metrics;
+/// Load shedding and the request timeout.
+mod overload;
+/// Rate limits per client address.
+mod rate_limit;
+/// Content-Security-Policy and the other security headers.
+pub mod security_headers;
 /// Demo data for a first local run.
 pub mod seed;
+/// Accepting connections, with a header read timeout.
+mod serve;
 /// Graceful shutdown on SIGTERM / SIGINT.
 mod shutdown;
 /// Builds the router and runs the server.

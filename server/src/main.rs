@@ -30,9 +30,12 @@ async fn run(config: Config) -> Result<(), String> {
     let app = Application::build(&config, leptos_options)
         .await
         .map_err(|e| e.to_string())?;
-    match app.local_addr() {
-        Ok(addr) => tracing::info!("listening on http://{addr}"),
-        Err(e) => return Err(format!("cannot read the listening address: {e}")),
+    match (app.local_addr(), app.metrics_addr()) {
+        (Ok(addr), Ok(metrics)) => {
+            tracing::info!("listening on http://{addr} (metrics on http://{metrics}/metrics)")
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(format!("cannot read the listening address: {e}")),
     }
-    app.run_until_stopped().await.map_err(|e| e.to_string())
+    app.run_until_stopped().await;
+    Ok(())
 }

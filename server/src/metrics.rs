@@ -1,15 +1,16 @@
-//! `GET /metrics`: cache counters in the Prometheus text format.
-//!
-//! For the monitoring agent inside the network: the load balancer should not
-//! route this path from the internet.
+//! `GET /metrics`: cache counters in the Prometheus text format, on their
+//! own listener (`METRICS_ADDR`), apart from the public one: only the
+//! monitoring agent inside the network reaches them.
 
 use std::fmt::Write;
 
 use app::backend::cache::TierStats;
 use app::backend::AppState;
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
 
 const CONTENT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -35,6 +36,12 @@ const FAMILIES: &[Family] = &[
         |t| t.loads,
     ),
     (
+        "conduit_cache_stale_total",
+        "counter",
+        "Reads answered with an expired entry because the database was unavailable.",
+        |t| t.stale,
+    ),
+    (
         "conduit_cache_evictions_total",
         "counter",
         "Entries dropped to stay within the memory budget.",
@@ -57,7 +64,14 @@ const FAMILIES: &[Family] = &[
     ),
 ];
 
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+/// The metrics listener's whole surface.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(render))
+        .with_state(state)
+}
+
+async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let tiers = state.cache.stats().await;
     let mut text = String::new();
     for (name, kind, help, value) in FAMILIES {
@@ -67,5 +81,11 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
             let _ = writeln!(text, "{name}{{tier=\"{}\"}} {}", tier.name, value(tier));
         }
     }
-    ([(CONTENT_TYPE, CONTENT)], text)
+    (
+        [
+            (CONTENT_TYPE, CONTENT),
+            (CACHE_CONTROL, "private, no-store"),
+        ],
+        text,
+    )
 }

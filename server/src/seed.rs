@@ -103,7 +103,7 @@ async fn register(state: &AppState, user: &DemoUser) -> Result<UserId, AppError>
         },
     )
     .await?;
-    let caller: SignedIn = identity::signed_in(state, registered.token)?;
+    let caller: SignedIn = identity::signed_in(state, registered.token).await?;
     let bio = UpdateUser {
         bio: Some(Some(user.bio.to_owned())),
         ..UpdateUser::default()

@@ -1,17 +1,20 @@
-use std::future::IntoFuture;
+use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use app::backend::cache::{self, Cache};
+use app::backend::db::{self, Health};
+use app::backend::limits::RateLimits;
 use app::backend::passwords::Passwords;
 use app::backend::tokens::Tokens;
-use app::backend::{db, AppState};
+use app::backend::AppState;
 use app::{shell, App};
 use axum::extract::MatchedPath;
 use axum::http::{HeaderName, Request};
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -23,13 +26,15 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::client_ip::{self, Proxies};
 use crate::config::{AppEnv, Config, HttpConfig};
-use crate::{api, health, http_cache, metrics, shutdown};
-
-/// Password hashes computed at once; each takes ~19 MiB (argon2id defaults).
-const HASHING_CONCURRENCY: usize = 8;
+use crate::overload::{self, Overload};
+use crate::security_headers::{self, Security};
+use crate::{api, health, http_cache, metrics, rate_limit, serve, shutdown};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// How often rate-limit tables forget clients that are back under their limits.
+const FORGET_IDLE_CLIENTS: Duration = Duration::from_secs(60);
 
 /// Why the server could not start or stopped abnormally, as one line for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -48,21 +53,22 @@ pub enum StartupError {
     },
     #[error("{0}")]
     Config(String),
-    #[error("server failed: {0}")]
-    Serve(#[source] std::io::Error),
 }
 
-/// A server that has connected, migrated and bound its port, ready to run.
+/// A server that has connected, migrated and bound its ports, ready to run.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: TcpListener,
     router: Router,
+    metrics: Router,
     db: PgPool,
-    cache_listener: tokio::task::JoinHandle<()>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+    header_read_timeout: Duration,
     shutdown_grace: Duration,
 }
 
 impl Application {
-    /// Connects to the database, applies migrations and binds the listening socket.
+    /// Connects to the database, applies migrations and binds the listening sockets.
     pub async fn build(
         config: &Config,
         leptos_options: LeptosOptions,
@@ -75,33 +81,42 @@ impl Application {
             .expose_secret()
             .parse()
             .map_err(StartupError::DatabaseUrl)?;
-        let settings = db::PoolSettings {
-            max_connections: config.database.max_connections,
-            acquire_timeout: config.database.acquire_timeout(),
-        };
-        let db = db::connect(connect_options, &settings)
+        let db = db::connect(connect_options, &config.database.pool_settings())
             .await
             .map_err(StartupError::DatabaseUnreachable)?;
         db::migrate(&db).await?;
 
-        let addr = leptos_options.site_addr;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| StartupError::Bind { addr, source })?;
+        let listener = bind(leptos_options.site_addr).await?;
+        let metrics_listener = bind(config.http.metrics_addr).await?;
 
         let cache = Cache::new(config.cache.settings());
-        let cache_listener = tokio::spawn(cache::listener::run(cache.clone(), db.clone()));
+        let db_health = Health::default();
+        let limits = Arc::new(RateLimits::new(config.limits.settings()));
+        let background = vec![
+            tokio::spawn(cache::listener::run(
+                cache.clone(),
+                db.clone(),
+                db_health.clone(),
+            )),
+            tokio::spawn(forget_idle_clients(limits.clone())),
+        ];
         let state = AppState {
             leptos_options,
             db: db.clone(),
+            db_health,
             tokens: Arc::new(Tokens::new(
                 secret.expose_secret().as_bytes(),
                 config.auth.token_ttl(),
             )),
-            passwords: Arc::new(Passwords::new(HASHING_CONCURRENCY)),
+            passwords: Arc::new(Passwords::new(
+                Passwords::default_concurrency(),
+                config.auth.password_hash_wait(),
+            )),
+            limits,
             cache,
             secure_cookies: config.app_env == AppEnv::Production,
             asset_base_url: config.http.asset_base_url.trim_end_matches('/').to_owned(),
+            public_origin: config.http.public_origin.clone(),
         };
         if config.seed_demo_data && config.app_env == AppEnv::Development {
             match crate::seed::demo_data(&state).await {
@@ -110,12 +125,14 @@ impl Application {
                 Err(error) => tracing::warn!(%error, "could not seed the demo data set"),
             }
         }
-        let router = router(state, &config.http);
         Ok(Self {
             listener,
-            router,
+            metrics_listener,
+            metrics: metrics::router(state.clone()),
+            router: router(state, &config.http),
             db,
-            cache_listener,
+            background,
+            header_read_timeout: config.http.header_read_timeout(),
             shutdown_grace: config.shutdown_grace(),
         })
     }
@@ -124,67 +141,112 @@ impl Application {
         self.listener.local_addr()
     }
 
+    pub fn metrics_addr(&self) -> std::io::Result<SocketAddr> {
+        self.metrics_listener.local_addr()
+    }
+
     /// Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight
     /// requests finish within the grace period, and closes the pool.
-    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
-        let drain = std::sync::Arc::new(tokio::sync::Notify::new());
-        // Without TCP_NODELAY a body written after its headers (files are
-        // streamed in chunks) waits for the client's delayed ACK: ~40 ms.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(%error, "cannot set TCP_NODELAY");
+    pub async fn run_until_stopped(mut self) {
+        use std::future::IntoFuture;
+        let metrics = axum::serve(self.metrics_listener, self.metrics).into_future();
+        self.background.push(tokio::spawn(async move {
+            if let Err(error) = metrics.await {
+                tracing::error!(%error, "the metrics listener failed");
             }
-        });
-        let server = axum::serve(listener, self.router).with_graceful_shutdown({
-            let drain = drain.clone();
-            async move { drain.notified().await }
-        });
-        let mut server = std::pin::pin!(server.into_future());
-
-        tokio::select! {
-            result = &mut server => result.map_err(StartupError::Serve)?,
-            () = shutdown::signal() => {
-                tracing::info!(grace = ?self.shutdown_grace, "draining in-flight requests");
-                drain.notify_one();
-                match tokio::time::timeout(self.shutdown_grace, &mut server).await {
-                    Ok(result) => result.map_err(StartupError::Serve)?,
-                    Err(_) => tracing::warn!("grace period over; dropping open connections"),
-                }
-            }
+        }));
+        serve::serve(
+            self.listener,
+            self.router,
+            self.header_read_timeout,
+            shutdown::signal(),
+            self.shutdown_grace,
+        )
+        .await;
+        // The cache listener holds a pooled connection; closing waits for it.
+        for task in &self.background {
+            task.abort();
         }
-        // The listener holds a pooled connection; closing waits for it.
-        self.cache_listener.abort();
         self.db.close().await;
         tracing::info!("stopped");
-        Ok(())
     }
 }
 
-/// The whole HTTP surface: probes, REST API, server functions, pages and
-/// static files. Built by a function so that tests can drive it in-process.
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })
+}
+
+async fn forget_idle_clients(limits: Arc<RateLimits>) {
+    let mut every = tokio::time::interval(FORGET_IDLE_CLIENTS);
+    loop {
+        every.tick().await;
+        limits.forget_idle();
+    }
+}
+
+/// The whole public HTTP surface: probes, REST API, server functions, pages
+/// and static files. Built by a function so that tests can drive it in-process.
+///
+/// Around everything but the probes, from the outside in: load shedding and
+/// the request timeout, rate limits per client address, security headers,
+/// and the HTTP cache.
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
-    let http_cache = http_cache::HttpCache::new(config, &state.cache);
-
-    Router::new()
-        .route("/healthz", get(health::live))
-        .route("/readyz", get(health::ready))
-        .route("/metrics", get(metrics::render))
+    let security = Security::new(&state.asset_base_url, state.secure_cookies);
+    let http_cache = http_cache::HttpCache::new(
+        config,
+        &state.cache,
+        security.clone(),
+        static_files(Path::new(&*state.leptos_options.site_root)),
+    );
+    let guarded = Router::new()
         .nest("/api", api::router(&config.cors_allowed_origins))
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(
             ServiceBuilder::new()
+                .layer(from_fn_with_state(
+                    Overload::new(config.max_in_flight, config.request_timeout()),
+                    overload::guard,
+                ))
+                .layer(from_fn_with_state(state.clone(), rate_limit::by_address))
+                .layer(from_fn_with_state(security, security_headers::headers))
+                .layer(from_fn_with_state(http_cache, http_cache::headers)),
+        );
+    let proxies = Proxies::new(
+        config.trusted_proxies.clone(),
+        config.client_ip_header.clone(),
+    );
+    Router::new()
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .merge(guarded)
+        .layer(
+            ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(axum::middleware::from_fn_with_state(
-                    http_cache,
-                    http_cache::headers,
-                )),
+                .layer(from_fn_with_state(proxies, client_ip::resolve)),
         )
         .with_state(state)
+}
+
+/// The files at the site root (favicon, default avatar): served as they
+/// are, outside the response tier.
+fn static_files(site_root: &Path) -> HashSet<String> {
+    std::fs::read_dir(site_root)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+                .filter_map(|entry| entry.file_name().into_string().ok())
+                .map(|name| format!("/{name}"))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A request's span, named by the route it matched (`/api/articles/{slug}`),

@@ -11,7 +11,9 @@ use super::personal::Personal;
 use super::tokens::UserId;
 use super::AppState;
 use crate::error::AppError;
-use crate::models::{Checks, Comment, CommentBody, NewComment, Profile};
+use crate::models::{
+    Checks, Comment, CommentBody, CommentQuery, CommentWindow, NewComment, Profile,
+};
 
 /// A comment with its author, as the queries here select it.
 struct CommentRow {
@@ -40,42 +42,68 @@ impl CommentRow {
     }
 }
 
-/// Spec: `GET /api/articles/:slug/comments`, oldest first; 404 for an unknown article.
+/// Spec: `GET /api/articles/:slug/comments`, oldest first; 404 for an
+/// unknown article. One window at a time (keyset paging on the comment id):
+/// an article with a thousand comments costs what one with fifty does.
 #[tracing::instrument(skip(state, viewer))]
 pub async fn list(
     state: &AppState,
     viewer: Option<UserId>,
     slug: &str,
-) -> Result<Vec<Comment>, AppError> {
+    query: CommentQuery,
+) -> Result<CommentWindow, AppError> {
     let article_id = articles::shared_by_slug(state, slug).await?.id;
-    let shared = state
-        .cache
-        .comments()
-        .get_or_load(article_id, load(state, article_id))
-        .await?;
-    let authors: Vec<i64> = shared.iter().map(|s| s.author_id).collect();
+    // One more than asked for tells whether there is a next window.
+    let shared = match query.after {
+        None => {
+            let first = load(state, article_id, None, CommentQuery::MAX_LIMIT + 1);
+            state
+                .cache
+                .comments()
+                .get_or_load(article_id, first)
+                .await?
+        }
+        Some(after) => load(state, article_id, Some(after), query.limit + 1).await?,
+    };
+    let shown = &shared[..shared.len().min(usize::try_from(query.limit).unwrap_or(0))];
+    let next_after = (shared.len() > shown.len())
+        .then(|| shown.last().map(|s| s.comment.id))
+        .flatten();
+    let authors: Vec<i64> = shown.iter().map(|s| s.author_id).collect();
     let personal = Personal::load(state, viewer, &[], &authors).await?;
-    Ok(shared
+    let comments = shown
         .iter()
         .map(|s| {
             let mut comment = s.comment.clone();
             comment.author.following = personal.follows(s.author_id);
             comment
         })
-        .collect())
+        .collect();
+    Ok(CommentWindow {
+        comments,
+        next_after,
+    })
 }
 
-async fn load(state: &AppState, article_id: i64) -> Result<Arc<Vec<SharedComment>>, AppError> {
+async fn load(
+    state: &AppState,
+    article_id: i64,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Arc<Vec<SharedComment>>, AppError> {
     let rows = sqlx::query_as!(
         CommentRow,
         r#"select c.id, c.author_id, c.created_at, c.updated_at, c.body,
                   u.username, u.bio, u.image
            from comments c join users u on u.id = c.author_id
-           where c.article_id = $1
-           order by c.id"#,
+           where c.article_id = $1 and ($2::bigint is null or c.id > $2)
+           order by c.id
+           limit $3"#,
         article_id,
+        after,
+        limit,
     )
-    .fetch_all(&state.db)
+    .fetch_all(state.db()?)
     .await?;
     Ok(Arc::new(
         rows.into_iter().map(CommentRow::into_shared).collect(),
@@ -110,12 +138,13 @@ pub async fn add(
         author.0,
         body.as_str(),
     )
-    .fetch_one(&state.db)
+    .fetch_one(state.db()?)
     .await?;
-    state
-        .cache
-        .publish(&state.db, Change::Comments { article_id })
-        .await;
+    let change = Change::Comments {
+        article_id,
+        slug: slug.to_owned(),
+    };
+    state.cache.publish(&state.db, change).await;
     // One cannot follow oneself, so the author's own view is never "following".
     Ok(row.into_shared().comment)
 }
@@ -130,18 +159,19 @@ pub async fn delete(state: &AppState, user: UserId, slug: &str, id: i64) -> Resu
         id,
         article_id
     )
-    .fetch_optional(&state.db)
+    .fetch_optional(state.db()?)
     .await?
     .ok_or_else(|| AppError::not_found("comment"))?;
     if author != user.0 {
         return Err(AppError::forbidden("comment"));
     }
     sqlx::query!("delete from comments where id = $1", id)
-        .execute(&state.db)
+        .execute(state.db()?)
         .await?;
-    state
-        .cache
-        .publish(&state.db, Change::Comments { article_id })
-        .await;
+    let change = Change::Comments {
+        article_id,
+        slug: slug.to_owned(),
+    };
+    state.cache.publish(&state.db, change).await;
     Ok(())
 }

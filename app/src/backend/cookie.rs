@@ -37,14 +37,19 @@ fn token() -> Option<String> {
     session_token(&request_parts()?.headers)
 }
 
-/// The signed-in visitor, or `None` for anonymous visitors and stale cookies.
-pub fn viewer(state: &AppState) -> Option<UserId> {
-    identity::viewer(state, token().as_deref()).ok().flatten()
+/// The signed-in visitor, or `None` for anonymous visitors and stale or
+/// revoked cookies. A database outage is an error, not a sign-out.
+pub async fn viewer(state: &AppState) -> Result<Option<UserId>, AppError> {
+    match identity::viewer(state, token().as_deref()).await {
+        Ok(viewer) => Ok(viewer),
+        Err(AppError::Unauthorized { .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
 }
 
 /// The signed-in visitor, or 401.
-pub fn signed_in(state: &AppState) -> Result<SignedIn, AppError> {
-    identity::signed_in(state, token().ok_or_else(AppError::token_missing)?)
+pub async fn signed_in(state: &AppState) -> Result<SignedIn, AppError> {
+    identity::signed_in(state, token().ok_or_else(AppError::token_missing)?).await
 }
 
 /// Starts a session: sets the cookie carrying `token`.
@@ -85,8 +90,10 @@ fn set_cookie(cookie: &cookie::Cookie<'_>) {
 /// Rejects a state-changing request that another site made the browser
 /// send. Browsers send `Sec-Fetch-Site` and/or `Origin` with every POST;
 /// a request with neither comes from a non-browser client, which cannot
-/// hold the victim's cookie.
-pub fn require_same_origin() -> Result<(), AppError> {
+/// hold the victim's cookie. `Origin` is compared with the site's configured
+/// public origin: behind a CDN the `Host` the server sees is the CDN's
+/// choice, and HTTP/2 sends no `Host` at all.
+pub fn require_same_origin(state: &AppState) -> Result<(), AppError> {
     let Some(parts) = request_parts() else {
         return Ok(());
     };
@@ -96,20 +103,38 @@ pub fn require_same_origin() -> Result<(), AppError> {
             _ => Err(cross_site()),
         };
     }
-    match (parts.headers.get(ORIGIN), parts.headers.get(HOST)) {
-        (None, _) => Ok(()),
-        (Some(origin), Some(host)) if origin_matches_host(origin, host) => Ok(()),
-        _ => Err(cross_site()),
+    let Some(origin) = parts.headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return match parts.headers.get(ORIGIN) {
+            None => Ok(()),
+            Some(_) => Err(cross_site()),
+        };
+    };
+    let same = match &state.public_origin {
+        Some(public) => origin.eq_ignore_ascii_case(public),
+        None => request_authority(&parts)
+            .is_some_and(|host| authority_of(origin).eq_ignore_ascii_case(&host)),
+    };
+    if same {
+        Ok(())
+    } else {
+        Err(cross_site())
     }
 }
 
-fn origin_matches_host(origin: &HeaderValue, host: &HeaderValue) -> bool {
-    let (Ok(origin), Ok(host)) = (origin.to_str(), host.to_str()) else {
-        return false;
-    };
+/// Host and port the request was sent to: `Host`, or the URI's authority (HTTP/2).
+fn request_authority(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+}
+
+fn authority_of(origin: &str) -> &str {
     origin
         .split_once("://")
-        .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+        .map_or(origin, |(_, authority)| authority)
 }
 
 fn cross_site() -> AppError {
@@ -118,22 +143,25 @@ fn cross_site() -> AppError {
 }
 
 /// The author of a state-changing request from this site: 403 when the
-/// request is cross-site, 401 when nobody is signed in.
-pub fn writer(state: &AppState) -> Result<SignedIn, AppError> {
-    require_same_origin()?;
-    signed_in(state)
+/// request is cross-site, 401 when nobody is signed in, 429 past the
+/// account's write limit.
+pub async fn writer(state: &AppState) -> Result<SignedIn, AppError> {
+    require_same_origin(state)?;
+    let caller = signed_in(state).await?;
+    state.limits.write_by(caller.user)?;
+    Ok(caller)
 }
 
 /// Like [`writer`], but a signed-out visitor is sent to sign in (`None`)
 /// instead of getting an error: for buttons shown to everyone.
-pub fn writer_or_sign_in(state: &AppState) -> Result<Option<UserId>, AppError> {
-    require_same_origin()?;
-    match signed_in(state) {
+pub async fn writer_or_sign_in(state: &AppState) -> Result<Option<UserId>, AppError> {
+    match writer(state).await {
         Ok(caller) => Ok(Some(caller.user)),
-        Err(_) => {
+        Err(AppError::Unauthorized { .. }) => {
             leptos_axum::redirect(urls::LOGIN);
             Ok(None)
         }
+        Err(error) => Err(error),
     }
 }
 

@@ -1,3 +1,5 @@
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
@@ -12,10 +14,55 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// Longest a statement may run; PostgreSQL cancels it after that.
+    pub statement_timeout: Duration,
+    /// Longest a transaction may sit idle holding its locks.
+    pub idle_in_transaction_timeout: Duration,
 }
 
-/// Opens a pool and checks that the database answers.
+/// Whether the database answers, as the cache listener last saw it. While
+/// it does not, requests that need it fail at once with 503 instead of each
+/// waiting out the acquire timeout, and cached entries answer reads.
+#[derive(Clone, Debug)]
+pub struct Health(Arc<AtomicBool>);
+
+impl Default for Health {
+    fn default() -> Self {
+        Self(Arc::new(AtomicBool::new(true)))
+    }
+}
+
+impl Health {
+    pub fn is_up(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Records what the listener saw; says so in the log when it changes.
+    pub fn set(&self, up: bool) {
+        if self.0.swap(up, Ordering::AcqRel) != up {
+            if up {
+                tracing::info!("the database answers again");
+            } else {
+                tracing::error!(
+                    "the database is unreachable; failing fast and serving cached reads"
+                );
+            }
+        }
+    }
+}
+
+/// Opens a pool and checks that the database answers. Every connection
+/// carries the statement and idle-in-transaction timeouts, so that no query
+/// or forgotten transaction holds a connection (or its locks) for long.
 pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> sqlx::Result<PgPool> {
+    let millis = |d: Duration| d.as_millis().to_string();
+    let options = options.options([
+        ("statement_timeout", millis(settings.statement_timeout)),
+        (
+            "idle_in_transaction_session_timeout",
+            millis(settings.idle_in_transaction_timeout),
+        ),
+    ]);
     // One direct connection first: a pool would retry until its timeout and
     // report only that, hiding the cause (refused, bad password, no database).
     let probe = tokio::time::timeout(

@@ -2,11 +2,14 @@
 //! sends the token in the `Authorization` header, the web UI in its session
 //! cookie ([`super::cookie`]); both end here.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-use super::tokens::UserId;
+use super::cache::UserSessions;
+use super::tokens::{Grant, UserId};
 use super::AppState;
 use crate::error::AppError;
 
@@ -14,6 +17,8 @@ use crate::error::AppError;
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub user: UserId,
+    /// The session the token belongs to (one per sign-in).
+    pub session: String,
     /// The token as sent, returned unchanged in `User` answers.
     pub token: String,
 }
@@ -21,24 +26,64 @@ pub struct SignedIn {
 /// A caller who may be anonymous.
 pub struct Viewer(pub Option<UserId>);
 
-/// The signed-in caller `token` names: 401 `is invalid` or `has expired` otherwise.
-pub fn signed_in(state: &AppState, token: String) -> Result<SignedIn, AppError> {
-    let user = state.tokens.verify(&token)?;
-    Ok(SignedIn { user, token })
+/// The signed-in caller `token` names: 401 `is invalid` or `has expired`
+/// otherwise, and `is invalid` once its session was revoked or its user deleted.
+pub async fn signed_in(state: &AppState, token: String) -> Result<SignedIn, AppError> {
+    let grant = state.tokens.decode(&token)?;
+    let sessions = state
+        .cache
+        .sessions()
+        .get_or_load(grant.user.0, load_sessions(state, grant.user))
+        .await?;
+    if !admits(&sessions, &grant) {
+        return Err(AppError::token_invalid());
+    }
+    Ok(SignedIn {
+        user: grant.user,
+        session: grant.session,
+        token,
+    })
+}
+
+/// A token is valid in the user's current session epoch, and for the
+/// session that last changed the password (see the sessions migration).
+fn admits(sessions: &UserSessions, grant: &Grant) -> bool {
+    sessions.epoch == grant.epoch || sessions.kept_session.as_deref() == Some(&grant.session)
+}
+
+async fn load_sessions(state: &AppState, user: UserId) -> Result<Arc<UserSessions>, AppError> {
+    sqlx::query_as!(
+        UserSessions,
+        "select session_epoch as epoch, kept_session from users where id = $1",
+        user.0
+    )
+    .fetch_optional(state.db()?)
+    .await?
+    .map(Arc::new)
+    .ok_or_else(AppError::token_invalid)
 }
 
 /// The caller, who may be anonymous; a token that is sent must still be valid.
-pub fn viewer(state: &AppState, token: Option<&str>) -> Result<Option<UserId>, AppError> {
-    token.map(|token| state.tokens.verify(token)).transpose()
+pub async fn viewer(state: &AppState, token: Option<&str>) -> Result<Option<UserId>, AppError> {
+    match token {
+        Some(token) => Ok(Some(signed_in(state, token.to_owned()).await?.user)),
+        None => Ok(None),
+    }
 }
 
 /// An API caller: 401 `token: is missing|is invalid|has expired` otherwise.
+/// A caller who writes (any method but `GET` and `HEAD`) is held to the
+/// per-account write limit too.
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = bearer(parts)?.ok_or_else(AppError::token_missing)?;
-        signed_in(state, token.to_owned())
+        let caller = signed_in(state, token.to_owned()).await?;
+        if !parts.method.is_safe() {
+            state.limits.write_by(caller.user)?;
+        }
+        Ok(caller)
     }
 }
 
@@ -46,7 +91,7 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        viewer(state, bearer(parts)?).map(Self)
+        viewer(state, bearer(parts)?).await.map(Self)
     }
 }
 

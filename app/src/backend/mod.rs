@@ -14,6 +14,8 @@ pub mod cookie;
 pub mod db;
 /// Who is calling: verified tokens.
 pub mod identity;
+/// Rate limits per client address and per account.
+pub mod limits;
 /// Markdown to sanitised HTML.
 pub mod markdown;
 /// Password hashing, bounded in concurrency.
@@ -32,3 +34,7 @@ pub mod tokens;
 pub mod users;
 
 pub use state::AppState;
+
+/// The response header in which a page render reports its script nonce to
+/// the HTTP layer, which removes it before the response leaves the server.
+pub const RENDER_NONCE_HEADER: &str = "x-render-nonce";

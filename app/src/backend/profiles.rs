@@ -8,7 +8,7 @@ use super::personal::Personal;
 use super::tokens::UserId;
 use super::AppState;
 use crate::error::AppError;
-use crate::models::Profile;
+use crate::models::{Profile, Username};
 
 struct ProfileRow {
     id: i64,
@@ -33,11 +33,11 @@ pub async fn get(
     viewer: Option<UserId>,
     username: &str,
 ) -> Result<Profile, AppError> {
-    // Usernames are unique regardless of case, so the key is lower-cased.
+    let key = Username::key_of(username);
     let shared = state
         .cache
         .profiles()
-        .get_or_load(username.to_lowercase(), load(state, username))
+        .get_or_load(key.clone(), load(state, key))
         .await?;
     let personal = Personal::load(state, viewer, &[], &[shared.id]).await?;
     let mut profile = shared.profile.clone();
@@ -45,13 +45,13 @@ pub async fn get(
     Ok(profile)
 }
 
-async fn load(state: &AppState, username: &str) -> Result<Arc<SharedProfile>, AppError> {
+async fn load(state: &AppState, key: String) -> Result<Arc<SharedProfile>, AppError> {
     let row = sqlx::query_as!(
         ProfileRow,
-        "select id, username, bio, image from users where lower(username) = lower($1)",
-        username,
+        "select id, username, bio, image from users where username_key = $1",
+        key,
     )
-    .fetch_optional(&state.db)
+    .fetch_optional(state.db()?)
     .await?
     .ok_or_else(|| AppError::not_found("profile"))?;
     Ok(Arc::new(row.into_shared()))
@@ -73,7 +73,7 @@ pub async fn follow(
         follower.0,
         target
     )
-    .execute(&state.db)
+    .execute(state.db()?)
     .await?;
     get(state, Some(follower), username).await
 }
@@ -91,17 +91,17 @@ pub async fn unfollow(
         follower.0,
         target
     )
-    .execute(&state.db)
+    .execute(state.db()?)
     .await?;
     get(state, Some(follower), username).await
 }
 
 async fn id_of(state: &AppState, username: &str) -> Result<i64, AppError> {
     sqlx::query_scalar!(
-        "select id from users where lower(username) = lower($1)",
-        username
+        "select id from users where username_key = $1",
+        Username::key_of(username)
     )
-    .fetch_optional(&state.db)
+    .fetch_optional(state.db()?)
     .await?
     .ok_or_else(|| AppError::not_found("profile"))
 }

@@ -2,27 +2,70 @@
 
 use std::sync::Arc;
 
-use sqlx::PgPool;
-
+use super::cache::TagListKind;
 use super::AppState;
 use crate::error::AppError;
 
-/// Every tag that at least one article carries, most used first; cached
-/// until an article is written.
-///
-/// Spec (API.md): a tag created a moment ago must be in the list, so there is no top-N cut.
+/// Tags the sidebar shows: the most used, then the most recently used.
+pub const SIDEBAR_POPULAR: i64 = 20;
+pub const SIDEBAR_RECENT: i64 = 10;
+
+/// Every tag that at least one article carries (API.md: a tag created a
+/// moment ago is in the list, so there is no top-N cut), with the sidebar's
+/// selection first and then the rest by use, so that a client showing the
+/// first few shows the sidebar. Precomputed counts, cached until an article
+/// is written.
 #[tracing::instrument(skip(state))]
 pub async fn all(state: &AppState) -> Result<Arc<Vec<String>>, AppError> {
-    state.cache.tags().get_or_load((), load(&state.db)).await
+    state
+        .cache
+        .tags()
+        .get_or_load(TagListKind::All, async {
+            let mut tags = sidebar(state).await?.to_vec();
+            let rest = sqlx::query_scalar!(
+                r#"select name from tags where articles_count > 0 and name <> all($1)
+                   order by articles_count desc, name"#,
+                &tags,
+            )
+            .fetch_all(state.db()?)
+            .await?;
+            tags.extend(rest);
+            Ok(Arc::new(tags))
+        })
+        .await
 }
 
-async fn load(db: &PgPool) -> Result<Arc<Vec<String>>, AppError> {
-    // `tags.articles_count` is kept by a trigger, so this reads one small table
-    // instead of counting the article_tags join.
-    let tags = sqlx::query_scalar!(
-        r#"select name from tags where articles_count > 0 order by articles_count desc, name"#
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(Arc::new(tags))
+/// What the sidebar shows: bounded however many tags exist, and a tag just
+/// used shows even before it is popular (FRONTEND.md).
+#[tracing::instrument(skip(state))]
+pub async fn sidebar(state: &AppState) -> Result<Arc<Vec<String>>, AppError> {
+    state
+        .cache
+        .tags()
+        .get_or_load(TagListKind::Sidebar, async {
+            // Two short index scans (tags_popular_idx, tags_recent_idx);
+            // `articles_count` is kept by a trigger.
+            let tags = sqlx::query_scalar!(
+                r#"with popular as (
+                       select name, articles_count from tags where articles_count > 0
+                       order by articles_count desc, name limit $1
+                   ), recent as (
+                       select name, articles_count from tags where articles_count > 0
+                       order by last_used_at desc limit $2
+                   )
+                   select name as "name!" from (
+                       select name, articles_count, 0 as part from popular
+                       union
+                       select name, articles_count, 1 as part from recent
+                   ) both_parts
+                   group by name
+                   order by min(part), max(articles_count) desc, name"#,
+                SIDEBAR_POPULAR,
+                SIDEBAR_RECENT,
+            )
+            .fetch_all(state.db()?)
+            .await?;
+            Ok(Arc::new(tags))
+        })
+        .await
 }

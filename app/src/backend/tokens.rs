@@ -14,10 +14,34 @@ use crate::error::AppError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UserId(pub i64);
 
+/// What a token grants: a user, in one session (a sign-in, with its random
+/// id), as of one of the user's session epochs. Whether that epoch is still
+/// current is for [`super::identity`] to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub user: UserId,
+    pub session: String,
+    pub epoch: i32,
+}
+
+impl Grant {
+    /// A new session for `user`, as of `epoch`.
+    pub fn new_session(user: UserId, epoch: i32) -> Self {
+        Self {
+            user,
+            session: random_hex(16),
+            epoch,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Claims {
     /// The user id, as a string per RFC 7519.
     sub: String,
+    sid: String,
+    /// The user's session epoch when the token was issued.
+    ep: i32,
     iat: i64,
     exp: i64,
 }
@@ -47,11 +71,13 @@ impl Tokens {
         self.ttl
     }
 
-    pub fn issue(&self, user: UserId) -> Result<String, AppError> {
+    pub fn issue(&self, grant: &Grant) -> Result<String, AppError> {
         let now = chrono::Utc::now().timestamp();
         let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX / 2);
         let claims = Claims {
-            sub: user.0.to_string(),
+            sub: grant.user.0.to_string(),
+            sid: grant.session.clone(),
+            ep: grant.epoch,
             iat: now,
             exp: now.saturating_add(ttl),
         };
@@ -61,18 +87,21 @@ impl Tokens {
         })
     }
 
-    /// The user a token was issued to: 401 `is invalid` or `has expired` otherwise.
-    pub fn verify(&self, token: &str) -> Result<UserId, AppError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+    /// What a token grants, if this server signed it and it has not
+    /// expired: 401 `is invalid` or `has expired` otherwise.
+    pub fn decode(&self, token: &str) -> Result<Grant, AppError> {
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => AppError::token_expired(),
                 _ => AppError::token_invalid(),
-            })?;
-        data.claims
-            .sub
-            .parse()
-            .map(UserId)
-            .map_err(|_| AppError::token_invalid())
+            })?
+            .claims;
+        let user = claims.sub.parse().map_err(|_| AppError::token_invalid())?;
+        Ok(Grant {
+            user: UserId(user),
+            session: claims.sid,
+            epoch: claims.ep,
+        })
     }
 }
 
@@ -95,18 +124,19 @@ mod tests {
     }
 
     #[test]
-    fn a_token_names_the_user_it_was_issued_to() {
+    fn a_token_carries_what_it_grants() {
         let tokens = tokens(60);
-        let token = tokens.issue(UserId(42)).unwrap();
-        assert_eq!(tokens.verify(&token).unwrap(), UserId(42));
+        let grant = Grant::new_session(UserId(42), 3);
+        let token = tokens.issue(&grant).unwrap();
+        assert_eq!(tokens.decode(&token).unwrap(), grant);
     }
 
     #[test]
     fn a_token_signed_with_another_secret_is_invalid() {
         let other = Tokens::new(b"another-secret-another-secret-xx", Duration::from_secs(60));
-        let token = other.issue(UserId(1)).unwrap();
+        let token = other.issue(&Grant::new_session(UserId(1), 0)).unwrap();
         assert_eq!(
-            tokens(60).verify(&token).unwrap_err(),
+            tokens(60).decode(&token).unwrap_err(),
             AppError::token_invalid()
         );
     }
@@ -114,10 +144,10 @@ mod tests {
     #[test]
     fn an_expired_token_says_so() {
         let tokens = tokens(0);
-        let token = tokens.issue(UserId(1)).unwrap();
+        let token = tokens.issue(&Grant::new_session(UserId(1), 0)).unwrap();
         std::thread::sleep(Duration::from_millis(1100));
         assert_eq!(
-            tokens.verify(&token).unwrap_err(),
+            tokens.decode(&token).unwrap_err(),
             AppError::token_expired()
         );
     }

@@ -2,7 +2,7 @@
 
 use super::cache::Change;
 use super::identity::SignedIn;
-use super::tokens::UserId;
+use super::tokens::{Grant, UserId};
 use super::AppState;
 use crate::error::AppError;
 use crate::models::{
@@ -16,6 +16,7 @@ struct Account {
     email: String,
     bio: Option<String>,
     image: Option<String>,
+    session_epoch: i32,
 }
 
 impl Account {
@@ -37,6 +38,7 @@ struct Credentials {
     email: String,
     bio: Option<String>,
     image: Option<String>,
+    session_epoch: i32,
     password_hash: String,
 }
 
@@ -48,8 +50,34 @@ impl Credentials {
             email: self.email,
             bio: self.bio,
             image: self.image,
+            session_epoch: self.session_epoch,
         };
         (account, self.password_hash)
+    }
+}
+
+/// An account after an update, and the username it had before.
+struct Updated {
+    id: i64,
+    username: String,
+    email: String,
+    bio: Option<String>,
+    image: Option<String>,
+    session_epoch: i32,
+    old_username: String,
+}
+
+impl Updated {
+    fn into_parts(self) -> (Account, String) {
+        let account = Account {
+            id: self.id,
+            username: self.username,
+            email: self.email,
+            bio: self.bio,
+            image: self.image,
+            session_epoch: self.session_epoch,
+        };
+        (account, self.old_username)
     }
 }
 
@@ -70,15 +98,18 @@ pub async fn register(state: &AppState, input: RegisterUser) -> Result<User, App
     // their violations map to 409 on the right field.
     let account = sqlx::query_as!(
         Account,
-        r#"insert into users (username, email, password_hash) values ($1, $2, $3)
-           returning id, username, email, bio, image"#,
+        r#"insert into users (username, username_key, email, password_hash)
+           values ($1, $2, $3, $4)
+           returning id, username, email, bio, image, session_epoch"#,
         username.as_str(),
+        username.key(),
         email.as_str(),
         password_hash,
     )
-    .fetch_one(&state.db)
+    .fetch_one(state.db()?)
     .await?;
-    let token = state.tokens.issue(UserId(account.id))?;
+    let grant = Grant::new_session(UserId(account.id), account.session_epoch);
+    let token = state.tokens.issue(&grant)?;
     Ok(account.into_user(token))
 }
 
@@ -87,19 +118,21 @@ pub async fn register(state: &AppState, input: RegisterUser) -> Result<User, App
 #[tracing::instrument(skip_all)]
 pub async fn login(state: &AppState, input: LoginUser) -> Result<User, AppError> {
     let mut checks = Checks::default();
-    let email = checks.field("email", non_blank(input.email));
-    let password = checks.field("password", non_blank(input.password));
+    let email = checks.field("email", non_blank(input.email, Email::MAX_CHARS));
+    let password = checks.field("password", non_blank(input.password, Password::MAX_CHARS));
     let (Some(email), Some(password)) = (email, password) else {
         return Err(checks.rejection());
     };
+    // Guessing one account's password from many addresses is held to its own limit.
+    state.limits.sign_in_as(&email.trim().to_lowercase())?;
 
     let found = sqlx::query_as!(
         Credentials,
-        r#"select id, username, email, bio, image, password_hash
+        r#"select id, username, email, bio, image, session_epoch, password_hash
            from users where lower(email) = lower($1)"#,
         email.trim(),
     )
-    .fetch_optional(&state.db)
+    .fetch_optional(state.db()?)
     .await?
     .map(Credentials::into_parts);
     let stored = found.as_ref().map(|(_, hash)| hash.clone());
@@ -107,14 +140,21 @@ pub async fn login(state: &AppState, input: LoginUser) -> Result<User, AppError>
         return Err(AppError::invalid_credentials());
     }
     let (account, _) = found.ok_or_else(AppError::invalid_credentials)?;
-    let token = state.tokens.issue(UserId(account.id))?;
+    let grant = Grant::new_session(UserId(account.id), account.session_epoch);
+    let token = state.tokens.issue(&grant)?;
     Ok(account.into_user(token))
 }
 
-fn non_blank(value: Option<String>) -> Result<String, String> {
-    value
+/// A sign-in field: present, not blank, and no longer than any stored
+/// value can be (so that nobody can make the server hash a megabyte).
+fn non_blank(value: Option<String>, max_chars: usize) -> Result<String, String> {
+    let value = value
         .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| "can't be blank".to_owned())
+        .ok_or_else(|| "can't be blank".to_owned())?;
+    if value.chars().count() > max_chars {
+        return Err(format!("is too long (maximum is {max_chars} characters)"));
+    }
+    Ok(value)
 }
 
 /// Spec: `GET /api/user`. A token whose user no longer exists is invalid.
@@ -122,10 +162,10 @@ fn non_blank(value: Option<String>) -> Result<String, String> {
 pub async fn current(state: &AppState, caller: SignedIn) -> Result<User, AppError> {
     let account = sqlx::query_as!(
         Account,
-        "select id, username, email, bio, image from users where id = $1",
+        "select id, username, email, bio, image, session_epoch from users where id = $1",
         caller.user.0
     )
-    .fetch_optional(&state.db)
+    .fetch_optional(state.db()?)
     .await?
     .ok_or_else(AppError::token_invalid)?;
     Ok(account.into_user(caller.token))
@@ -175,6 +215,10 @@ impl AccountEdit {
 
 /// Spec: `PUT /api/user`, with the tri-state rules of API.md: absent keeps,
 /// `null`/`""` clears `bio` and `image`, and is 422 for the other fields.
+///
+/// A new password signs out every other session: the answer carries a new
+/// token, and the caller's old one keeps working (API.md), while every other
+/// token of the user stops.
 #[tracing::instrument(skip_all, fields(user = caller.user.0))]
 pub async fn update(
     state: &AppState,
@@ -186,31 +230,78 @@ pub async fn update(
         Some(password) => Some(state.passwords.hash(password).await?),
         None => None,
     };
-    let account = sqlx::query_as!(
-        Account,
-        r#"update users set
-               username = coalesce($2, username),
-               email = coalesce($3, email),
-               password_hash = coalesce($4, password_hash),
-               bio = case when $5 then $6 else bio end,
-               image = case when $7 then $8 else image end,
+    let row = sqlx::query_as!(
+        Updated,
+        r#"update users u set
+               username = coalesce($2, u.username),
+               username_key = coalesce($3, u.username_key),
+               email = coalesce($4, u.email),
+               password_hash = coalesce($5, u.password_hash),
+               bio = case when $6 then $7 else u.bio end,
+               image = case when $8 then $9 else u.image end,
+               session_epoch = u.session_epoch + case when $5::text is null then 0 else 1 end,
+               kept_session = case when $5::text is null then u.kept_session else $10 end,
                updated_at = now()
-           where id = $1
-           returning id, username, email, bio, image"#,
+           from (select username from users where id = $1) prior
+           where u.id = $1
+           returning u.id, u.username, u.email, u.bio, u.image, u.session_epoch,
+                     prior.username as old_username"#,
         caller.user.0,
         edit.username.as_ref().map(Username::as_str),
+        edit.username.as_ref().map(Username::key),
         edit.email.as_ref().map(Email::as_str),
         password_hash,
         edit.bio.is_some(),
         edit.bio.clone().flatten().map(Bio::into_inner),
         edit.image.is_some(),
         edit.image.clone().flatten().map(ImageUrl::into_inner),
+        caller.session,
     )
-    .fetch_optional(&state.db)
+    .fetch_optional(state.db()?)
     .await?
     .ok_or_else(AppError::token_invalid)?;
+    let (account, old_username) = row.into_parts();
     if edit.is_public() {
-        state.cache.publish(&state.db, Change::Author).await;
+        let usernames = vec![old_username, account.username.clone()];
+        let change = Change::Author {
+            id: account.id,
+            usernames,
+        };
+        state.cache.publish(&state.db, change).await;
     }
-    Ok(account.into_user(caller.token))
+    let token = if edit.password.is_some() {
+        let user_id = account.id;
+        state
+            .cache
+            .publish(&state.db, Change::Sessions { user_id })
+            .await;
+        let grant = Grant {
+            user: caller.user,
+            session: caller.session,
+            epoch: account.session_epoch,
+        };
+        state.tokens.issue(&grant)?
+    } else {
+        caller.token
+    };
+    Ok(account.into_user(token))
+}
+
+/// Signs the user out everywhere: every token issued so far stops working,
+/// this one included.
+#[tracing::instrument(skip_all, fields(user = caller.user.0))]
+pub async fn sign_out_everywhere(state: &AppState, caller: SignedIn) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"update users set session_epoch = session_epoch + 1, kept_session = null
+           where id = $1"#,
+        caller.user.0
+    )
+    .execute(state.db()?)
+    .await?;
+    let user_id = caller.user.0;
+    state
+        .cache
+        .publish(&state.db, Change::Sessions { user_id })
+        .await;
+    Ok(())
 }

@@ -10,8 +10,10 @@ const NEIGHBOURS: u32 = 4;
 #[component]
 pub fn Pagination(total: i64, query: ListQuery) -> impl IntoView {
     let current = query.page;
+    // Pages past the deepest window the server reads are not linked.
     let pages = u32::try_from((total.max(0) + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE))
-        .unwrap_or(u32::MAX);
+        .unwrap_or(u32::MAX)
+        .min(ListQuery::last_page());
     // A window around the current page, plus the first and the last.
     let shown: std::collections::BTreeSet<u32> = [1, pages]
         .into_iter()

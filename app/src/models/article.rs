@@ -48,25 +48,40 @@ pub struct Window {
 impl Window {
     /// API default page size (API.md).
     pub const DEFAULT_LIMIT: i64 = 20;
-    /// Largest page a client may ask for; larger requests are capped.
+    /// Largest window a client may ask for; larger requests are capped.
     pub const MAX_LIMIT: i64 = 100;
+    /// Deepest offset served: walking further down an index costs more per
+    /// request the deeper it goes, and nobody reads page 1,000 of a list.
+    pub const MAX_OFFSET: i64 = 10_000;
 
-    /// A page from optional raw query values; `limit` is capped at [`Window::MAX_LIMIT`].
-    /// Values that are not non-negative integers are rejected per key.
+    /// A window from optional raw query values; `limit` is capped at
+    /// [`Window::MAX_LIMIT`]. Values that are not non-negative integers, and
+    /// offsets past [`Window::MAX_OFFSET`], are rejected per key (422).
     pub fn parse(
         limit: Option<&str>,
         offset: Option<&str>,
     ) -> Result<Self, crate::error::AppError> {
         let limit = parse_count("limit", limit)?.unwrap_or(Self::DEFAULT_LIMIT);
         let offset = parse_count("offset", offset)?.unwrap_or(0);
-        Ok(Self {
-            limit: limit.min(Self::MAX_LIMIT),
-            offset,
-        })
+        Self::new(limit.min(Self::MAX_LIMIT), offset)
+    }
+
+    /// A window, or 422 when it starts past [`Window::MAX_OFFSET`].
+    pub fn new(limit: i64, offset: i64) -> Result<Self, crate::error::AppError> {
+        if offset > Self::MAX_OFFSET {
+            return Err(crate::error::AppError::invalid(
+                "offset",
+                &format!("must be at most {}", Self::MAX_OFFSET),
+            ));
+        }
+        Ok(Self { limit, offset })
     }
 }
 
-fn parse_count(key: &str, raw: Option<&str>) -> Result<Option<i64>, crate::error::AppError> {
+pub(super) fn parse_count(
+    key: &str,
+    raw: Option<&str>,
+) -> Result<Option<i64>, crate::error::AppError> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(text) => match text.parse::<i64>() {
@@ -100,6 +115,14 @@ mod tests {
             Window::parse(Some("5000"), None).unwrap().limit,
             Window::MAX_LIMIT
         );
+    }
+
+    #[test]
+    fn window_rejects_offsets_past_the_bound() {
+        assert!(Window::parse(None, Some("10000")).is_ok());
+        let error = Window::parse(None, Some("10001")).unwrap_err();
+        assert_eq!(error.status_code(), 422);
+        assert_eq!(error.messages(), ["offset must be at most 10000"]);
     }
 
     #[test]

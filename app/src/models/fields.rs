@@ -58,7 +58,8 @@ macro_rules! text_newtype {
 }
 
 text_newtype!(
-    /// Letters, digits, `_`, `-` and `.`; safe in a URL path segment.
+    /// Letters, digits, `_`, `-` and `.`, in Unicode normal form NFKC (so a
+    /// name looks the way it compares).
     Username
 );
 
@@ -66,7 +67,8 @@ impl Username {
     pub const MAX_CHARS: usize = 40;
 
     pub fn parse(raw: Option<&str>) -> Result<Self, String> {
-        let name = required_text(raw, Self::MAX_CHARS)?;
+        let normal = raw.map(nfkc);
+        let name = required_text(normal.as_deref(), Self::MAX_CHARS)?;
         if name
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
@@ -76,6 +78,28 @@ impl Username {
             Err("is invalid (use letters, digits, '_', '-' and '.')".to_owned())
         }
     }
+
+    /// The key this name is unique by and looked up with.
+    pub fn key(&self) -> String {
+        Self::key_of(&self.0)
+    }
+
+    /// The key of any name as typed (in a URL, a filter): NFKC, then full
+    /// Unicode case folding, so that "ΟΔΟΣ", "οδος" and "ΟΔΟΣ" in any
+    /// compatible spelling are one name. The database's unique index is on
+    /// this value, computed here and nowhere else.
+    pub fn key_of(raw: &str) -> String {
+        let normal = nfkc(raw.trim());
+        icu_casemap::CaseMapper::new()
+            .fold_string(&normal)
+            .into_owned()
+    }
+}
+
+fn nfkc(text: &str) -> String {
+    icu_normalizer::ComposingNormalizer::new_nfkc()
+        .normalize(text)
+        .into_owned()
 }
 
 text_newtype!(
@@ -265,6 +289,17 @@ mod tests {
         assert_eq!(Username::parse(None).unwrap_err(), BLANK);
         assert!(Username::parse(Some("a/b")).is_err());
         assert!(Username::parse(Some(&"x".repeat(41))).is_err());
+    }
+
+    #[test]
+    fn usernames_compare_by_one_unicode_rule() {
+        assert_eq!(Username::key_of("ΟΔΟΣ"), Username::key_of("οδος"));
+        assert_eq!(Username::key_of("Straße"), Username::key_of("STRASSE"));
+        assert_eq!(Username::key_of("Jake"), "jake");
+        // Full-width letters are the same name as their plain forms.
+        let wide = Username::parse(Some("ｊａｋｅ")).unwrap();
+        assert_eq!(wide.as_str(), "jake");
+        assert_eq!(wide.key(), "jake");
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod user;
 mod view;
 
 pub use article::{Article, ArticleList, ListFilter, Window};
-pub use comment::Comment;
+pub use comment::{Comment, CommentQuery, CommentWindow};
 pub use fields::{
     ArticleText, Bio, CommentBody, Email, ImageUrl, Password, TagList, Title, Username,
 };

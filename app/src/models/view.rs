@@ -53,12 +53,18 @@ fn first_page() -> u32 {
 pub const PAGE_SIZE: u32 = 10;
 
 impl ListQuery {
-    /// The window of the list this UI page shows.
-    pub fn window(&self) -> super::Window {
-        super::Window {
-            limit: i64::from(PAGE_SIZE),
-            offset: i64::from(self.page.max(1) - 1) * i64::from(PAGE_SIZE),
-        }
+    /// The window of the list this UI page shows; 422 past the deepest one.
+    pub fn window(&self) -> Result<super::Window, crate::error::AppError> {
+        super::Window::new(
+            i64::from(PAGE_SIZE),
+            i64::from(self.page.max(1) - 1) * i64::from(PAGE_SIZE),
+        )
+    }
+
+    /// The last page number the UI links to.
+    pub fn last_page() -> u32 {
+        let pages = super::Window::MAX_OFFSET / i64::from(PAGE_SIZE) + 1;
+        u32::try_from(pages).unwrap_or(u32::MAX)
     }
 }
 
@@ -84,8 +90,8 @@ mod tests {
             page: 3,
             ..ListQuery::default()
         };
-        assert_eq!(query.window().offset, 20);
-        assert_eq!(query.window().limit, 10);
+        assert_eq!(query.window().unwrap().offset, 20);
+        assert_eq!(query.window().unwrap().limit, 10);
     }
 
     #[test]

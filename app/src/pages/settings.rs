@@ -55,5 +55,8 @@ fn SettingsForm(user: SessionUser) -> impl IntoView {
         <ActionForm action=session.logout>
             <button type="submit" class="btn btn-outline-danger">"Or click here to logout."</button>
         </ActionForm>
+        <ActionForm action=session.sign_out_everywhere attr:class="sign-out-everywhere">
+            <button type="submit" class="btn btn-sm btn-outline-secondary">"Sign out on every device"</button>
+        </ActionForm>
     }
 }

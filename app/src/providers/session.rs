@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::models::SessionUser;
-use crate::rpc::users::{current_user, Login, Logout, Register, UpdateSettings};
+use crate::rpc::users::{current_user, Login, Logout, Register, SignOutEverywhere, UpdateSettings};
 
 #[derive(Clone, Copy)]
 pub struct Session {
@@ -14,6 +14,7 @@ pub struct Session {
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
     pub update_settings: ServerAction<UpdateSettings>,
+    pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
 }
 
 impl Session {
@@ -23,6 +24,7 @@ impl Session {
         let register = ServerAction::<Register>::new();
         let logout = ServerAction::<Logout>::new();
         let update_settings = ServerAction::<UpdateSettings>::new();
+        let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
         let user = Resource::new(
             move || {
                 (
@@ -30,6 +32,7 @@ impl Session {
                     register.version().get(),
                     logout.version().get(),
                     update_settings.version().get(),
+                    sign_out_everywhere.version().get(),
                 )
             },
             |_| current_user(),
@@ -40,6 +43,7 @@ impl Session {
             register,
             logout,
             update_settings,
+            sign_out_everywhere,
         };
         provide_context(session);
         session

@@ -9,12 +9,13 @@ use crate::models::{ArticleList, ArticleView, ListQuery};
 pub async fn list_articles(query: ListQuery) -> Result<ArticleList, AppError> {
     super::call(|state| async move {
         use crate::backend::{articles, cookie};
-        let viewer = cookie::viewer(&state);
+        let viewer = cookie::viewer(&state).await?;
+        let window = query.window()?;
         if query.following {
             let user = viewer.ok_or_else(AppError::token_missing)?;
-            articles::feed(&state, user, query.window()).await
+            articles::feed(&state, user, window).await
         } else {
-            articles::list(&state, viewer, &query.filter, query.window()).await
+            articles::list(&state, viewer, &query.filter, window).await
         }
     })
     .await
@@ -25,7 +26,7 @@ pub async fn list_articles(query: ListQuery) -> Result<ArticleList, AppError> {
 pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
     super::call(|state| async move {
         use crate::backend::{articles, cookie, markdown};
-        let article = articles::get(&state, cookie::viewer(&state), &slug).await?;
+        let article = articles::get(&state, cookie::viewer(&state).await?, &slug).await?;
         let body_html = markdown::render(article.body.as_deref().unwrap_or_default());
         Ok(ArticleView { article, body_html })
     })
@@ -47,7 +48,7 @@ pub async fn save_article(
     super::call(|state| async move {
         use crate::backend::{articles, cookie};
         use crate::models::{split_tags, NewArticle, UpdateArticle};
-        let caller = cookie::writer(&state)?;
+        let caller = cookie::writer(&state).await?;
         let tag_list = split_tags(&tags, &tag_input);
         let saved = if slug.is_empty() {
             let input = NewArticle {
@@ -77,7 +78,7 @@ pub async fn save_article(
 pub async fn delete_article(slug: String) -> Result<super::Done, AppError> {
     super::call(|state| async move {
         use crate::backend::{articles, cookie};
-        let caller = cookie::writer(&state)?;
+        let caller = cookie::writer(&state).await?;
         articles::delete(&state, caller.user, &slug).await?;
         leptos_axum::redirect(crate::urls::HOME);
         Ok(())
@@ -90,7 +91,7 @@ pub async fn delete_article(slug: String) -> Result<super::Done, AppError> {
 pub async fn set_favorite(slug: String, favorite: bool) -> Result<super::Done, AppError> {
     super::call(|state| async move {
         use crate::backend::{articles, cookie};
-        let Some(user) = cookie::writer_or_sign_in(&state)? else {
+        let Some(user) = cookie::writer_or_sign_in(&state).await? else {
             return Ok(());
         };
         if favorite {

@@ -2,14 +2,20 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use crate::error::AppError;
-use crate::models::Comment;
+use crate::models::CommentWindow;
 
-/// The comments of an article, oldest first.
+/// A window of an article's comments, oldest first: the first, or the one
+/// after comment `after`.
 #[server(prefix = "/rpc", endpoint = "comments", input = GetUrl)]
-pub async fn list_comments(slug: String) -> Result<Vec<Comment>, AppError> {
+pub async fn list_comments(slug: String, after: Option<i64>) -> Result<CommentWindow, AppError> {
     super::call(|state| async move {
         use crate::backend::{comments, cookie};
-        comments::list(&state, cookie::viewer(&state), &slug).await
+        use crate::models::CommentQuery;
+        let query = CommentQuery {
+            after,
+            limit: CommentQuery::PAGE,
+        };
+        comments::list(&state, cookie::viewer(&state).await?, &slug, query).await
     })
     .await
 }
@@ -20,7 +26,7 @@ pub async fn add_comment(slug: String, body: String) -> Result<super::Done, AppE
     super::call(|state| async move {
         use crate::backend::{comments, cookie};
         use crate::models::NewComment;
-        let caller = cookie::writer(&state)?;
+        let caller = cookie::writer(&state).await?;
         let input = NewComment { body: Some(body) };
         comments::add(&state, caller.user, &slug, Ok(input)).await?;
         Ok(())
@@ -33,7 +39,7 @@ pub async fn add_comment(slug: String, body: String) -> Result<super::Done, AppE
 pub async fn delete_comment(slug: String, id: i64) -> Result<super::Done, AppError> {
     super::call(|state| async move {
         use crate::backend::{comments, cookie};
-        let caller = cookie::writer(&state)?;
+        let caller = cookie::writer(&state).await?;
         comments::delete(&state, caller.user, &slug, id).await
     })
     .await

@@ -9,7 +9,7 @@ use crate::models::Profile;
 pub async fn get_profile(username: String) -> Result<Profile, AppError> {
     super::call(|state| async move {
         use crate::backend::{cookie, profiles};
-        profiles::get(&state, cookie::viewer(&state), &username).await
+        profiles::get(&state, cookie::viewer(&state).await?, &username).await
     })
     .await
 }
@@ -19,7 +19,7 @@ pub async fn get_profile(username: String) -> Result<Profile, AppError> {
 pub async fn set_following(username: String, follow: bool) -> Result<super::Done, AppError> {
     super::call(|state| async move {
         use crate::backend::{cookie, profiles};
-        let Some(user) = cookie::writer_or_sign_in(&state)? else {
+        let Some(user) = cookie::writer_or_sign_in(&state).await? else {
             return Ok(());
         };
         if follow {

@@ -9,10 +9,12 @@ use crate::models::SessionUser;
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     super::call(|state| async move {
         use crate::backend::{cookie, users};
-        let Ok(caller) = cookie::signed_in(&state) else {
-            return Ok(None);
+        // A cookie for a revoked session or a deleted account is as good as none.
+        let caller = match cookie::signed_in(&state).await {
+            Ok(caller) => caller,
+            Err(AppError::Unauthorized { .. }) => return Ok(None),
+            Err(error) => return Err(error),
         };
-        // A cookie for a deleted account is as good as none.
         match users::current(&state, caller).await {
             Ok(user) => Ok(Some(user.into())),
             Err(AppError::Unauthorized { .. }) => Ok(None),
@@ -28,7 +30,7 @@ pub async fn login(email: String, password: String) -> Result<super::Done, AppEr
     super::call(|state| async move {
         use crate::backend::{cookie, users};
         use crate::models::LoginUser;
-        cookie::require_same_origin()?;
+        cookie::require_same_origin(&state)?;
         let input = LoginUser {
             email: Some(email),
             password: Some(password),
@@ -51,7 +53,7 @@ pub async fn register(
     super::call(|state| async move {
         use crate::backend::{cookie, users};
         use crate::models::RegisterUser;
-        cookie::require_same_origin()?;
+        cookie::require_same_origin(&state)?;
         let input = RegisterUser {
             username: Some(username),
             email: Some(email),
@@ -70,7 +72,7 @@ pub async fn register(
 pub async fn logout() -> Result<super::Done, AppError> {
     super::call(|state| async move {
         use crate::backend::cookie;
-        cookie::require_same_origin()?;
+        cookie::require_same_origin(&state)?;
         cookie::end(&state);
         leptos_axum::redirect(crate::urls::HOME);
         Ok(())
@@ -91,7 +93,7 @@ pub async fn update_settings(
     super::call(|state| async move {
         use crate::backend::{cookie, users};
         use crate::models::UpdateUser;
-        let caller = cookie::writer(&state)?;
+        let caller = cookie::writer(&state).await?;
         let input = UpdateUser {
             image: Some(Some(image)),
             username: Some(Some(username)),
@@ -99,8 +101,27 @@ pub async fn update_settings(
             email: Some(Some(email)),
             password: (!password.is_empty()).then_some(Some(password)),
         };
+        let token = caller.token.clone();
         let updated = users::update(&state, caller, input).await?;
+        // A new password comes with a new token: the cookie carries it on.
+        if updated.token != token {
+            cookie::start(&state, &updated.token);
+        }
         leptos_axum::redirect(&crate::urls::profile(&updated.username));
+        Ok(())
+    })
+    .await
+}
+
+/// Sign out on every device: every session of the user ends, this one too.
+#[server(prefix = "/rpc", endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<super::Done, AppError> {
+    super::call(|state| async move {
+        use crate::backend::{cookie, users};
+        let caller = cookie::writer(&state).await?;
+        users::sign_out_everywhere(&state, caller).await?;
+        cookie::end(&state);
+        leptos_axum::redirect(crate::urls::HOME);
         Ok(())
     })
     .await

@@ -3,11 +3,14 @@
 use app::backend::identity::{SignedIn, Viewer};
 use app::backend::{comments, AppState};
 use app::error::AppError;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use app::models::CommentQuery;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::Router;
+use serde::Deserialize;
 
 use super::enveloped;
 use super::extract::Body;
@@ -18,14 +21,37 @@ pub fn router() -> Router<AppState> {
         .route("/articles/{slug}/comments/{id}", delete(remove))
 }
 
-/// `GET /api/articles/:slug/comments`
+/// Paging of a comment thread: optional, so the contract's plain request
+/// gets the first window (up to 100 comments).
+#[derive(Deserialize)]
+struct WindowQuery {
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /api/articles/:slug/comments`. A `Link: <…?after=N>; rel="next"`
+/// header points at the next window when there is one (docs/api.md).
 async fn list(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     Path(slug): Path<String>,
+    query: Result<Query<WindowQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let comments = comments::list(&state, viewer, &slug).await?;
-    Ok(enveloped(StatusCode::OK, "comments", comments))
+    let Query(query) = query.map_err(|e| AppError::invalid("query", &e.body_text()))?;
+    let query = CommentQuery::parse(query.after.as_deref(), query.limit.as_deref())?;
+    let window = comments::list(&state, viewer, &slug, query).await?;
+    let mut response = enveloped(StatusCode::OK, "comments", window.comments);
+    if let Some(after) = window.next_after {
+        let next = format!(
+            "</api/articles/{}/comments?after={after}&limit={}>; rel=\"next\"",
+            app::urls::encode_segment(&slug),
+            query.limit
+        );
+        if let Ok(value) = HeaderValue::from_str(&next) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
 }
 
 /// `POST /api/articles/:slug/comments`

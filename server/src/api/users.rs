@@ -6,8 +6,8 @@ use app::error::AppError;
 use app::models::{LoginUser, RegisterUser, UpdateUser};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::{get, post};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 use super::enveloped;
@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/users", post(register))
         .route("/users/login", post(login))
         .route("/user", get(current).put(update))
+        .route("/user/sessions", delete(sign_out_everywhere))
 }
 
 /// `POST /api/users`
@@ -49,4 +50,14 @@ async fn update(
     let input: UpdateUser = body.decode("user")?;
     let user = users::update(&state, caller, input).await?;
     Ok(enveloped(StatusCode::OK, "user", user))
+}
+
+/// `DELETE /api/user/sessions`: signs the user out everywhere; every token
+/// issued so far stops working, this one too (docs/api.md). 204.
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    caller: SignedIn,
+) -> Result<Response, AppError> {
+    users::sign_out_everywhere(&state, caller).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -2,8 +2,9 @@
 //!
 //! - `/pkg/…` holds content-hashed assets: cached for a year, `immutable`.
 //! - Anonymous reads (pages, API GETs, GET server functions) are the same
-//!   for every visitor: `public, s-maxage, stale-while-revalidate`, with an
-//!   ETag so revalidation answers `304 Not Modified` without a body.
+//!   for every visitor: `public, s-maxage, stale-while-revalidate,
+//!   stale-if-error`, with an ETag so revalidation answers `304 Not
+//!   Modified` without a body.
 //! - Anything personal (a session cookie or an `Authorization` header, a
 //!   `Set-Cookie` in the answer, the current-user call) and every write or
 //!   error: `private, no-store`.
@@ -12,13 +13,17 @@
 //! visitor's answer to another.
 //!
 //! Anonymous `200` answers are also kept in this instance's response tier
-//! ([`responses`]).
+//! ([`responses`]). What is stored must depend on the cache key alone, so a
+//! page is rendered from a request carrying only what the key holds (method,
+//! URI, `Origin`), never from a visitor's other headers.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use app::backend::cache::Cache;
+use app::backend::cache::{Cache, StaleIfError};
 use app::backend::cookie::session_token;
-use axum::body::{to_bytes, Bytes};
+use app::error::AppError;
+use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::header::{
     AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, ETAG, IF_NONE_MATCH, ORIGIN, SET_COOKIE, VARY,
@@ -29,8 +34,10 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use crate::config::HttpConfig;
+use crate::security_headers::{self, Security};
 
 mod responses;
+mod tags;
 
 use responses::{Responses, Stored};
 
@@ -39,20 +46,34 @@ const PRIVATE: &str = "private, no-store";
 const VARY_ON: &str = "Cookie, Authorization, Accept-Encoding";
 /// Set per request by an outer layer; never replayed from the response tier.
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Largest answer buffered for the response tier. Pages are bounded by the
+/// input limits (an article body, a window of comments) far below this.
+const MAX_BUFFERED_BYTES: usize = 16 << 20;
 
-/// What the middleware needs: the header policy and the response tier.
+/// What the middleware needs: the header policy, the response tier, and the
+/// static files (served as they are, never stored: their encoding depends on
+/// the client's `Accept-Encoding`).
 #[derive(Clone)]
 pub struct HttpCache {
     /// `Cache-Control` of shared answers, formatted once.
     public: HeaderValue,
     responses: Arc<Responses>,
+    security: Security,
+    static_files: Arc<HashSet<String>>,
 }
 
 impl HttpCache {
-    pub fn new(config: &HttpConfig, cache: &Cache) -> Self {
+    pub fn new(
+        config: &HttpConfig,
+        cache: &Cache,
+        security: Security,
+        static_files: HashSet<String>,
+    ) -> Self {
         let public = format!(
-            "public, max-age=0, s-maxage={}, stale-while-revalidate={}",
-            config.s_maxage_secs, config.stale_while_revalidate_secs
+            "public, max-age=0, s-maxage={}, stale-while-revalidate={}, stale-if-error={}",
+            config.s_maxage_secs,
+            config.stale_while_revalidate_secs,
+            cache.stale_for().as_secs()
         );
         // Digits and ASCII only, so always a valid header; private if not.
         let public =
@@ -60,23 +81,24 @@ impl HttpCache {
         Self {
             public,
             responses: Responses::new(cache),
+            security,
+            static_files: Arc::new(static_files),
         }
     }
 }
 
 /// Server functions whose answer depends on the visitor even without a cookie.
 const PERSONAL_PATHS: &[&str] = &["/rpc/current_user"];
-/// Probes and metrics must always reach the instance.
-const UNCACHED_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics"];
+/// Probes must always reach the instance.
+const UNCACHED_PATHS: &[&str] = &["/healthz", "/readyz"];
 
 pub async fn headers(State(http): State<HttpCache>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if path.starts_with("/pkg/") {
-        let mut response = next.run(request).await;
-        if response.status() == StatusCode::OK {
-            set(response.headers_mut(), CACHE_CONTROL, IMMUTABLE);
-        }
-        return response;
+        return with_cache_control(next.run(request).await, HeaderValue::from_static(IMMUTABLE));
+    }
+    if http.static_files.contains(path) {
+        return with_cache_control(next.run(request).await, http.public.clone());
     }
     let anonymous_read = matches!(*request.method(), Method::GET | Method::HEAD)
         && !request.headers().contains_key(AUTHORIZATION)
@@ -91,23 +113,26 @@ pub async fn headers(State(http): State<HttpCache>, request: Request, next: Next
     }
 
     let if_none_match = request.headers().get(IF_NONE_MATCH).cloned();
-    let key = page_key(&request);
-    // Concurrent misses for one page render it once; answers that must not
-    // be shared (errors, cookies) come back through the error side and are
-    // never stored.
-    let rendered = http
-        .responses
-        .tier()
-        .get_or_load(key, render(next, request, http.public.clone()))
-        .await;
-    match rendered {
+    let key = response_key(&request);
+    // Concurrent misses for one page render it once; an answer that may not
+    // be shared (an error, a redirect, a cookie) goes to the request that
+    // rendered it only, and is never stored.
+    let render = render(next, keyed_request(&request), http.clone(), key.clone());
+    match http.responses.tier().get_or_load(key, render).await {
         Ok(page) => shared_response(&page, if_none_match.as_ref()),
         Err(Unshared(captured)) => captured.into_private_response(),
     }
 }
 
-/// Method, URI and `Origin` (CORS answers depend on it) identify a page.
-fn page_key(request: &Request) -> String {
+fn with_cache_control(mut response: Response, value: HeaderValue) -> Response {
+    if response.status() == StatusCode::OK {
+        response.headers_mut().insert(CACHE_CONTROL, value);
+    }
+    response
+}
+
+/// Method, URI and `Origin` (CORS answers depend on it) identify a response.
+fn response_key(request: &Request) -> String {
     let origin = request
         .headers()
         .get(ORIGIN)
@@ -116,12 +141,33 @@ fn page_key(request: &Request) -> String {
     format!("{} {} {origin}", request.method(), request.uri())
 }
 
-/// An answer that may not go into the response tier, whole so that every
-/// coalesced waiter can send it.
-#[derive(Clone)]
+/// The request a shared response is rendered from: what the key holds, and
+/// none of the visitor's other headers (a `Referer` or an `Accept` could
+/// otherwise shape an answer that everyone then gets). The extensions, set
+/// by the server itself (the matched route and its parameters), stay.
+fn keyed_request(request: &Request) -> Request {
+    let mut keyed = Request::new(Body::empty());
+    *keyed.method_mut() = request.method().clone();
+    *keyed.uri_mut() = request.uri().clone();
+    *keyed.version_mut() = request.version();
+    *keyed.extensions_mut() = request.extensions().clone();
+    if let Some(origin) = request.headers().get(ORIGIN) {
+        keyed.headers_mut().insert(ORIGIN, origin.clone());
+    }
+    keyed
+}
+
+/// An answer that may not go into the response tier.
 struct Unshared(Captured);
 
-#[derive(Clone)]
+/// A database outage makes a page answer 503; a stored copy of it, even
+/// expired, is better than that.
+impl StaleIfError for Unshared {
+    fn allows_stale(&self) -> bool {
+        self.0.status == StatusCode::SERVICE_UNAVAILABLE
+    }
+}
+
 struct Captured {
     status: StatusCode,
     headers: HeaderMap,
@@ -138,22 +184,23 @@ impl Captured {
 }
 
 /// Renders a page; a shareable one is stored with the headers it is sent
-/// with (ETag, `Vary`, `Cache-Control`), so a hit only copies them.
+/// with (ETag, `Vary`, `Cache-Control`, its sealed security policy), so a
+/// hit only copies them.
 async fn render(
     next: Next,
     request: Request,
-    public: HeaderValue,
+    http: HttpCache,
+    key: String,
 ) -> Result<Arc<Stored>, Unshared> {
     let response = next.run(request).await;
     let (mut parts, body) = response.into_parts();
     // Pages render completely before they are sent (SsrMode::Async), so
     // holding the body costs no first-byte time.
-    let body = match to_bytes(body, usize::MAX).await {
+    let body = match to_bytes(body, MAX_BUFFERED_BYTES).await {
         Ok(body) => body,
         Err(error) => {
-            tracing::error!(%error, "failed to produce a response body");
-            let response = app::error::AppError::Internal.into_response();
-            let (parts, _) = response.into_parts();
+            tracing::error!(%error, "a response was too large to buffer or failed");
+            let (parts, _) = AppError::Unavailable.into_response().into_parts();
             return Err(Unshared(Captured {
                 status: parts.status,
                 headers: parts.headers,
@@ -169,6 +216,10 @@ async fn render(
             body,
         }));
     }
+    let body = match security_headers::seal(&http.security, &mut parts.headers, &body) {
+        Some(sealed) => Bytes::from(sealed),
+        None => body,
+    };
     // A strong ETag: the same body gives the same tag on every instance.
     let digest = Sha256::digest(&body);
     set(
@@ -176,8 +227,11 @@ async fn render(
         ETAG,
         &format!("\"{}\"", hex::encode(&digest[..16])),
     );
+    parts.headers.remove(CONTENT_LENGTH);
     add_vary(&mut parts.headers);
-    parts.headers.insert(CACHE_CONTROL, public);
+    parts.headers.insert(CACHE_CONTROL, http.public.clone());
+    let tags = tags::of(&key, &body);
+    http.responses.index(&key, &tags);
     Ok(Arc::new(Stored {
         headers: parts.headers,
         body,

@@ -1,14 +1,18 @@
 //! The response tier: rendered anonymous answers kept in this instance, so
 //! a popular page is rendered once per write rather than once per request
-//! (on CDN misses, and when no CDN is in front).
+//! (on CDN misses, and when no CDN is in front). Each stored response is
+//! indexed by its [`super::tags`], so that a change drops only what it touched.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use app::backend::cache::{Cache, Change, Dependent, Tier, TierStats, Weigh, HEADER_BYTES};
+use app::backend::cache::{
+    Cache, Change, Dependent, Pending, Tier, TierStats, Weigh, HEADER_BYTES,
+};
 use axum::body::Bytes;
 use axum::http::HeaderMap;
+
+use super::tags;
 
 /// The headers and body of a `200 OK` that any anonymous visitor may get,
 /// stored with the headers it is sent with (ETag, `Vary`, `Cache-Control`).
@@ -29,17 +33,68 @@ impl Weigh for Stored {
     }
 }
 
-/// Stored responses by method, URI and `Origin`.
+/// Stored responses by method, URI and `Origin`, and the keys under each tag.
 pub struct Responses {
     tier: Tier<String, Arc<Stored>>,
+    index: Arc<Mutex<Index>>,
+}
+
+#[derive(Default)]
+struct Index {
+    keys_by_tag: HashMap<String, HashSet<String>>,
+    tags_by_key: HashMap<String, Vec<String>>,
+}
+
+impl Index {
+    fn add(&mut self, key: &str, tags: &[String]) {
+        self.remove(key);
+        for tag in tags {
+            self.keys_by_tag
+                .entry(tag.clone())
+                .or_default()
+                .insert(key.to_owned());
+        }
+        self.tags_by_key.insert(key.to_owned(), tags.to_vec());
+    }
+
+    fn remove(&mut self, key: &str) {
+        for tag in self.tags_by_key.remove(key).unwrap_or_default() {
+            if let Some(keys) = self.keys_by_tag.get_mut(&tag) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    self.keys_by_tag.remove(&tag);
+                }
+            }
+        }
+    }
+
+    /// The keys under any of `tags`, taken out of the index.
+    fn take(&mut self, tags: &[String]) -> Vec<String> {
+        let keys: HashSet<String> = tags
+            .iter()
+            .filter_map(|tag| self.keys_by_tag.get(tag))
+            .flatten()
+            .cloned()
+            .collect();
+        for key in &keys {
+            self.remove(key);
+        }
+        keys.into_iter().collect()
+    }
 }
 
 impl Responses {
     /// Takes the 40% of the cache budget the data tiers leave, and subscribes
     /// to the cache's changes.
     pub fn new(cache: &Cache) -> Arc<Self> {
+        let index = Arc::new(Mutex::new(Index::default()));
+        let forget = {
+            let index = index.clone();
+            Arc::new(move |key: &String| lock(&index).remove(key))
+        };
         let responses = Arc::new(Self {
-            tier: Tier::new("responses", cache.share(40)),
+            tier: Tier::with_removal_listener("responses", cache.share(40), Some(forget)),
+            index,
         });
         cache.subscribe(responses.clone());
         responses
@@ -48,19 +103,36 @@ impl Responses {
     pub fn tier(&self) -> &Tier<String, Arc<Stored>> {
         &self.tier
     }
+
+    /// Records the tags of the response about to be stored under `key`.
+    pub fn index(&self, key: &str, tags: &[String]) {
+        lock(&self.index).add(key, tags);
+    }
+}
+
+fn lock(index: &Mutex<Index>) -> std::sync::MutexGuard<'_, Index> {
+    index.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Dependent for Responses {
-    /// A response can show anything, so any change drops them all.
-    fn apply(&self, _change: &Change) {
-        self.tier.invalidate_all();
+    fn apply<'a>(&'a self, change: &'a Change) -> Pending<'a, ()> {
+        Box::pin(async move {
+            match tags::stale(change) {
+                None => self.flush(),
+                Some(stale) => {
+                    let keys = lock(&self.index).take(&stale);
+                    self.tier.invalidate_keys(&keys).await;
+                }
+            }
+        })
     }
 
     fn flush(&self) {
+        *lock(&self.index) = Index::default();
         self.tier.invalidate_all();
     }
 
-    fn stats(&self) -> Pin<Box<dyn Future<Output = TierStats> + Send + '_>> {
+    fn stats(&self) -> Pending<'_, TierStats> {
         Box::pin(self.tier.stats())
     }
 }

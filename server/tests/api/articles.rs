@@ -363,3 +363,36 @@ async fn oversized_bodies_are_413(db: PgPool) {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(reply.body["errors"].is_object());
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_sidebar_is_bounded_and_shows_a_tag_just_used_while_the_api_lists_all(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    let jake = app.register("jake").await;
+    // 40 popular tags (three articles each), then one used once, just now.
+    for batch in 0..3 {
+        let tags: Vec<String> = (0..40).map(|i| format!("popular{i:02}")).collect();
+        for chunk in tags.chunks(20) {
+            let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            app.publish(&jake, &format!("Batch {batch}"), &chunk).await;
+        }
+    }
+    app.publish(&jake, "Newest", &["just-used"]).await;
+
+    let all = app.get("/api/tags", None).await.body["tags"].clone();
+    let all: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(all.len(), 41, "the contract's list is complete");
+
+    let page = app.get("/", None).await;
+    let html = page.body.as_str().unwrap();
+    let sidebar = &html[html.find("class=\"sidebar\"").unwrap()..];
+    let pills = sidebar.matches("class=\"tag-pill tag-default\"").count();
+    assert!(pills <= 30, "{pills} tags in the sidebar");
+    assert!(sidebar.contains(">just-used<"), "a tag just used shows");
+    // The sidebar's selection leads the complete list.
+    assert!(all[..30].contains(&"just-used"));
+}

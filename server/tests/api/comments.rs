@@ -103,3 +103,53 @@ async fn comment_errors_name_the_missing_thing(db: PgPool) {
         "is missing",
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn long_threads_come_in_windows_with_a_link_to_the_next(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    let jake = app.register("jake").await;
+    let slug = app.publish(&jake, "Talked about", &[]).await;
+    let author: i64 = sqlx::query_scalar("select id from users where username = 'jake'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into comments (article_id, author_id, body)
+         select (select id from articles where slug = $1), $2, 'comment ' || i
+         from generate_series(1, 120) i",
+    )
+    .bind(&slug)
+    .bind(author)
+    .execute(&db)
+    .await
+    .unwrap();
+
+    let path = format!("/api/articles/{slug}/comments");
+    let first = app.get(&path, None).await;
+    let comments = first.body["comments"].as_array().unwrap();
+    assert_eq!(
+        comments.len(),
+        100,
+        "the contract's request gets the first window"
+    );
+    assert_eq!(comments[0]["body"], "comment 1", "oldest first");
+    let next = first.headers[axum::http::header::LINK].to_str().unwrap();
+    let after = comments[99]["id"].as_i64().unwrap();
+    assert!(
+        next.contains(&format!("after={after}")) && next.contains("rel=\"next\""),
+        "{next}"
+    );
+
+    let rest = app.get(&format!("{path}?after={after}"), None).await;
+    let rest = rest.body["comments"].as_array().unwrap().clone();
+    assert_eq!(rest.len(), 20);
+    assert_eq!(rest[19]["body"], "comment 120");
+    let last = app.get(&format!("{path}?after={after}"), None).await;
+    assert!(last.headers.get(axum::http::header::LINK).is_none());
+    assert_error(
+        &app.get(&format!("{path}?limit=ten"), None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "limit",
+        "must be a non-negative integer",
+    );
+}

@@ -1,15 +1,20 @@
 //! Integration tests of the REST API: the real router, driven in-process,
 //! against a fresh migrated PostgreSQL database per test (`#[sqlx::test]`).
 
+mod abuse;
 mod articles;
 mod cache;
 mod coherence;
 mod comments;
 mod http_cache;
+mod outage;
 mod probes;
 mod profiles;
 mod proxy;
+mod response_tier;
+mod security;
 mod seed;
+mod sessions;
 mod support;
 mod transport;
 mod users;

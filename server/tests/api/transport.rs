@@ -45,7 +45,8 @@ async fn an_expired_token_is_401_has_expired(db: PgPool) {
     app.register("jake").await;
     let short_lived =
         app::backend::tokens::Tokens::new(crate::support::SECRET, std::time::Duration::ZERO);
-    let token = short_lived.issue(app::backend::tokens::UserId(1)).unwrap();
+    let grant = app::backend::tokens::Grant::new_session(app::backend::tokens::UserId(1), 0);
+    let token = short_lived.issue(&grant).unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_error(
         &app.get("/api/user", Some(&token)).await,

@@ -245,3 +245,41 @@ async fn passwords_of_8_and_64_characters_work_and_the_old_token_survives(db: Pg
         "jacob"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn names_that_differ_only_by_case_or_unicode_form_are_one_name(db: PgPool) {
+    let app = TestApp::new(db);
+    let register = |name: &'static str, email: &'static str| {
+        app.post(
+            "/api/users",
+            None,
+            json!({ "user": { "username": name, "email": email, "password": "password123" } }),
+        )
+    };
+    assert_eq!(
+        register("ΟΔΟΣ", "a@example.com").await.status,
+        StatusCode::CREATED
+    );
+    assert_error(
+        &register("οδος", "b@example.com").await,
+        StatusCode::CONFLICT,
+        "username",
+        "has already been taken",
+    );
+    // Full-width letters are their plain forms.
+    assert_eq!(
+        register("jake", "c@example.com").await.status,
+        StatusCode::CREATED
+    );
+    assert_error(
+        &register("ＪＡＫＥ", "d@example.com").await,
+        StatusCode::CONFLICT,
+        "username",
+        "has already been taken",
+    );
+    let profile = app
+        .get("/api/profiles/%CE%BF%CE%B4%CE%BF%CF%82", None)
+        .await;
+    assert_eq!(profile.status, StatusCode::OK);
+    assert_eq!(profile.body["profile"]["username"], "ΟΔΟΣ");
+}

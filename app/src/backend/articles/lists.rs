@@ -12,7 +12,7 @@ use super::super::tokens::UserId;
 use super::super::AppState;
 use super::rows::{load, personalise};
 use crate::error::AppError;
-use crate::models::{ArticleList, ListFilter, Window};
+use crate::models::{ArticleList, ListFilter, Username, Window};
 
 /// Ids of one window of a list, and the number of matches in all.
 type Ids = (Vec<i64>, i64);
@@ -56,7 +56,7 @@ pub async fn feed(state: &AppState, user: UserId, window: Window) -> Result<Arti
         window.limit,
         window.offset,
     )
-    .fetch_all(&state.db)
+    .fetch_all(state.db()?)
     .await?;
     let total = sqlx::query_scalar!(
         r#"select coalesce(sum(u.articles_count), 0)::bigint as "total!"
@@ -64,7 +64,7 @@ pub async fn feed(state: &AppState, user: UserId, window: Window) -> Result<Arti
            where f.follower_id = $1"#,
         user.0,
     )
-    .fetch_one(&state.db)
+    .fetch_one(state.db()?)
     .await?;
     let shared = load(state, &ids, false).await?;
     Ok(ArticleList {
@@ -111,10 +111,10 @@ async fn ids_all(state: &AppState, window: Window) -> Result<Ids, AppError> {
         window.limit,
         window.offset,
     )
-    .fetch_all(&state.db)
+    .fetch_all(state.db()?)
     .await?;
     let total = sqlx::query_scalar!("select articles from article_totals")
-        .fetch_one(&state.db)
+        .fetch_one(state.db()?)
         .await?;
     Ok((ids, total))
 }
@@ -129,32 +129,33 @@ async fn ids_by_tag(state: &AppState, tag: &str, window: Window) -> Result<Ids, 
         window.limit,
         window.offset,
     )
-    .fetch_all(&state.db)
+    .fetch_all(state.db()?)
     .await?;
     let total = sqlx::query_scalar!("select articles_count from tags where name = $1", tag)
-        .fetch_optional(&state.db)
+        .fetch_optional(state.db()?)
         .await?
         .unwrap_or(0);
     Ok((ids, total.into()))
 }
 
 async fn ids_by_author(state: &AppState, author: &str, window: Window) -> Result<Ids, AppError> {
+    let author = Username::key_of(author);
     let ids = sqlx::query_scalar!(
         r#"select id from articles
-           where author_id = (select id from users where lower(username) = lower($1))
+           where author_id = (select id from users where username_key = $1)
            order by created_at desc, id desc
            limit $2 offset $3"#,
         author,
         window.limit,
         window.offset,
     )
-    .fetch_all(&state.db)
+    .fetch_all(state.db()?)
     .await?;
     let total = sqlx::query_scalar!(
-        "select articles_count from users where lower(username) = lower($1)",
+        "select articles_count from users where username_key = $1",
         author
     )
-    .fetch_optional(&state.db)
+    .fetch_optional(state.db()?)
     .await?
     .unwrap_or(0);
     Ok((ids, total.into()))
@@ -165,22 +166,23 @@ async fn ids_favorited_by(
     username: &str,
     window: Window,
 ) -> Result<Ids, AppError> {
+    let username = Username::key_of(username);
     let ids = sqlx::query_scalar!(
         r#"select article_id from favorites
-           where user_id = (select id from users where lower(username) = lower($1))
+           where user_id = (select id from users where username_key = $1)
            order by article_created_at desc, article_id desc
            limit $2 offset $3"#,
         username,
         window.limit,
         window.offset,
     )
-    .fetch_all(&state.db)
+    .fetch_all(state.db()?)
     .await?;
     let total = sqlx::query_scalar!(
-        "select favorites_count from users where lower(username) = lower($1)",
+        "select favorites_count from users where username_key = $1",
         username
     )
-    .fetch_optional(&state.db)
+    .fetch_optional(state.db()?)
     .await?
     .unwrap_or(0);
     Ok((ids, total.into()))
@@ -201,22 +203,22 @@ async fn ids_combined(
                          select 1 from article_tags at join tags t on t.id = at.tag_id
                          where at.article_id = a.id and t.name = $1))
                  and ($2::text is null
-                      or a.author_id = (select id from users where lower(username) = lower($2)))
+                      or a.author_id = (select id from users where username_key = $2))
                  and ($3::text is null or exists (
                          select 1 from favorites f
                          where f.article_id = a.id
-                           and f.user_id = (select id from users where lower(username) = lower($3))))
+                           and f.user_id = (select id from users where username_key = $3)))
            )
            select id, count(*) over () as "total!" from matches
            order by created_at desc, id desc
            limit $4 offset $5"#,
         filter.tag.as_deref(),
-        filter.author.as_deref(),
-        filter.favorited.as_deref(),
+        filter.author.as_deref().map(Username::key_of),
+        filter.favorited.as_deref().map(Username::key_of),
         window.limit,
         window.offset,
     )
-    .fetch_all(&state.db)
+    .fetch_all(state.db()?)
     .await?;
     let total = rows.first().map(|r| r.total).unwrap_or(0);
     Ok((rows.into_iter().map(|r| r.id).collect(), total))

@@ -57,6 +57,7 @@ pub(super) async fn id_of(state: &AppState, slug: &str) -> Result<i64, AppError>
 struct Located {
     id: i64,
     author_id: i64,
+    slug: String,
     title: String,
     created_at: DateTime<Utc>,
 }
@@ -64,10 +65,10 @@ struct Located {
 async fn locate(state: &AppState, slug: &str) -> Result<Located, AppError> {
     sqlx::query_as!(
         Located,
-        "select id, author_id, title, created_at from articles where slug = $1",
+        "select id, author_id, slug, title, created_at from articles where slug = $1",
         slug
     )
-    .fetch_optional(&state.db)
+    .fetch_optional(state.db()?)
     .await?
     .ok_or_else(|| AppError::not_found("article"))
 }

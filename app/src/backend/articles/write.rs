@@ -35,7 +35,7 @@ pub async fn create(
         return Err(checks.rejection());
     };
 
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db()?.begin().await?;
     let base = slug::base(&title);
     let mut inserted = None;
     for attempt in 0..slug::ATTEMPTS {
@@ -61,11 +61,11 @@ pub async fn create(
     replace_tags(&mut tx, row.id, row.created_at, &tags).await?;
     tx.commit().await?;
     let article = reload(state, row.id, author).await?;
-    let slugs = vec![article.slug.clone()];
-    state
-        .cache
-        .publish(&state.db, Change::Article { slugs })
-        .await;
+    let change = Change::Article {
+        id: row.id,
+        slugs: vec![article.slug.clone()],
+    };
+    state.cache.publish(&state.db, change).await;
     Ok(article)
 }
 
@@ -119,15 +119,15 @@ pub async fn update(
 ) -> Result<Article, AppError> {
     let article = owned(state, user, slug).await?;
     let edit = Edit::parse(input?)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db()?.begin().await?;
     save(&mut tx, &article, &edit).await?;
     tx.commit().await?;
     let updated = reload(state, article.id, user).await?;
-    let slugs = vec![slug.to_owned(), updated.slug.clone()];
-    state
-        .cache
-        .publish(&state.db, Change::Article { slugs })
-        .await;
+    let change = Change::Article {
+        id: article.id,
+        slugs: vec![slug.to_owned(), updated.slug.clone()],
+    };
+    state.cache.publish(&state.db, change).await;
     Ok(updated)
 }
 
@@ -165,11 +165,11 @@ async fn save(
 pub async fn delete(state: &AppState, user: UserId, slug: &str) -> Result<(), AppError> {
     let article = owned(state, user, slug).await?;
     sqlx::query!("delete from articles where id = $1", article.id)
-        .execute(&state.db)
+        .execute(state.db()?)
         .await?;
     let change = Change::ArticleDeleted {
-        slug: slug.to_owned(),
         id: article.id,
+        slug: slug.to_owned(),
     };
     state.cache.publish(&state.db, change).await;
     Ok(())
@@ -196,10 +196,11 @@ pub async fn favorite(state: &AppState, user: UserId, slug: &str) -> Result<Arti
         article.id,
         article.created_at,
     )
-    .execute(&state.db)
+    .execute(state.db()?)
     .await?;
-    favorites_changed(state, slug, added.rows_affected()).await;
-    reload(state, article.id, user).await
+    let favorited = reload(state, article.id, user).await?;
+    favorites_changed(state, &article, added.rows_affected()).await;
+    Ok(favorited)
 }
 
 /// Spec: `DELETE /api/articles/:slug/favorite`. Idempotent.
@@ -211,21 +212,23 @@ pub async fn unfavorite(state: &AppState, user: UserId, slug: &str) -> Result<Ar
         user.0,
         article.id
     )
-    .execute(&state.db)
+    .execute(state.db()?)
     .await?;
-    favorites_changed(state, slug, removed.rows_affected()).await;
-    reload(state, article.id, user).await
+    let unfavorited = reload(state, article.id, user).await?;
+    favorites_changed(state, &article, removed.rows_affected()).await;
+    Ok(unfavorited)
 }
 
-/// The favorites count is shown in shared entries; a repeated (idempotent)
-/// favorite changes nothing and invalidates nothing.
-async fn favorites_changed(state: &AppState, slug: &str, rows: u64) {
+/// The favorites count is shown in shared entries, and the user's list of
+/// favorites changed; a repeated (idempotent) favorite changes nothing and
+/// invalidates nothing.
+async fn favorites_changed(state: &AppState, article: &Located, rows: u64) {
     if rows > 0 {
-        let slugs = vec![slug.to_owned()];
-        state
-            .cache
-            .publish(&state.db, Change::Article { slugs })
-            .await;
+        let change = Change::Favorites {
+            id: article.id,
+            slug: article.slug.clone(),
+        };
+        state.cache.publish(&state.db, change).await;
     }
 }
 

@@ -34,6 +34,14 @@ pub struct SharedProfile {
     pub profile: Profile,
 }
 
+/// Which of a user's tokens are valid: those of the current epoch, and
+/// those of the session that last changed the password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserSessions {
+    pub epoch: i32,
+    pub kept_session: Option<String>,
+}
+
 /// The key of a cached first page: the global list (`tag: None`) or one tag's.
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
 pub struct ListKey {
@@ -74,6 +82,12 @@ impl Weigh for SharedComment {
         let c = &self.comment;
         // Ids, timestamps and the body's header besides the texts.
         c.body.len() + c.author.weigh() + 64
+    }
+}
+
+impl Weigh for UserSessions {
+    fn weigh(&self) -> usize {
+        self.kept_session.weigh() + 8
     }
 }
 

@@ -1,4 +1,5 @@
-//! Receives the invalidations other instances send through `NOTIFY`.
+//! Receives the invalidations other instances send through `NOTIFY`, and
+//! watches the database's health while doing so.
 
 use std::time::Duration;
 
@@ -6,22 +7,29 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
 use super::{Cache, CHANNEL};
+use crate::backend::db::Health;
 
 const FIRST_RETRY: Duration = Duration::from_millis(100);
-const LAST_RETRY: Duration = Duration::from_secs(5);
+/// Short, so that an instance is back within a few seconds of the database.
+const LAST_RETRY: Duration = Duration::from_secs(1);
+/// How long a reconnection may take before the database counts as down.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Listens on [`CHANNEL`] until the pool is closed, reconnecting with
-/// backoff (reconnection is done here rather than inside `PgListener` so that
-/// it is noticed). Notifications sent while the connection was down are lost, so
-/// the cache is flushed when it drops and again once it is back.
-pub async fn run(cache: Cache, db: PgPool) {
+/// backoff (done here rather than inside `PgListener` so that it is noticed).
+///
+/// When the connection drops, cached entries keep answering (a database
+/// outage must not become a cache outage); `health` turns down if the
+/// database cannot be reached again at once. Notifications sent while the
+/// connection was down are lost, so the cache is flushed once, when it is back.
+pub async fn run(cache: Cache, db: PgPool, health: Health) {
     let mut may_have_missed = false;
     let mut retry = FIRST_RETRY;
     while !db.is_closed() {
         let mut listener = match subscribe(&db).await {
             Ok(listener) => listener,
             Err(error) => {
-                // Reads may be cached meanwhile with nobody listening: flush once connected.
+                health.set(false);
                 may_have_missed = true;
                 tracing::warn!(%error, ?retry, "cache listener cannot connect; retrying");
                 tokio::time::sleep(retry).await;
@@ -29,6 +37,7 @@ pub async fn run(cache: Cache, db: PgPool) {
                 continue;
             }
         };
+        health.set(true);
         if may_have_missed {
             cache.flush();
             tracing::warn!("cache listener reconnected; flushed the cache (invalidations may have been missed)");
@@ -47,14 +56,20 @@ pub async fn run(cache: Cache, db: PgPool) {
         if db.is_closed() {
             break;
         }
-        cache.flush();
-        tracing::warn!(error = ?error.map(|e| e.to_string()), "cache listener lost its connection; flushed the cache");
+        // Flushed once the listener is back, not now: until then, cached
+        // entries keep answering.
         may_have_missed = true;
+        tracing::warn!(error = ?error.map(|e| e.to_string()), "cache listener lost its connection; reconnecting");
     }
 }
 
 async fn subscribe(db: &PgPool) -> sqlx::Result<PgListener> {
-    let mut listener = PgListener::connect_with(db).await?;
-    listener.listen(CHANNEL).await?;
-    Ok(listener)
+    let connect = async {
+        let mut listener = PgListener::connect_with(db).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(listener)
+    };
+    tokio::time::timeout(CONNECT_TIMEOUT, connect)
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)?
 }

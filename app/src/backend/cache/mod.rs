@@ -23,8 +23,8 @@ pub mod entries;
 pub mod listener;
 mod tier;
 
-pub use entries::{ListKey, SharedArticle, SharedComment, SharedList, SharedProfile};
-pub use tier::{Limits, Tier, TierStats, Weigh, HEADER_BYTES};
+pub use entries::{ListKey, SharedArticle, SharedComment, SharedList, SharedProfile, UserSessions};
+pub use tier::{Limits, RemovalListener, StaleIfError, Tier, TierStats, Weigh, HEADER_BYTES};
 
 /// The `NOTIFY` channel that carries invalidations between instances.
 pub const CHANNEL: &str = "conduit_cache";
@@ -39,6 +39,9 @@ pub struct Settings {
     pub time_to_live: Duration,
     /// Entries nobody read for this long are dropped early.
     pub time_to_idle: Duration,
+    /// How long past its time to live an entry may still answer while the
+    /// database is unavailable.
+    pub stale_for: Duration,
 }
 
 impl Settings {
@@ -49,31 +52,55 @@ impl Settings {
             max_bytes: self.max_bytes / 100 * percent,
             time_to_live: self.time_to_live,
             time_to_idle: self.time_to_idle,
+            stale_for: self.stale_for,
         })
     }
 }
 
-/// A write that makes cached entries stale.
+/// A write that makes cached entries stale, as precise as it can say so:
+/// each change invalidates only what shows the records it touched.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
-    /// An article was created, edited or (un)favorited: it, every list and the tags.
-    Article { slugs: Vec<String> },
+    /// An article was published or edited (`slugs`: its slugs before and
+    /// after): it, every list (membership and order) and the tags.
+    Article { id: i64, slugs: Vec<String> },
     /// An article was deleted, with its comments.
-    ArticleDeleted { slug: String, id: i64 },
+    ArticleDeleted { id: i64, slug: String },
+    /// An article's favorites count changed, and someone's list of
+    /// favorites: it, the lists showing it, and lists of favorites.
+    Favorites { id: i64, slug: String },
     /// An article's comments changed.
-    Comments { article_id: i64 },
-    /// A user's public profile changed: it is embedded in their articles and
-    /// comments, so everything goes (profile edits are rare).
-    Author,
+    Comments { article_id: i64, slug: String },
+    /// A user's public profile changed (`usernames`: before and after); it
+    /// is embedded in their articles, the lists showing them, and comments.
+    Author { id: i64, usernames: Vec<String> },
+    /// A user's sessions were revoked.
+    Sessions { user_id: i64 },
 }
+
+/// A future a [`Dependent`] returns.
+pub type Pending<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Entries kept outside the data tiers and derived from them, such as
 /// rendered responses: told of every change, flushed with the rest.
 pub trait Dependent: Send + Sync {
-    fn apply(&self, change: &Change);
+    fn apply<'a>(&'a self, change: &'a Change) -> Pending<'a, ()>;
     fn flush(&self);
-    fn stats(&self) -> Pin<Box<dyn Future<Output = TierStats> + Send + '_>>;
+    fn stats(&self) -> Pending<'_, TierStats>;
+}
+
+/// The two tag lists: every tag in use (`GET /api/tags`), and the sidebar's.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum TagListKind {
+    All,
+    Sidebar,
+}
+
+impl Weigh for TagListKind {
+    fn weigh(&self) -> usize {
+        1
+    }
 }
 
 /// What travels over `NOTIFY`.
@@ -95,8 +122,9 @@ struct Tiers {
     articles: Tier<String, Arc<SharedArticle>>,
     lists: Tier<ListKey, Arc<SharedList>>,
     profiles: Tier<String, Arc<SharedProfile>>,
-    tags: Tier<(), Arc<Vec<String>>>,
+    tags: Tier<TagListKind, Arc<Vec<String>>>,
     comments: Tier<i64, Arc<Vec<SharedComment>>>,
+    sessions: Tier<i64, Arc<UserSessions>>,
     dependents: RwLock<Vec<Arc<dyn Dependent>>>,
     settings: Settings,
 }
@@ -108,10 +136,11 @@ impl Cache {
     pub fn new(settings: Settings) -> Self {
         Self {
             inner: Arc::new(Tiers {
-                articles: Tier::new("articles", settings.share(30)),
-                comments: Tier::new("comments", settings.share(15)),
+                articles: Tier::new("articles", settings.share(28)),
+                comments: Tier::new("comments", settings.share(14)),
                 lists: Tier::new("lists", settings.share(10)),
                 profiles: Tier::new("profiles", settings.share(4)),
+                sessions: Tier::new("sessions", settings.share(3)),
                 tags: Tier::new("tags", settings.share(1)),
                 dependents: RwLock::new(Vec::new()),
                 settings,
@@ -119,6 +148,11 @@ impl Cache {
             // A random id, so that an instance recognises its own messages.
             instance: Arc::from(crate::backend::tokens::random_hex(16)),
         }
+    }
+
+    /// How long an expired entry may still answer while the database is down.
+    pub fn stale_for(&self) -> Duration {
+        self.inner.settings.stale_for
     }
 
     /// The limits of a dependent tier given `percent` of the memory budget.
@@ -141,14 +175,19 @@ impl Cache {
         &self.inner.lists
     }
 
-    /// Profiles by lower-cased username.
+    /// Profiles by username key (`models::Username::key`).
     pub fn profiles(&self) -> &Tier<String, Arc<SharedProfile>> {
         &self.inner.profiles
     }
 
-    /// The tag list (one entry).
-    pub fn tags(&self) -> &Tier<(), Arc<Vec<String>>> {
+    /// The tag lists: every tag in use, and the sidebar's selection.
+    pub fn tags(&self) -> &Tier<TagListKind, Arc<Vec<String>>> {
         &self.inner.tags
+    }
+
+    /// Which tokens of each user are valid, by user id.
+    pub fn sessions(&self) -> &Tier<i64, Arc<UserSessions>> {
+        &self.inner.sessions
     }
 
     /// Comments by article id.
@@ -183,44 +222,62 @@ impl Cache {
     }
 
     /// Applies a message from [`CHANNEL`] unless this instance sent it.
+    /// Any database role may `NOTIFY` on the channel, so what does not parse
+    /// is logged and ignored: flushing on it would let anyone keep every
+    /// instance cold.
     pub async fn receive(&self, payload: &str) {
         match serde_json::from_str::<Message>(payload) {
             Ok(message) if *message.origin == *self.instance => {}
             Ok(message) => self.apply(&message.change).await,
-            Err(error) => {
-                // Something else speaks on our channel: be safe, drop everything.
-                tracing::warn!(%error, "unreadable cache invalidation; flushing the cache");
-                self.flush();
-            }
+            Err(error) => tracing::warn!(%error, "ignored an unreadable cache invalidation"),
         }
     }
 
     async fn apply(&self, change: &Change) {
         let tiers = &self.inner;
         match change {
-            Change::Article { slugs } => {
+            Change::Article { slugs, .. } => {
                 for slug in slugs {
                     tiers.articles.invalidate(slug).await;
                 }
                 tiers.lists.invalidate_all();
                 tiers.tags.invalidate_all();
             }
-            Change::ArticleDeleted { slug, id } => {
+            Change::ArticleDeleted { id, slug } => {
                 tiers.articles.invalidate(slug).await;
                 tiers.comments.invalidate(id).await;
                 tiers.lists.invalidate_all();
                 tiers.tags.invalidate_all();
             }
-            Change::Comments { article_id } => tiers.comments.invalidate(article_id).await,
-            Change::Author => {
-                tiers.articles.invalidate_all();
-                tiers.lists.invalidate_all();
-                tiers.profiles.invalidate_all();
-                tiers.comments.invalidate_all();
+            Change::Favorites { id, slug } => {
+                tiers.articles.invalidate(slug).await;
+                // Few entries: the first pages of the global and tag lists.
+                let shows =
+                    |_: &ListKey, list: &Arc<SharedList>| list.articles.iter().any(|a| a.id == *id);
+                tiers.lists.invalidate_where(shows).await;
             }
+            Change::Comments { article_id, .. } => tiers.comments.invalidate(article_id).await,
+            Change::Author { id, .. } => {
+                // Profile edits are rare (and rate-limited): walking the tiers is fine.
+                let id = *id;
+                tiers
+                    .articles
+                    .invalidate_where(|_, a| a.author_id == id)
+                    .await;
+                let shows = |_: &ListKey, list: &Arc<SharedList>| {
+                    list.articles.iter().any(|a| a.author_id == id)
+                };
+                tiers.lists.invalidate_where(shows).await;
+                let wrote = |_: &i64, comments: &Arc<Vec<SharedComment>>| {
+                    comments.iter().any(|c| c.author_id == id)
+                };
+                tiers.comments.invalidate_where(wrote).await;
+                tiers.profiles.invalidate_where(|_, p| p.id == id).await;
+            }
+            Change::Sessions { user_id } => tiers.sessions.invalidate(user_id).await,
         }
         for dependent in self.dependents() {
-            dependent.apply(change);
+            dependent.apply(change).await;
         }
     }
 
@@ -232,6 +289,7 @@ impl Cache {
         tiers.profiles.invalidate_all();
         tiers.tags.invalidate_all();
         tiers.comments.invalidate_all();
+        tiers.sessions.invalidate_all();
         for dependent in self.dependents() {
             dependent.flush();
         }
@@ -245,6 +303,7 @@ impl Cache {
             tiers.profiles.stats().await,
             tiers.tags.stats().await,
             tiers.comments.stats().await,
+            tiers.sessions.stats().await,
         ];
         for dependent in self.dependents() {
             stats.push(dependent.stats().await);
@@ -278,17 +337,18 @@ mod tests {
             max_bytes: 1 << 20,
             time_to_live: Duration::from_secs(60),
             time_to_idle: Duration::from_secs(60),
+            stale_for: Duration::from_secs(60),
         }
     }
 
     #[test]
     fn changes_travel_as_tagged_json() {
         let change = Change::ArticleDeleted {
-            slug: "a-b".into(),
             id: 7,
+            slug: "a-b".into(),
         };
         let text = serde_json::to_string(&change).unwrap();
-        assert_eq!(text, r#"{"kind":"article_deleted","slug":"a-b","id":7}"#);
+        assert_eq!(text, r#"{"kind":"article_deleted","id":7,"slug":"a-b"}"#);
         assert_eq!(serde_json::from_str::<Change>(&text).unwrap(), change);
     }
 
@@ -298,14 +358,19 @@ mod tests {
         let fill = || async {
             cache
                 .tags()
-                .get_or_load((), async { Ok::<_, ()>(Arc::new(vec!["rust".to_owned()])) })
+                .get_or_load(TagListKind::All, async {
+                    Ok::<_, ()>(Arc::new(vec!["rust".to_owned()]))
+                })
                 .await
                 .unwrap();
         };
         fill().await;
         let own = serde_json::to_string(&Message {
             origin: cache.instance.to_string(),
-            change: Change::Article { slugs: vec![] },
+            change: Change::Article {
+                id: 1,
+                slugs: vec![],
+            },
         })
         .unwrap();
         cache.receive(&own).await;
@@ -316,5 +381,13 @@ mod tests {
         cache.receive(&other).await;
         fill().await;
         assert_eq!(cache.tags().stats().await.loads, 2, "other message applied");
+
+        cache.receive("not a message").await;
+        fill().await;
+        assert_eq!(
+            cache.tags().stats().await.loads,
+            2,
+            "garbage flushes nothing"
+        );
     }
 }

@@ -1,31 +1,45 @@
-//! One kind of cached value: a bounded moka cache with coalesced loads and counters.
+//! One kind of cached value: a bounded moka cache with coalesced loads,
+//! stale-if-error and counters.
 
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use moka::future::Cache as Moka;
 use moka::notification::RemovalCause;
+use moka::ops::compute::{CompResult, Op};
 
 /// Approximate heap bytes of a cached key or value, for the memory budget.
 pub trait Weigh {
     fn weigh(&self) -> usize;
 }
 
+/// Whether a failed load may be answered with an expired entry, as a CDN
+/// does with `stale-if-error`: yes for an outage of the database, no for an
+/// answer such as "not found", which is news.
+pub trait StaleIfError {
+    fn allows_stale(&self) -> bool;
+}
+
 /// Limits of one tier.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub max_bytes: u64,
+    /// How long an entry is fresh; writes invalidate it sooner.
     pub time_to_live: Duration,
     pub time_to_idle: Duration,
+    /// How long after that an expired entry is kept to stand in for loads
+    /// that fail because the database is unavailable.
+    pub stale_for: Duration,
 }
 
 #[derive(Default)]
 struct Counters {
     hits: AtomicU64,
     loads: AtomicU64,
+    stale: AtomicU64,
     evictions: AtomicU64,
     invalidations: AtomicU64,
 }
@@ -38,28 +52,34 @@ pub struct TierStats {
     pub hits: u64,
     /// Reads that ran the loader: one per database round of a cache miss.
     pub loads: u64,
+    /// Reads answered with an expired entry because the load failed.
+    pub stale: u64,
     /// Entries dropped to stay within the memory budget.
     pub evictions: u64,
-    /// Invalidation requests (a key, or the whole tier).
+    /// Invalidation requests (a key, a set of keys, or the whole tier).
     pub invalidations: u64,
     pub entries: u64,
     pub weighted_bytes: u64,
 }
 
-/// Why a load produced no cache entry.
-enum Skipped<V, E> {
-    /// The loader failed; nothing is cached and every waiter gets the error.
-    Failed(E),
-    /// An invalidation arrived while the value was loading, so it may predate
-    /// the write: returned to the waiting readers, never stored.
-    Superseded(V),
+/// A cached value and when it stops being fresh.
+#[derive(Clone)]
+pub struct Entry<V> {
+    pub value: V,
+    fresh_until: Instant,
 }
+
+/// Called with each key that leaves a tier (evicted, expired or
+/// invalidated; not when its value is replaced by a fresher one).
+pub type RemovalListener<K> = Arc<dyn Fn(&K) + Send + Sync>;
 
 /// A cache of one kind of value. When disabled, every read runs its loader.
 pub struct Tier<K, V> {
     name: &'static str,
-    store: Option<Moka<K, V>>,
-    /// Bumped by every invalidation; see [`Skipped::Superseded`].
+    store: Option<Moka<K, Entry<V>>>,
+    time_to_live: Duration,
+    /// Bumped by every invalidation: a value whose load overlapped one may
+    /// predate the write, so it is returned to its readers but not stored.
     generation: AtomicU64,
     counters: Arc<Counters>,
 }
@@ -70,20 +90,32 @@ where
     V: Clone + Weigh + Send + Sync + 'static,
 {
     pub fn new(name: &'static str, limits: Option<Limits>) -> Self {
+        Self::with_removal_listener(name, limits, None)
+    }
+
+    /// A tier that tells `listener` of every key it drops.
+    pub fn with_removal_listener(
+        name: &'static str,
+        limits: Option<Limits>,
+        listener: Option<RemovalListener<K>>,
+    ) -> Self {
         let counters = Arc::new(Counters::default());
         let store = limits.map(|limits| {
             let evictions = counters.clone();
             Moka::builder()
                 .name(name)
                 .max_capacity(limits.max_bytes)
-                .weigher(|key: &K, value: &V| {
-                    u32::try_from(key.weigh() + value.weigh()).unwrap_or(u32::MAX)
+                .weigher(|key: &K, entry: &Entry<V>| {
+                    u32::try_from(key.weigh() + entry.value.weigh() + 16).unwrap_or(u32::MAX)
                 })
-                .time_to_live(limits.time_to_live)
-                .time_to_idle(limits.time_to_idle)
-                .eviction_listener(move |_key, _value, cause| {
+                .time_to_live(limits.time_to_live + limits.stale_for)
+                .time_to_idle(limits.time_to_idle.max(limits.time_to_live))
+                .eviction_listener(move |key, _entry, cause| {
                     if cause == RemovalCause::Size {
                         evictions.evictions.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if let (Some(listener), false) = (&listener, cause == RemovalCause::Replaced) {
+                        listener(&key);
                     }
                 })
                 .build()
@@ -91,41 +123,81 @@ where
         Self {
             name,
             store,
+            time_to_live: limits.map_or(Duration::ZERO, |l| l.time_to_live),
             generation: AtomicU64::new(0),
             counters,
         }
     }
 
-    /// The cached value for `key`, or the result of `load`. Concurrent misses
-    /// for one key run `load` once and share its result (or its error).
+    /// The cached value for `key` while it is fresh, or the result of
+    /// `load`. Concurrent misses for one key run `load` once: the others
+    /// wait and take what it stored. When `load` fails in a way that
+    /// [`StaleIfError::allows_stale`], an expired entry answers instead.
     pub async fn get_or_load<E, F>(&self, key: K, load: F) -> Result<V, E>
     where
-        E: Clone + Send + Sync + 'static,
+        E: StaleIfError + Send + Sync + 'static,
         F: Future<Output = Result<V, E>>,
     {
         let Some(store) = &self.store else {
             return load.await;
         };
+        if let Some(entry) = store.get(&key).await {
+            if entry.fresh_until > Instant::now() {
+                self.counters.hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(entry.value);
+            }
+        }
         let generation = self.generation.load(Ordering::Acquire);
         let loaded = AtomicBool::new(false);
+        // A value returned to this caller without being stored.
+        let mut unstored = None;
         let result = store
-            .try_get_with(key, async {
+            .entry(key)
+            .and_try_compute_with(|current| async {
+                let current = current.map(|entry| entry.into_value());
+                if current
+                    .as_ref()
+                    .is_some_and(|e| e.fresh_until > Instant::now())
+                {
+                    // Another caller loaded it while this one waited.
+                    return Ok(Op::Nop);
+                }
                 loaded.store(true, Ordering::Relaxed);
                 self.counters.loads.fetch_add(1, Ordering::Relaxed);
-                let value = load.await.map_err(Skipped::Failed)?;
-                if self.generation.load(Ordering::Acquire) != generation {
-                    return Err(Skipped::Superseded(value));
+                match load.await {
+                    Ok(value) if self.generation.load(Ordering::Acquire) == generation => {
+                        Ok(Op::Put(Entry {
+                            value,
+                            fresh_until: Instant::now() + self.time_to_live,
+                        }))
+                    }
+                    Ok(value) => {
+                        unstored = Some(value);
+                        Ok(Op::Nop)
+                    }
+                    Err(error) if error.allows_stale() && current.is_some() => {
+                        self.counters.stale.fetch_add(1, Ordering::Relaxed);
+                        Ok(Op::Nop)
+                    }
+                    Err(error) => Err(error),
                 }
-                Ok(value)
             })
-            .await;
+            .await?;
         if !loaded.load(Ordering::Relaxed) {
             self.counters.hits.fetch_add(1, Ordering::Relaxed);
         }
-        result.or_else(|skipped| match &*skipped {
-            Skipped::Failed(error) => Err(error.clone()),
-            Skipped::Superseded(value) => Ok(value.clone()),
-        })
+        if let Some(value) = unstored {
+            return Ok(value);
+        }
+        match result {
+            CompResult::Inserted(entry)
+            | CompResult::ReplacedWith(entry)
+            | CompResult::Unchanged(entry)
+            | CompResult::Removed(entry) => Ok(entry.into_value().value),
+            // The closure answers `Nop` only when an entry exists, and a load
+            // that stores nothing returned above, so there is always an entry.
+            CompResult::StillNone(_) => unreachable!("no entry after a compute that keeps one"),
+        }
     }
 
     pub async fn invalidate(&self, key: &K) {
@@ -139,6 +211,34 @@ where
         if let Some(store) = &self.store {
             self.bump();
             store.invalidate_all();
+        }
+    }
+
+    /// Invalidates `keys`, as one change.
+    pub async fn invalidate_keys(&self, keys: &[K]) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        self.bump();
+        for key in keys {
+            store.invalidate(key).await;
+        }
+    }
+
+    /// Invalidates the entries `matches` picks, by walking the tier: for
+    /// small tiers or rare changes.
+    pub async fn invalidate_where(&self, matches: impl Fn(&K, &V) -> bool) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        self.bump();
+        let doomed: Vec<Arc<K>> = store
+            .iter()
+            .filter(|(key, entry)| matches(key, &entry.value))
+            .map(|(key, _)| key)
+            .collect();
+        for key in doomed {
+            store.invalidate(&*key).await;
         }
     }
 
@@ -160,6 +260,7 @@ where
             name: self.name,
             hits: self.counters.hits.load(Ordering::Relaxed),
             loads: self.counters.loads.load(Ordering::Relaxed),
+            stale: self.counters.stale.load(Ordering::Relaxed),
             evictions: self.counters.evictions.load(Ordering::Relaxed),
             invalidations: self.counters.invalidations.load(Ordering::Relaxed),
             entries,
@@ -207,9 +308,28 @@ impl<T: Weigh> Weigh for Arc<T> {
     }
 }
 
+impl StaleIfError for () {
+    fn allows_stale(&self) -> bool {
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A load failure in tests: `Outage` may be answered stale, `Gone` not.
+    #[derive(Clone, Debug, PartialEq)]
+    enum Failure {
+        Outage,
+        Gone,
+    }
+
+    impl StaleIfError for Failure {
+        fn allows_stale(&self) -> bool {
+            *self == Failure::Outage
+        }
+    }
 
     fn tier() -> Tier<String, Arc<String>> {
         Tier::new(
@@ -218,6 +338,7 @@ mod tests {
                 max_bytes: 1 << 20,
                 time_to_live: Duration::from_secs(60),
                 time_to_idle: Duration::from_secs(60),
+                stale_for: Duration::from_secs(60),
             }),
         )
     }
@@ -239,10 +360,10 @@ mod tests {
     async fn errors_are_returned_and_not_cached() {
         let tier = tier();
         let failed = tier
-            .get_or_load("k".to_owned(), async { Err("down") })
+            .get_or_load("k".to_owned(), async { Err(Failure::Outage) })
             .await;
-        assert_eq!(failed, Err("down"));
-        let loaded: Result<_, &str> = tier
+        assert_eq!(failed, Err(Failure::Outage));
+        let loaded: Result<_, Failure> = tier
             .get_or_load("k".to_owned(), async { Ok(Arc::new("v".to_owned())) })
             .await;
         assert_eq!(*loaded.unwrap(), "v");
@@ -274,6 +395,7 @@ mod tests {
                 max_bytes: 2_000,
                 time_to_live: Duration::from_secs(60),
                 time_to_idle: Duration::from_secs(60),
+                stale_for: Duration::from_secs(60),
             }),
         );
         for i in 0..20 {
@@ -284,6 +406,62 @@ mod tests {
         let stats = tier.stats().await;
         assert!(stats.weighted_bytes <= 2_000, "{stats:?}");
         assert!(stats.evictions > 0, "{stats:?}");
+    }
+
+    fn short_lived() -> Tier<String, Arc<String>> {
+        Tier::new(
+            "short",
+            Some(Limits {
+                max_bytes: 1 << 20,
+                time_to_live: Duration::from_millis(1),
+                time_to_idle: Duration::from_secs(60),
+                stale_for: Duration::from_secs(60),
+            }),
+        )
+    }
+
+    #[tokio::test]
+    async fn an_outage_is_answered_with_the_expired_entry() {
+        let tier = short_lived();
+        let key = || "k".to_owned();
+        let _: Result<_, Failure> = tier
+            .get_or_load(key(), async { Ok(Arc::new("v".into())) })
+            .await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let during = tier
+            .get_or_load(key(), async { Err(Failure::Outage) })
+            .await;
+        assert_eq!(*during.unwrap(), "v");
+        assert_eq!(tier.stats().await.stale, 1);
+        // Once the database answers again, the entry is fresh again.
+        let after: Result<_, Failure> = tier
+            .get_or_load(key(), async { Ok(Arc::new("w".into())) })
+            .await;
+        assert_eq!(*after.unwrap(), "w");
+    }
+
+    #[tokio::test]
+    async fn news_such_as_not_found_is_never_hidden_by_an_expired_entry() {
+        let tier = short_lived();
+        let key = || "k".to_owned();
+        let _: Result<_, Failure> = tier
+            .get_or_load(key(), async { Ok(Arc::new("v".into())) })
+            .await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let gone = tier.get_or_load(key(), async { Err(Failure::Gone) }).await;
+        assert_eq!(gone, Err(Failure::Gone));
+    }
+
+    #[tokio::test]
+    async fn invalidating_where_drops_only_the_matching_entries() {
+        let tier = tier();
+        for key in ["a1", "a2", "b1"] {
+            let _: Result<_, ()> = tier
+                .get_or_load(key.to_owned(), async { Ok(Arc::new(key.to_owned())) })
+                .await;
+        }
+        tier.invalidate_where(|key, _| key.starts_with('a')).await;
+        assert_eq!(tier.stats().await.entries, 1);
     }
 
     #[tokio::test]

@@ -3,16 +3,20 @@ use leptos::prelude::*;
 
 use crate::components::{avatar, display_date, form_error, ErrorMessages};
 use crate::error::AppError;
-use crate::models::{Comment, SessionUser};
+use crate::models::{Comment, CommentWindow, SessionUser};
 use crate::providers::Writes;
 use crate::urls;
 
-/// The comment form (or the invitation to sign in) and the comments.
+/// The query parameter naming the comment after which the shown window starts.
+pub const COMMENTS_AFTER: &str = "comments_after";
+
+/// The comment form (or the invitation to sign in) and a window of the
+/// comments, with a link to the next window when there is one.
 #[component]
 pub fn Comments(
     slug: String,
     viewer: Option<SessionUser>,
-    comments: Resource<Result<Vec<Comment>, AppError>>,
+    comments: Resource<Result<CommentWindow, AppError>>,
 ) -> impl IntoView {
     let me = viewer.as_ref().map(|v| v.username.clone());
     let composer = match viewer {
@@ -31,11 +35,19 @@ pub fn Comments(
                 <div class="col-xs-12 col-md-8 offset-md-2">
                     {composer}
                     <Transition fallback=|| ()>
-                        {move || comments.get().map(|result| {
-                            result.unwrap_or_default().into_iter().map(|comment| {
-                                let mine = me.as_deref() == Some(comment.author.username.as_str());
-                                view! { <CommentCard comment slug=slug.clone() mine/> }
-                            }).collect_view()
+                        {move || comments.get().map(|result| match result {
+                            Ok(window) => {
+                                let more = window.next_after.map(|after| {
+                                    let href = format!("{}?{COMMENTS_AFTER}={after}", urls::article(&slug));
+                                    view! { <a class="btn btn-sm btn-outline-secondary more-comments" href=href>"Show more comments"</a> }
+                                });
+                                let cards = window.comments.into_iter().map(|comment| {
+                                    let mine = me.as_deref() == Some(comment.author.username.as_str());
+                                    view! { <CommentCard comment slug=slug.clone() mine/> }
+                                }).collect_view();
+                                view! { {cards}{more} }.into_any()
+                            }
+                            Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
                         })}
                     </Transition>
                 </div>

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::NotFound;
 use crate::components::ArticleMeta;
@@ -13,13 +13,16 @@ use crate::urls;
 
 mod comments;
 
-use comments::Comments;
+use comments::{Comments, COMMENTS_AFTER};
 
 /// `/article/:slug`: the article, rendered markdown, and its comments.
 #[component]
 pub fn ArticlePage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let slug = move || params.get().get("slug").unwrap_or_default();
+    // Which window of the comments: the first, or the one after a comment.
+    let after = move || query.get().get(COMMENTS_AFTER).and_then(|a| a.parse().ok());
     let session = Session::get();
     let writes = Writes::get();
     let article = Resource::new(
@@ -27,8 +30,8 @@ pub fn ArticlePage() -> impl IntoView {
         |(slug, _)| get_article(slug),
     );
     let comments = Resource::new(
-        move || (slug(), writes.version()),
-        |(slug, _)| list_comments(slug),
+        move || (slug(), after(), writes.version()),
+        |(slug, after, _)| list_comments(slug, after),
     );
 
     view! {

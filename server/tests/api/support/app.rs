@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::backend::cache::{Cache, TierStats};
+use app::backend::db::Health;
+use app::backend::limits::{RateLimits, RateSettings};
 use app::backend::passwords::Passwords;
 use app::backend::tokens::Tokens;
 use app::backend::AppState;
@@ -23,6 +25,13 @@ pub struct TestApp {
     state: AppState,
 }
 
+/// Limits that never apply.
+pub const NO_RATE_LIMITS: RateSettings = RateSettings {
+    sign_in_per_minute: 0,
+    sign_up_per_minute: 0,
+    writes_per_minute: 0,
+};
+
 /// The secret the test app signs tokens with.
 pub const SECRET: &[u8] = b"integration-tests-secret-0123456789";
 
@@ -36,12 +45,17 @@ impl TestApp {
         let mut state = AppState {
             leptos_options: LeptosOptions::builder().output_name("conduit").build(),
             db,
+            db_health: Health::default(),
             tokens: Arc::new(Tokens::new(SECRET, Duration::from_secs(3600))),
             // One hash at a time keeps parallel tests within memory.
-            passwords: Arc::new(Passwords::new(1)),
+            passwords: Arc::new(Passwords::new(1, Duration::from_secs(60))),
+            // Requests driven in-process all come from one (unspecified)
+            // address; the tests of rate limits set their own.
+            limits: Arc::new(RateLimits::new(NO_RATE_LIMITS)),
             cache: Cache::new(defaults::<CacheConfig>().settings()),
             secure_cookies: false,
             asset_base_url: String::new(),
+            public_origin: None,
         };
         adjust(&mut state);
         Self {
@@ -62,6 +76,23 @@ impl TestApp {
             .into_iter()
             .find(|tier| tier.name == name)
             .unwrap_or_else(|| panic!("no cache tier called {name}"))
+    }
+
+    /// The Prometheus text the metrics listener would serve.
+    pub async fn metrics(&self) -> Reply {
+        let request = Request::get("/metrics").body(Body::empty()).unwrap();
+        let response = server::metrics::router(self.state.clone())
+            .oneshot(request)
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: body_value(&bytes),
+        }
     }
 
     /// The router itself, for requests the helpers do not build.

@@ -3,12 +3,14 @@
 //! requests every test makes, written once over both ([`Conduit`]).
 
 mod app;
+mod faults;
 mod process;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-pub use app::{TestApp, SECRET};
+pub use app::{TestApp, NO_RATE_LIMITS, SECRET};
+pub use faults::{database_addr, Outage};
 pub use process::{
     client, database_url, free_port, time_until, wait_for_port, Remote, ScratchDir, ServerProcess,
 };

@@ -1,0 +1,184 @@
+//! Security headers on every answer, and the Content-Security-Policy that
+//! lets a page run its own scripts and WebAssembly and nothing else.
+//!
+//! Each render carries a fresh nonce on its inline scripts (the hydration
+//! loader and the serialised data). A page that only its viewer sees gets a
+//! policy naming that nonce. A page stored and shared ([`seal`]) cannot keep
+//! one (it would be the same for everyone, so no secret); its scripts are
+//! allowed by their hashes instead, computed once when it is stored. Only
+//! scripts that carried the render's nonce are hashed: markup injected into
+//! content could not have known it.
+
+use axum::extract::{Request, State};
+use axum::http::header::{
+    CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+pub use app::backend::RENDER_NONCE_HEADER;
+
+/// Which origins the policy allows besides this one, and whether to pin HTTPS.
+#[derive(Clone, Debug)]
+pub struct Security {
+    /// The CDN origin of `/pkg` assets, or empty.
+    assets: String,
+    hsts: bool,
+}
+
+impl Security {
+    pub fn new(asset_origin: &str, hsts: bool) -> Self {
+        Self {
+            assets: asset_origin.trim_end_matches('/').to_owned(),
+            hsts,
+        }
+    }
+
+    /// The policy, with `scripts` naming the inline scripts allowed
+    /// (`'nonce-…'` or `'sha256-…'` sources). Images may come from anywhere
+    /// (avatars and article images are any URL, shown only as `img src`);
+    /// `'wasm-unsafe-eval'` lets the page compile its WebAssembly.
+    pub fn policy(&self, scripts: &str) -> String {
+        let own = join(&["'self'", &self.assets]);
+        let script = join(&[&own, scripts, "'wasm-unsafe-eval'"]);
+        format!(
+            "default-src 'self'; script-src {script}; style-src {own}; img-src * data:; \
+             connect-src {own}; font-src {own}; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'"
+        )
+    }
+}
+
+/// Adds the security headers, and the policy of a page not sealed for sharing.
+pub async fn headers(State(security): State<Security>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let nonce = headers.remove(RENDER_NONCE_HEADER);
+    if is_html(headers) {
+        if !headers.contains_key(CONTENT_SECURITY_POLICY) {
+            let scripts = nonce
+                .and_then(|n| n.to_str().ok().map(|n| format!("'nonce-{n}'")))
+                .unwrap_or_default();
+            set(headers, CONTENT_SECURITY_POLICY, &security.policy(&scripts));
+        }
+        headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers.insert(
+            REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+    }
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if security.hsts {
+        headers.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    response
+}
+
+/// Makes a rendered page shareable: its nonce is taken out and its policy
+/// allows the scripts that carried it by hash. Returns the new body and
+/// sets the policy in `headers`. Pages without a nonce are left alone.
+pub fn seal(security: &Security, headers: &mut HeaderMap, body: &[u8]) -> Option<Vec<u8>> {
+    let nonce = headers.remove(RENDER_NONCE_HEADER)?;
+    let nonce = nonce.to_str().ok()?;
+    let html = std::str::from_utf8(body).ok()?;
+    let hashes: Vec<String> = scripts_with_nonce(html, nonce)
+        .map(|script| {
+            let digest = Sha256::digest(script.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    set(
+        headers,
+        CONTENT_SECURITY_POLICY,
+        &security.policy(&hashes.join(" ")),
+    );
+    // The nonce also lands in `crossorigin` on the preload links.
+    let sealed = html.replace(&format!(" nonce=\"{nonce}\""), "").replace(
+        &format!("crossorigin=\"{nonce}\""),
+        "crossorigin=\"anonymous\"",
+    );
+    Some(sealed.into_bytes())
+}
+
+/// The contents of the `<script>` elements whose start tag carries `nonce`.
+fn scripts_with_nonce<'a>(html: &'a str, nonce: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    let marker = format!("nonce=\"{nonce}\"");
+    html.match_indices("<script").filter_map(move |(start, _)| {
+        let tag_end = start + html[start..].find('>')?;
+        if !html[start..tag_end].contains(&marker) {
+            return None;
+        }
+        let content = &html[tag_end + 1..];
+        content.find("</script>").map(|end| &content[..end])
+    })
+}
+
+/// Sources separated by one space, the empty ones left out.
+fn join(sources: &[&str]) -> String {
+    sources
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn is_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
+fn set(headers: &mut HeaderMap, name: axum::http::HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(name, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealing_hashes_the_nonced_scripts_only_and_drops_the_nonce() {
+        let security = Security::new("", false);
+        let mut headers = HeaderMap::new();
+        headers.insert(RENDER_NONCE_HEADER, HeaderValue::from_static("abc"));
+        let body = concat!(
+            r#"<link rel="modulepreload" href="/pkg/x.js" crossorigin="abc">"#,
+            r#"<script type="module" nonce="abc">load()</script>"#,
+            r#"<p><script>injected()</script></p>"#,
+        );
+        let sealed = seal(&security, &mut headers, body.as_bytes()).unwrap();
+        let sealed = String::from_utf8(sealed).unwrap();
+        assert!(!sealed.contains("abc"), "{sealed}");
+        let policy = headers[CONTENT_SECURITY_POLICY].to_str().unwrap();
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"load()"));
+        assert!(policy.contains(&format!("'sha256-{hash}'")), "{policy}");
+        let injected =
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"injected()"));
+        assert!(!policy.contains(&injected), "{policy}");
+        assert!(!headers.contains_key(RENDER_NONCE_HEADER));
+    }
+
+    #[test]
+    fn the_policy_allows_no_inline_script_without_a_source() {
+        let policy = Security::new("https://cdn.example", false).policy("'nonce-n'");
+        assert!(
+            policy.contains("script-src 'self' https://cdn.example 'nonce-n' 'wasm-unsafe-eval'")
+        );
+        assert!(!policy.contains("unsafe-inline"));
+        assert!(policy.contains("frame-ancestors 'none'"));
+    }
+}

@@ -1,0 +1,110 @@
+//! A database outage: cached reads keep answering (stale if need be),
+//! writes fail fast, readiness says so at once, and everything is back
+//! within seconds of the database, with the cache flushed once.
+
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::support::{
+    database_addr, database_url, time_until, Conduit, Outage, Remote, ServerProcess,
+};
+
+#[sqlx::test(migrations = "../migrations")]
+async fn while_the_database_is_down_cached_reads_answer_and_writes_fail_fast(db: PgPool) {
+    let direct = database_url(&db, "conduit-outage").await;
+    let outage = Outage::proxy(database_addr(&direct));
+    let server = ServerProcess::start(
+        &outage.url_through(&direct),
+        // Entries expire after a second, so what answers during the outage is stale.
+        &[
+            ("CACHE_TTL_SECS", "1"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "5"),
+        ],
+    );
+    let remote = Remote::new(&server);
+    let token = remote.register("writer").await;
+    let slug = remote.publish(&token, "Survives", &["cache"]).await;
+    let page = format!("/article/{slug}");
+    let api = format!("/api/articles/{slug}");
+    assert_eq!(remote.get(&page, None).await.status, StatusCode::OK);
+    assert_eq!(remote.get(&api, None).await.status, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    outage.cut();
+    let ready = time_until(Duration::from_secs(5), || async {
+        remote.get("/readyz", None).await.status == StatusCode::SERVICE_UNAVAILABLE
+    })
+    .await;
+    assert!(ready.is_some(), "readiness never noticed: {}", server.log());
+    let asked = Instant::now();
+    assert_eq!(
+        remote.get("/readyz", None).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "readiness took {:?}",
+        asked.elapsed()
+    );
+
+    let cached = remote.get(&page, None).await;
+    assert_eq!(
+        cached.status,
+        StatusCode::OK,
+        "the page answers from the cache"
+    );
+    assert!(cached.body.as_str().unwrap().contains("Survives"));
+    let cached = remote.get(&api, None).await;
+    assert_eq!(cached.status, StatusCode::OK);
+    assert_eq!(cached.body["article"]["title"], "Survives");
+
+    let asked = Instant::now();
+    let write = remote
+        .post(
+            &format!("{api}/comments"),
+            Some(&token),
+            json!({ "comment": { "body": "hi" } }),
+        )
+        .await;
+    assert_eq!(
+        write.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        write.body
+    );
+    assert!(write.headers.contains_key("retry-after"));
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "the write took {:?}",
+        asked.elapsed()
+    );
+    assert_eq!(remote.get("/healthz", None).await.status, StatusCode::OK);
+
+    outage.restore();
+    let back = time_until(Duration::from_secs(5), || async {
+        remote.get("/readyz", None).await.status == StatusCode::OK
+    })
+    .await;
+    assert!(
+        back.is_some(),
+        "not ready within 5 s of the database: {}",
+        server.log()
+    );
+    let write = remote
+        .post(
+            &format!("{api}/comments"),
+            Some(&token),
+            json!({ "comment": { "body": "hi" } }),
+        )
+        .await;
+    assert_eq!(write.status, StatusCode::CREATED);
+    let log = server.log();
+    assert_eq!(
+        log.matches("reconnected; flushed the cache").count(),
+        1,
+        "{log}"
+    );
+}
