@@ -21,7 +21,7 @@ DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
 section = @printf '\n\033[1m=== %s ===\033[0m\n' "$(1)"
 
-.PHONY: run test bench deps deps-test deps-bench db stop build e2e sqlx-prepare clean-data
+.PHONY: run test bench soak deps deps-test deps-bench db stop build e2e api-fuzz sqlx-prepare clean-data
 
 ## run: install what is missing, start the database, build, serve on http://127.0.0.1:3000
 run: deps build
@@ -43,12 +43,22 @@ test: deps-test
 	$(MAKE) --no-print-directory build
 	$(call section,asset upload (dry run))
 	scripts/push-assets.sh --bucket conduit-assets --dry-run | tail -n 1
+	$(call section,API fuzzing (schemathesis))
+	$(MAKE) --no-print-directory api-fuzz
 	$(call section,end-to-end tests)
 	$(MAKE) --no-print-directory e2e
 
 ## bench: seed 10K users / 100K articles (once), measure with wrk, write docs/benchmarks.md
 bench: deps-bench build
 	scripts/bench.sh
+
+## soak: 60 s of abuse and a database outage against one instance, write docs/resilience.md
+soak: deps-bench build
+	python3 scripts/soak.py
+
+## api-fuzz: schemathesis over docs/realworld/openapi.yml against the release build
+api-fuzz: deps-test build
+	@url="$(DB_URL)"; scripts/api-fuzz.sh "$${url%/*}"
 
 deps:
 	@scripts/ensure-tools.sh run

@@ -4,8 +4,9 @@
 #
 # From crates.io: cargo-leptos, wasm-bindgen-cli (at the Cargo.lock version).
 # From npm:       wasm-opt (package binaryen), Playwright (end2end/package-lock.json).
+# From PyPI:      schemathesis (API fuzzing), into the project venv .tools/venv.
 # From Debian:    PostgreSQL; Chromium and nginx (the caching proxy) for the
-#                 tests; wrk for the benchmark.
+#                 tests; wrk for the benchmark and the soak.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,6 +14,7 @@ cd "$root"
 
 CARGO_LEPTOS_VERSION=0.3.10
 BINARYEN_VERSION=132.0.0
+SCHEMATHESIS_VERSION=4.32.5
 tools="$root/.tools"
 
 say() { printf '==> %s\n' "$*"; }
@@ -33,6 +35,10 @@ need_debian() {
     if [ "${1:-}" = test ]; then
         [ -x /usr/bin/chromium ] || missing+=(chromium)
         [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+    fi
+    if [ "${1:-}" = test ]; then
+        command -v curl >/dev/null || missing+=(curl)
+        python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
     fi
     if [ "${1:-}" = bench ]; then
         command -v wrk >/dev/null || missing+=(wrk)
@@ -82,6 +88,15 @@ need_playwright() {
     fi
 }
 
+# schemathesis for the API fuzzing, pinned, in a venv of the project's own.
+need_schemathesis() {
+    if ! "$tools/venv/bin/schemathesis" --version 2>/dev/null | grep -q " $SCHEMATHESIS_VERSION\$"; then
+        say "installing schemathesis $SCHEMATHESIS_VERSION (PyPI, into .tools/venv)"
+        python3 -m venv "$tools/venv"
+        "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+    fi
+}
+
 case "${1:-run}" in
     run)
         need_debian
@@ -97,6 +112,7 @@ case "${1:-run}" in
         need_wasm_bindgen
         need_wasm_opt
         need_playwright
+        need_schemathesis
         ;;
     bench)
         need_debian bench

@@ -11,8 +11,6 @@ use crate::providers::{Session, Writes};
 
 /// The HTML document rendered around the app on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    report_nonce();
     let assets = asset_root();
     view! {
         <!DOCTYPE html>
@@ -29,23 +27,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
-    }
-}
-
-/// Tells the HTTP layer this render's script nonce (leptos_axum makes one
-/// per render and puts it on every inline script), so that it can write
-/// the Content-Security-Policy that allows exactly those scripts.
-#[cfg(feature = "ssr")]
-fn report_nonce() {
-    let nonce = leptos::nonce::use_nonce();
-    let response = use_context::<leptos_axum::ResponseOptions>();
-    if let (Some(nonce), Some(response)) = (nonce, response) {
-        if let Ok(value) = axum::http::HeaderValue::from_str(&nonce.to_string()) {
-            response.insert_header(
-                axum::http::HeaderName::from_static(crate::backend::RENDER_NONCE_HEADER),
-                value,
-            );
-        }
     }
 }
 

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { apiArticle, newAccount, publish, signIn, signUp, uniqueName, waitForHydration } from "./helpers";
 
 test("a visitor signs up and stays signed in after a reload", async ({ page }) => {

@@ -1,9 +1,9 @@
 //! Security headers on every answer, and the Content-Security-Policy that
 //! lets a page run its own scripts and WebAssembly and nothing else.
 //!
-//! Each render carries a fresh nonce on its inline scripts (the hydration
-//! loader and the serialised data). A page that only its viewer sees gets a
-//! policy naming that nonce. A page stored and shared ([`seal`]) cannot keep
+//! Each request gets a fresh nonce ([`RenderNonce`]), which the page render
+//! puts on its inline scripts (the hydration loader and the serialised
+//! data). A page that only its viewer sees gets a policy naming that nonce. A page stored and shared ([`seal`]) cannot keep
 //! one (it would be the same for everyone, so no secret); its scripts are
 //! allowed by their hashes instead, computed once when it is stored. Only
 //! scripts that carried the render's nonce are hashed: markup injected into
@@ -20,7 +20,8 @@ use axum::response::Response;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-pub use app::backend::RENDER_NONCE_HEADER;
+use app::backend::tokens::random_hex;
+use app::backend::RenderNonce;
 
 /// Which origins the policy allows besides this one, and whether to pin HTTPS.
 #[derive(Clone, Debug)]
@@ -53,17 +54,21 @@ impl Security {
     }
 }
 
-/// Adds the security headers, and the policy of a page not sealed for sharing.
-pub async fn headers(State(security): State<Security>, request: Request, next: Next) -> Response {
+/// Gives the request its nonce, and the answer the security headers and,
+/// unless it was sealed for sharing, the policy naming that nonce.
+pub async fn headers(
+    State(security): State<Security>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let nonce = random_hex(16);
+    request.extensions_mut().insert(RenderNonce(nonce.clone()));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    let nonce = headers.remove(RENDER_NONCE_HEADER);
     if is_html(headers) {
         if !headers.contains_key(CONTENT_SECURITY_POLICY) {
-            let scripts = nonce
-                .and_then(|n| n.to_str().ok().map(|n| format!("'nonce-{n}'")))
-                .unwrap_or_default();
-            set(headers, CONTENT_SECURITY_POLICY, &security.policy(&scripts));
+            let policy = security.policy(&format!("'nonce-{nonce}'"));
+            set(headers, CONTENT_SECURITY_POLICY, &policy);
         }
         headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         headers.insert(
@@ -81,12 +86,19 @@ pub async fn headers(State(security): State<Security>, request: Request, next: N
     response
 }
 
-/// Makes a rendered page shareable: its nonce is taken out and its policy
-/// allows the scripts that carried it by hash. Returns the new body and
-/// sets the policy in `headers`. Pages without a nonce are left alone.
-pub fn seal(security: &Security, headers: &mut HeaderMap, body: &[u8]) -> Option<Vec<u8>> {
-    let nonce = headers.remove(RENDER_NONCE_HEADER)?;
-    let nonce = nonce.to_str().ok()?;
+/// Makes a rendered HTML page shareable: its nonce is taken out and its
+/// policy allows the scripts that carried it by hash. Returns the new body
+/// and sets the policy in `headers`; anything but HTML is left alone.
+pub fn seal(
+    security: &Security,
+    nonce: &RenderNonce,
+    headers: &mut HeaderMap,
+    body: &[u8],
+) -> Option<Vec<u8>> {
+    if !is_html(headers) {
+        return None;
+    }
+    let nonce = nonce.0.as_str();
     let html = std::str::from_utf8(body).ok()?;
     let hashes: Vec<String> = scripts_with_nonce(html, nonce)
         .map(|script| {
@@ -154,13 +166,17 @@ mod tests {
     fn sealing_hashes_the_nonced_scripts_only_and_drops_the_nonce() {
         let security = Security::new("", false);
         let mut headers = HeaderMap::new();
-        headers.insert(RENDER_NONCE_HEADER, HeaderValue::from_static("abc"));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        let nonce = RenderNonce("abc".to_owned());
         let body = concat!(
             r#"<link rel="modulepreload" href="/pkg/x.js" crossorigin="abc">"#,
             r#"<script type="module" nonce="abc">load()</script>"#,
             r#"<p><script>injected()</script></p>"#,
         );
-        let sealed = seal(&security, &mut headers, body.as_bytes()).unwrap();
+        let sealed = seal(&security, &nonce, &mut headers, body.as_bytes()).unwrap();
         let sealed = String::from_utf8(sealed).unwrap();
         assert!(!sealed.contains("abc"), "{sealed}");
         let policy = headers[CONTENT_SECURITY_POLICY].to_str().unwrap();
@@ -169,7 +185,6 @@ mod tests {
         let injected =
             base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"injected()"));
         assert!(!policy.contains(&injected), "{policy}");
-        assert!(!headers.contains_key(RENDER_NONCE_HEADER));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use app::backend::db::{self, Health};
 use app::backend::limits::RateLimits;
 use app::backend::passwords::Passwords;
 use app::backend::tokens::Tokens;
-use app::backend::AppState;
+use app::backend::{provide_render_nonce, AppState};
 use app::{shell, App};
 use axum::extract::MatchedPath;
 use axum::http::{HeaderName, Request};
@@ -204,8 +204,13 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     );
     let guarded = Router::new()
         .nest("/api", api::router(&config.cors_allowed_origins))
-        .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, provide_render_nonce, move || {
+            shell(leptos_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_render_nonce, shell))
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn_with_state(

@@ -35,6 +35,19 @@ pub mod users;
 
 pub use state::AppState;
 
-/// The response header in which a page render reports its script nonce to
-/// the HTTP layer, which removes it before the response leaves the server.
-pub const RENDER_NONCE_HEADER: &str = "x-render-nonce";
+/// The script nonce of one response. The HTTP layer chooses it, writes the
+/// Content-Security-Policy that names it, and hands it to the render in the
+/// request's extensions, so that the policy and the page always agree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderNonce(pub String);
+
+/// Additional context of every page render: the request's [`RenderNonce`]
+/// becomes the nonce Leptos puts on the page's inline scripts.
+pub fn provide_render_nonce() {
+    use leptos::prelude::{provide_context, use_context};
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<RenderNonce>().cloned());
+    if let Some(RenderNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+}

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use app::backend::cache::{Cache, StaleIfError};
 use app::backend::cookie::session_token;
+use app::backend::RenderNonce;
 use app::error::AppError;
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
@@ -192,6 +193,7 @@ async fn render(
     http: HttpCache,
     key: String,
 ) -> Result<Arc<Stored>, Unshared> {
+    let nonce = request.extensions().get::<RenderNonce>().cloned();
     let response = next.run(request).await;
     let (mut parts, body) = response.into_parts();
     // Pages render completely before they are sent (SsrMode::Async), so
@@ -216,10 +218,9 @@ async fn render(
             body,
         }));
     }
-    let body = match security_headers::seal(&http.security, &mut parts.headers, &body) {
-        Some(sealed) => Bytes::from(sealed),
-        None => body,
-    };
+    let sealed =
+        nonce.and_then(|n| security_headers::seal(&http.security, &n, &mut parts.headers, &body));
+    let body = sealed.map_or(body, Bytes::from);
     // A strong ETag: the same body gives the same tag on every instance.
     let digest = Sha256::digest(&body);
     set(

@@ -1,0 +1,27 @@
+import { test as base, expect } from "@playwright/test";
+
+/**
+ * Every test's page is watched for what must never happen in a journey: a
+ * script or resource refused by the Content-Security-Policy, a hydration
+ * mismatch, or a panic in the WASM bundle. Other console noise (a 404 page's
+ * failed request) is not a defect.
+ */
+export const test = base.extend<{ watchConsole: void }>({
+  watchConsole: [
+    async ({ page }, use) => {
+      const problems: string[] = [];
+      page.on("console", (message) => {
+        const text = message.text();
+        if (/Content Security Policy|hydrat|panicked/i.test(text)) {
+          problems.push(`${message.type()}: ${text}`);
+        }
+      });
+      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+      await use();
+      expect(problems, "CSP violations, hydration errors or panics").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
