@@ -18,6 +18,7 @@ project's scripts/pg.sh (a private cluster under .data/soak).
 
 import asyncio
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -227,18 +228,13 @@ def run(server):
     sampler = threading.Thread(target=sample_memory)
     sampler.start()
 
-    abuse = {}
-
-    def attack():
-        stop_at = time.monotonic() + DURATION
-        async def both():
-            return await asyncio.gather(slowloris(stop_at), login_flood(stop_at))
-        abuse["slow_cut"], abuse["logins"] = asyncio.run(both())
-
-    attacker = threading.Thread(target=attack)
+    # The attackers run in their own (niced) process: on a real deployment
+    # they are on other machines, not competing with the server for its CPU.
+    results = multiprocessing.Queue()
+    attacker = multiprocessing.Process(target=attack, args=(results,))
     attacker.start()
     flood = {}
-    wrk = threading.Thread(target=lambda: flood.update(run_wrk(2 * MAX_IN_FLIGHT, int(DURATION), raw=True)))
+    wrk = threading.Thread(target=lambda: flood.update(run_wrk(2 * MAX_IN_FLIGHT, int(DURATION), nice=True)))
     wrk.start()
 
     time.sleep(OUTAGE_AT)
@@ -253,8 +249,10 @@ def run(server):
             recovered = time.perf_counter() - t0 - restart
         time.sleep(0.1)
     stop.set()
-    for thread in threads + [sampler, attacker, wrk]:
+    for thread in threads + [sampler, wrk]:
         thread.join()
+    abuse = results.get(timeout=30)
+    attacker.join()
 
     outage = (outage_start, restart)
     return {
@@ -264,10 +262,23 @@ def run(server):
     }
 
 
-def run_wrk(connections, seconds, raw=False):
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
-                          "-s", str(ROOT / "scripts/bench/statuses.lua"), BASE + "/"],
-                         capture_output=True, text=True).stdout
+def attack(results):
+    os.nice(10)
+    stop_at = time.monotonic() + DURATION
+
+    async def both():
+        return await asyncio.gather(slowloris(stop_at), login_flood(stop_at))
+
+    slow_cut, logins = asyncio.run(both())
+    results.put({"slow_cut": slow_cut, "logins": logins})
+
+
+def run_wrk(connections, seconds, nice=False):
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+               "-s", str(ROOT / "scripts/bench/statuses.lua"), BASE + "/"]
+    if nice:
+        command = ["nice", "-n", "10"] + command
+    out = subprocess.run(command, capture_output=True, text=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     statuses = dict(re.findall(r"status (\d+): (\d+)", out))
     return {"rate": rate, "statuses": {k: int(v) for k, v in statuses.items()}}
@@ -282,6 +293,12 @@ def summary(recorder, start, end):
     return {"n": len(samples), "statuses": statuses,
             "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
             "max": max(latencies) if latencies else float("nan")}
+
+
+def last_failure(recorder, restart):
+    """Seconds after `restart` of the last answer that was not a 2xx, or '-'."""
+    failed = [t for t, status, _ in recorder.between(restart, DURATION) if not 200 <= status < 300]
+    return f"+{max(failed) - restart:.1f} s" if failed else "none"
 
 
 def write(r):
@@ -312,6 +329,7 @@ def write(r):
         f"| slowloris sockets cut by the header timeout | {r['abuse']['slow_cut']} | |",
         f"| back to ready after PostgreSQL started | {r['recovered']:.1f} s | < 5 s |" if r["recovered"] is not None
         else "| back to ready after PostgreSQL started | never | < 5 s |",
+        f"| last failed read / write after PostgreSQL started | {last_failure(r['reader'], restart)} / {last_failure(r['writer'], restart)} | within 5 s |",
         "",
         "| client | phase | requests | statuses | p50 | p99 | max |",
         "|---|---|---:|---|---:|---:|---:|",

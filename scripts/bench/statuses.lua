@@ -1,5 +1,5 @@
 -- wrk: count responses by status, so a run shows what it was answered.
-local counts = {}
+-- `counts` is global: wrk reads it from each thread with thread:get().
 local threads = {}
 
 function setup(thread)
@@ -17,8 +17,7 @@ end
 function done(summary, latency, requests)
   local total = {}
   for _, thread in ipairs(threads) do
-    local c = thread:get("counts")
-    for status, n in pairs(c) do
+    for status, n in pairs(thread:get("counts") or {}) do
       total[status] = (total[status] or 0) + n
     end
   end

@@ -62,10 +62,11 @@ pub struct TierStats {
     pub weighted_bytes: u64,
 }
 
-/// A cached value and when it stops being fresh.
+/// A cached value, when it was loaded, and when it stops being fresh.
 #[derive(Clone)]
 pub struct Entry<V> {
     pub value: V,
+    loaded_at: Instant,
     fresh_until: Instant,
 }
 
@@ -74,10 +75,19 @@ pub struct Entry<V> {
 pub type RemovalListener<K> = Arc<dyn Fn(&K) + Send + Sync>;
 
 /// A cache of one kind of value. When disabled, every read runs its loader.
+///
+/// Invalidating an entry makes it stale rather than dropping it: the next
+/// read loads afresh, and a stale entry can still stand in while the
+/// database is down (a page written a moment before an outage is better
+/// served a moment old than not at all).
 pub struct Tier<K, V> {
     name: &'static str,
     store: Option<Moka<K, Entry<V>>>,
     time_to_live: Duration,
+    /// Entries loaded before this are stale (nanoseconds since `origin`):
+    /// invalidating a whole tier is one store.
+    stale_before: AtomicU64,
+    origin: Instant,
     /// Bumped by every invalidation: a value whose load overlapped one may
     /// predate the write, so it is returned to its readers but not stored.
     generation: AtomicU64,
@@ -86,7 +96,7 @@ pub struct Tier<K, V> {
 
 impl<K, V> Tier<K, V>
 where
-    K: Hash + Eq + Weigh + Send + Sync + 'static,
+    K: Hash + Eq + Clone + Weigh + Send + Sync + 'static,
     V: Clone + Weigh + Send + Sync + 'static,
 {
     pub fn new(name: &'static str, limits: Option<Limits>) -> Self {
@@ -124,6 +134,8 @@ where
             name,
             store,
             time_to_live: limits.map_or(Duration::ZERO, |l| l.time_to_live),
+            stale_before: AtomicU64::new(0),
+            origin: Instant::now(),
             generation: AtomicU64::new(0),
             counters,
         }
@@ -142,7 +154,7 @@ where
             return load.await;
         };
         if let Some(entry) = store.get(&key).await {
-            if entry.fresh_until > Instant::now() {
+            if self.is_fresh(&entry) {
                 self.counters.hits.fetch_add(1, Ordering::Relaxed);
                 return Ok(entry.value);
             }
@@ -155,10 +167,7 @@ where
             .entry(key)
             .and_try_compute_with(|current| async {
                 let current = current.map(|entry| entry.into_value());
-                if current
-                    .as_ref()
-                    .is_some_and(|e| e.fresh_until > Instant::now())
-                {
+                if current.as_ref().is_some_and(|e| self.is_fresh(e)) {
                     // Another caller loaded it while this one waited.
                     return Ok(Op::Nop);
                 }
@@ -166,9 +175,11 @@ where
                 self.counters.loads.fetch_add(1, Ordering::Relaxed);
                 match load.await {
                     Ok(value) if self.generation.load(Ordering::Acquire) == generation => {
+                        let now = Instant::now();
                         Ok(Op::Put(Entry {
                             value,
-                            fresh_until: Instant::now() + self.time_to_live,
+                            loaded_at: now,
+                            fresh_until: now + self.time_to_live,
                         }))
                     }
                     Ok(value) => {
@@ -200,46 +211,61 @@ where
         }
     }
 
+    /// Makes `key`'s entry stale.
     pub async fn invalidate(&self, key: &K) {
-        if let Some(store) = &self.store {
-            self.bump();
-            store.invalidate(key).await;
-        }
+        self.invalidate_keys(std::slice::from_ref(key)).await;
     }
 
+    /// Makes every entry stale.
     pub fn invalidate_all(&self) {
-        if let Some(store) = &self.store {
+        if self.store.is_some() {
             self.bump();
-            store.invalidate_all();
+            let now = u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            self.stale_before.fetch_max(now, Ordering::AcqRel);
         }
     }
 
-    /// Invalidates `keys`, as one change.
+    /// Makes the entries of `keys` stale, as one change.
     pub async fn invalidate_keys(&self, keys: &[K]) {
         let Some(store) = &self.store else {
             return;
         };
         self.bump();
         for key in keys {
-            store.invalidate(key).await;
+            store
+                .entry(key.clone())
+                .and_compute_with(|current| async {
+                    match current {
+                        Some(entry) => Op::Put(Entry {
+                            fresh_until: Instant::now(),
+                            ..entry.into_value()
+                        }),
+                        None => Op::Nop,
+                    }
+                })
+                .await;
         }
     }
 
-    /// Invalidates the entries `matches` picks, by walking the tier: for
+    /// Makes the entries `matches` picks stale, by walking the tier: for
     /// small tiers or rare changes.
     pub async fn invalidate_where(&self, matches: impl Fn(&K, &V) -> bool) {
         let Some(store) = &self.store else {
             return;
         };
-        self.bump();
-        let doomed: Vec<Arc<K>> = store
+        let doomed: Vec<K> = store
             .iter()
             .filter(|(key, entry)| matches(key, &entry.value))
-            .map(|(key, _)| key)
+            .map(|(key, _)| (*key).clone())
             .collect();
-        for key in doomed {
-            store.invalidate(&*key).await;
-        }
+        self.invalidate_keys(&doomed).await;
+    }
+
+    fn is_fresh(&self, entry: &Entry<V>) -> bool {
+        let stale_before = self.stale_before.load(Ordering::Acquire);
+        let loaded = u64::try_from(entry.loaded_at.duration_since(self.origin).as_nanos())
+            .unwrap_or(u64::MAX);
+        entry.fresh_until > Instant::now() && loaded > stale_before
     }
 
     fn bump(&self) {
@@ -375,8 +401,10 @@ mod tests {
         let tier = tier();
         let stale: Result<_, ()> = tier
             .get_or_load("k".to_owned(), async {
-                // A write lands while this read is in flight.
-                tier.invalidate(&"k".to_owned()).await;
+                // A write lands while this read is in flight. (Invalidating
+                // this very key would wait for this load: keys are locked
+                // while they load, so a write waits for the read it races.)
+                tier.invalidate_all();
                 Ok(Arc::new("old".to_owned()))
             })
             .await;
@@ -453,15 +481,42 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn invalidating_where_drops_only_the_matching_entries() {
+    async fn invalidating_where_makes_only_the_matching_entries_stale() {
         let tier = tier();
+        let read = |key: &'static str| {
+            tier.get_or_load(key.to_owned(), async move {
+                Ok::<_, ()>(Arc::new(key.to_owned()))
+            })
+        };
         for key in ["a1", "a2", "b1"] {
-            let _: Result<_, ()> = tier
-                .get_or_load(key.to_owned(), async { Ok(Arc::new(key.to_owned())) })
-                .await;
+            read(key).await.unwrap();
         }
         tier.invalidate_where(|key, _| key.starts_with('a')).await;
-        assert_eq!(tier.stats().await.entries, 1);
+        for key in ["a1", "a2", "b1"] {
+            read(key).await.unwrap();
+        }
+        assert_eq!(
+            tier.stats().await.loads,
+            5,
+            "a1 and a2 loaded again, b1 not"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_invalidated_entry_still_stands_in_during_an_outage() {
+        let tier = tier();
+        let key = || "k".to_owned();
+        let _: Result<_, Failure> = tier
+            .get_or_load(key(), async { Ok(Arc::new("v".into())) })
+            .await;
+        tier.invalidate_all();
+        let during = tier
+            .get_or_load(key(), async { Err(Failure::Outage) })
+            .await;
+        assert_eq!(*during.unwrap(), "v");
+        tier.invalidate(&key()).await;
+        let gone = tier.get_or_load(key(), async { Err(Failure::Gone) }).await;
+        assert_eq!(gone, Err(Failure::Gone));
     }
 
     #[tokio::test]
