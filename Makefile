@@ -21,7 +21,7 @@ DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
 section = @printf '\n\033[1m=== %s ===\033[0m\n' "$(1)"
 
-.PHONY: run test bench soak deps deps-test deps-bench db stop build e2e api-fuzz sqlx-prepare clean-data
+.PHONY: run test bench soak spa deps deps-test deps-bench db stop build e2e api-fuzz sqlx-prepare clean-data
 
 ## run: install what is missing, start the database, build, serve on http://127.0.0.1:3000
 run: deps build
@@ -37,6 +37,10 @@ test: deps-test
 	cargo clippy -p app -p server --all-targets -- -D warnings
 	$(call section,clippy: hydrate)
 	cargo clippy -p app -p frontend --all-targets --target wasm32-unknown-unknown -- -D warnings
+	$(call section,clippy: csr (the SPA))
+	cargo clippy -p frontend --no-default-features --features csr --target wasm32-unknown-unknown -- -D warnings
+	$(call section,SPA hosting rules)
+	python3 scripts/spa-hosting.py check
 	$(call section,rust tests)
 	@DATABASE_URL="$(DB_URL)" cargo test -p app -p server
 	$(call section,release build)
@@ -69,6 +73,9 @@ deps-test:
 deps-bench:
 	@scripts/ensure-tools.sh bench
 
+deps-spa:
+	@scripts/ensure-tools.sh spa
+
 ## db: start the private PostgreSQL cluster (when DATABASE_URL is not set)
 db:
 	@[ -n "$${DATABASE_URL:-}" ] || scripts/pg.sh start
@@ -89,11 +96,21 @@ $(BUILD_STAMP): $(BUILD_INPUTS)
 	node scripts/precompress.mjs $(LEPTOS_SITE_ROOT)
 	@touch $@
 
-## e2e: Playwright against the release build, on a fresh database
-e2e: deps-test
+## spa: the client-side build into target/spa (API_BASE: the API it calls)
+spa: deps-spa
+	scripts/spa.sh
+
+# The SPA the end-to-end tests drive, built against their server's API.
+E2E_SPA := target/spa-e2e
+$(E2E_SPA)/.built: $(BUILD_INPUTS) frontend/index.html scripts/spa.sh
+	API_BASE=http://$(E2E_ADDR)/api SPA_OUT=$(E2E_SPA) scripts/spa.sh
+	@touch $@
+
+## e2e: Playwright against the release build and the SPA, on a fresh database
+e2e: deps-test $(E2E_SPA)/.built
 	@url="$(DB_URL)"; base="$${url%/*}"; \
 	psql "$$base/postgres" -qc "drop database if exists conduit_e2e with (force)" -c "create database conduit_e2e"; \
-	cd end2end && E2E_DATABASE_URL="$$base/conduit_e2e" E2E_ADDR=$(E2E_ADDR) \
+	cd end2end && E2E_DATABASE_URL="$$base/conduit_e2e" E2E_ADDR=$(E2E_ADDR) E2E_SPA_DIR=$(CURDIR)/$(E2E_SPA) \
 	  SERVER_BIN=$(CURDIR)/$(SERVER) npx playwright test $(ARGS)
 
 ## sqlx-prepare: refresh .sqlx/ after changing a query or a migration

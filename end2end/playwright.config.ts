@@ -1,18 +1,40 @@
 import { defineConfig, devices } from "@playwright/test";
 import path from "node:path";
+import type { Options } from "./tests/fixtures";
 
-// The suite runs against the release build started below, on its own port and
-// its own fresh database (`make e2e` creates it). The browser is Debian's
-// Chromium: nothing is downloaded.
+// Two builds of the app, one suite. `ssr`: the release server renders and
+// hydrates (its own port, its own fresh database: `make e2e` creates it).
+// `spa`: the client-side build (target/spa, built against this same server's
+// API) served by nginx with the hosting rules Amplify gets, on another
+// origin. The browser is Debian's Chromium: nothing is downloaded.
 const addr = process.env.E2E_ADDR ?? "127.0.0.1:3100";
+const spaAddr = process.env.E2E_SPA_ADDR ?? "127.0.0.1:3102";
 const baseURL = `http://${addr}`;
-const serverBin = process.env.SERVER_BIN ?? path.resolve(__dirname, "../target/release/server");
+const spaURL = `http://${spaAddr}`;
+const root = path.resolve(__dirname, "..");
+const serverBin = process.env.SERVER_BIN ?? path.join(root, "target/release/server");
 const databaseUrl = process.env.E2E_DATABASE_URL;
 if (!databaseUrl) {
   throw new Error("E2E_DATABASE_URL is not set: run the suite with `make e2e`");
 }
 
-export default defineConfig({
+const chromium = {
+  ...devices["Desktop Chrome"],
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  },
+};
+
+export default defineConfig<Options>({
   testDir: "./tests",
   timeout: 30_000,
   expect: { timeout: 10_000 },
@@ -22,49 +44,53 @@ export default defineConfig({
   workers: 2,
   reporter: [["list"]],
   use: {
-    baseURL,
     trace: "retain-on-failure",
   },
   projects: [
     {
-      name: "chromium",
-      use: {
-        ...devices["Desktop Chrome"],
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
-        },
-      },
+      name: "ssr",
+      testIgnore: /spa\.spec\.ts/,
+      use: { ...chromium, baseURL, apiURL: baseURL, build: "ssr" },
+    },
+    {
+      name: "spa",
+      testMatch: /(journeys|spa)\.spec\.ts/,
+      use: { ...chromium, baseURL: spaURL, apiURL: baseURL, build: "spa" },
     },
   ],
-  // Playwright refuses to start when the port is already taken
+  // Playwright refuses to start when a port is already taken
   // (reuseExistingServer: false), so a stale server can never be tested by mistake.
-  webServer: {
-    command: serverBin,
-    cwd: path.resolve(__dirname, ".."),
-    url: `${baseURL}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      DATABASE_URL: databaseUrl,
-      LEPTOS_SITE_ADDR: addr,
-      METRICS_ADDR: "127.0.0.1:0",
-      APP_ENV: "development",
-      RUST_LOG: "warn",
-      // Every journey signs up from 127.0.0.1: the limits are tested on their own.
-      RATE_LIMIT_SIGN_IN_PER_MINUTE: "0",
-      RATE_LIMIT_SIGN_UP_PER_MINUTE: "0",
-      RATE_LIMIT_WRITES_PER_MINUTE: "0",
+  webServer: [
+    {
+      command: serverBin,
+      cwd: root,
+      url: `${baseURL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        DATABASE_URL: databaseUrl,
+        LEPTOS_SITE_ADDR: addr,
+        METRICS_ADDR: "127.0.0.1:0",
+        APP_ENV: "development",
+        RUST_LOG: "warn",
+        // The SPA's origin, and no other: the CORS test relies on it.
+        CORS_ALLOWED_ORIGINS: spaURL,
+        // Every journey signs up from 127.0.0.1: the limits are tested on their own.
+        RATE_LIMIT_SIGN_IN_PER_MINUTE: "0",
+        RATE_LIMIT_SIGN_UP_PER_MINUTE: "0",
+        RATE_LIMIT_WRITES_PER_MINUTE: "0",
+      },
     },
-  },
+    {
+      command: `${root}/end2end/serve-spa.sh ${spaAddr.split(":")[1]} ${process.env.E2E_SPA_DIR ?? "target/spa-e2e"}`,
+      cwd: root,
+      url: `${spaURL}/index.html`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  ],
 });

@@ -114,6 +114,12 @@ case "${1:-run}" in
         need_playwright
         need_schemathesis
         ;;
+    spa)
+        # The SPA alone (`make spa`, Amplify's build image): no Debian packages.
+        need_rust_target
+        need_wasm_bindgen
+        need_wasm_opt
+        ;;
     bench)
         need_debian bench
         need_rust_target
@@ -121,5 +127,5 @@ case "${1:-run}" in
         need_wasm_bindgen
         need_wasm_opt
         ;;
-    *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+    *) echo "usage: $0 run|test|bench|spa" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::{Footer, Navbar};
+use crate::data::{self, NavigateAfterWrites};
 use crate::pages::{
     ArticlePage, EditorPage, HomePage, LoginPage, NotFound, ProfilePage, RegisterPage, SettingsPage,
 };
@@ -60,8 +61,10 @@ pub fn App() -> impl IntoView {
         <Meta name="description" content="Conduit: a place to share your knowledge."/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Router>
+            <NavigateAfterWrites/>
             <Navbar/>
             <main>
+                <Show when=data::ready>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/tag/:tag") view=HomePage ssr=SsrMode::Async/>
@@ -74,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/profile/:username") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/profile/:username/favorites") view=ProfilePage ssr=SsrMode::Async/>
                 </Routes>
+                </Show>
             </main>
             <Footer/>
         </Router>

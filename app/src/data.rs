@@ -83,6 +83,60 @@ pub fn signed_in_state(
     }
 }
 
+/// Whether pages may render (and so fetch their data) yet: in the SPA, not
+/// while the start-up check of a stored token is out (SPA.md: "While
+/// loading, fetch no page data and run no auth redirects"); the
+/// server-rendered build always may (tracked).
+pub fn ready() -> bool {
+    #[cfg(feature = "csr")]
+    {
+        crate::providers::Session::get().state() != crate::providers::AuthState::Loading
+    }
+    #[cfg(not(feature = "csr"))]
+    true
+}
+
+/// Goes where each finished write says (`Done::next`), for the whole life
+/// of the router: a form may be gone by the time its write finishes (a
+/// settings form re-rendered for the new user). Only the SPA needs it; in
+/// the server-rendered build the server's redirect does this.
+#[component]
+pub fn NavigateAfterWrites() -> impl IntoView {
+    #[cfg(feature = "csr")]
+    {
+        use crate::providers::{Session, Writes};
+        let navigate = leptos_router::hooks::use_navigate();
+        let go = move |next: Option<Done>| {
+            if let Some(Done { next: Some(path) }) = next {
+                navigate(&path, Default::default());
+            }
+        };
+        let session = Session::get();
+        let writes = Writes::get();
+        follow(session.login, go.clone());
+        follow(session.register, go.clone());
+        follow(session.logout, go.clone());
+        follow(session.update_settings, go.clone());
+        follow(session.sign_out_everywhere, go.clone());
+        follow(writes.save_article, go.clone());
+        follow(writes.delete_article, go.clone());
+        follow(writes.set_favorite, go.clone());
+        follow(writes.set_following, go);
+    }
+}
+
+/// Calls `go` with the outcome of each write of `action` that finishes.
+#[cfg(feature = "csr")]
+fn follow<S: Send + Sync + 'static>(action: Write<S>, go: impl Fn(Option<Done>) + Clone + 'static) {
+    Effect::new(move |seen: Option<usize>| {
+        let version = action.version().get();
+        if seen.is_some_and(|seen| seen != version) {
+            go(action.value().get_untracked().and_then(Result::ok));
+        }
+        version
+    });
+}
+
 /// The error of the last submission of `action`'s form. In the
 /// server-rendered build, after a plain HTML form post, it comes from the
 /// URL the server redirected back to (`__path` / `__err`).
@@ -119,7 +173,7 @@ where
 /// an HTML form posting to the server function (so it works before the
 /// WASM bundle loads), enhanced once hydrated; in the SPA it sends from the
 /// page. Either way the browser does not validate it (the server does), and
-/// where the write says to go next, the page goes.
+/// where the write says to go next, the page goes ([`NavigateAfterWrites`]).
 #[cfg(not(feature = "csr"))]
 #[component]
 pub fn Form<S, O>(
@@ -136,7 +190,7 @@ where
         + 'static,
     <<S::Client as server_fn::client::Client<S::Error>>::Request as server_fn::request::ClientReq<
         S::Error,
-    >>::FormData: From<web_sys::FormData>,
+    >>::FormData: From<leptos::web_sys::FormData>,
     S::Output: Send + Sync + 'static,
     S::Error: Send + Sync + 'static,
     S::Client: server_fn::client::Client<S::Error>,
@@ -146,8 +200,9 @@ where
             <ActionForm action node_ref attr:novalidate=true>{children()}</ActionForm>
         }
         .into_any(),
-        None => view! { <ActionForm action attr:novalidate=true>{children()}</ActionForm> }
-            .into_any(),
+        None => {
+            view! { <ActionForm action attr:novalidate=true>{children()}</ActionForm> }.into_any()
+        }
     }
 }
 
@@ -162,16 +217,6 @@ where
     S: serde::de::DeserializeOwned + Send + Sync + 'static,
 {
     use leptos::form::FromFormData;
-    let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move |seen: Option<usize>| {
-        let version = action.version().get();
-        if seen.is_some_and(|seen| seen != version) {
-            if let Some(Ok(Done { next: Some(path) })) = action.value().get_untracked() {
-                navigate(&path, Default::default());
-            }
-        }
-        version
-    });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         match S::from_event(&event) {

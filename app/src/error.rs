@@ -45,6 +45,16 @@ pub enum AppError {
     /// 500: anything else. Details are logged, never sent.
     #[error("internal server error")]
     Internal,
+    /// An error answer from the REST API, as the SPA received it: any
+    /// status, any keys, shown as they came (SPA.md, "Form and action errors").
+    #[error("{}", describe(errors))]
+    Reported { status: u16, errors: FieldErrors },
+    /// The SPA could not reach the REST API at all (network error, abort, timeout).
+    #[error("Unable to connect. Please check your internet connection.")]
+    Offline,
+    /// The REST API answered success with a body that is not what it should be.
+    #[error("the server's answer could not be read")]
+    BadAnswer,
 }
 
 fn describe(errors: &FieldErrors) -> String {
@@ -111,7 +121,15 @@ impl AppError {
             Self::TooManyRequests(_) => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,
+            Self::Reported { status, .. } => *status,
+            Self::Offline => 503,
+            Self::BadAnswer => 502,
         }
+    }
+
+    /// Whether the thing asked for does not exist (a page shows "not found").
+    pub fn is_not_found(&self) -> bool {
+        self.status_code() == 404
     }
 
     /// The `errors` object of the Conduit error body.
@@ -131,6 +149,9 @@ impl AppError {
             }
             Self::Unavailable => one("server", "is temporarily unavailable"),
             Self::Internal => one("server", "internal error"),
+            Self::Reported { errors, .. } => errors.clone(),
+            Self::Offline => one("network", "is unreachable"),
+            Self::BadAnswer => one("server", "answered what could not be read"),
         }
     }
 
@@ -145,6 +166,9 @@ impl AppError {
 
     /// Human-readable lines for `ul.error-messages`, e.g. `email has already been taken`.
     pub fn messages(&self) -> Vec<String> {
+        if let Self::Offline = self {
+            return vec![self.to_string()];
+        }
         self.field_errors()
             .into_iter()
             .flat_map(|(key, messages)| messages.into_iter().map(move |m| format!("{key} {m}")))
@@ -162,7 +186,7 @@ impl server_fn::error::FromServerFnError for AppError {
             E::Args(message) | E::Deserialization(message) | E::MissingArg(message) => {
                 Self::invalid("request", &message)
             }
-            E::Request(_) | E::Response(_) => Self::Unavailable,
+            E::Request(_) | E::Response(_) => Self::Offline,
             _ => Self::Internal,
         }
     }
@@ -252,6 +276,20 @@ mod tests {
         assert_eq!(
             serde_json::to_value(error.field_errors()).unwrap(),
             serde_json::json!({ "article": ["not found"] })
+        );
+    }
+
+    #[test]
+    fn an_api_error_is_shown_as_it_came_and_no_answer_as_a_sentence() {
+        let errors = FieldErrors::from([("server".to_owned(), vec!["boom".to_owned()])]);
+        let reported = AppError::Reported {
+            status: 500,
+            errors,
+        };
+        assert_eq!(reported.messages(), ["server boom"]);
+        assert_eq!(
+            AppError::Offline.messages(),
+            ["Unable to connect. Please check your internet connection."]
         );
     }
 

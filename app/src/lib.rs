@@ -11,12 +11,19 @@ mod app;
 /// Services, cache, database and auth (server only).
 #[cfg(feature = "ssr")]
 pub mod backend;
+/// The SPA's data layer over the REST API (browser, `csr` only).
+#[cfg(feature = "csr")]
+pub mod client;
 /// View pieces shared by several pages.
 pub mod components;
+/// What pages read and write, and the one place that decides how.
+pub mod data;
 /// The one error type of the app, with its Conduit wire shape.
 pub mod error;
 /// Page frames shared by several pages.
 pub mod layouts;
+/// Markdown to safe HTML, the same on the server and in the browser.
+pub mod markdown;
 /// Wire types and the domain newtypes that parse input at the boundary.
 pub mod models;
 /// Pages, one module per route.

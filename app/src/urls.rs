@@ -32,6 +32,31 @@ pub fn tag(tag: &str) -> String {
     format!("/tag/{}", encode_segment(tag))
 }
 
+/// The sign-in page, coming back to `path` afterwards.
+pub fn sign_in_then(path: &str) -> String {
+    format!("{LOGIN}?{REDIRECT}={}", encode_segment(path))
+}
+
+/// The sign-up page, coming back to `path` afterwards.
+pub fn sign_up_then(path: &str) -> String {
+    format!("{REGISTER}?{REDIRECT}={}", encode_segment(path))
+}
+
+/// The query parameter (and form field) naming where to go after signing in.
+pub const REDIRECT: &str = "redirect";
+
+/// Where to go after signing in: `requested` when it is a path on this
+/// site, else home; never another site (an open redirect).
+pub fn after_sign_in(requested: &str) -> String {
+    let local =
+        requested.starts_with('/') && !requested.starts_with("//") && !requested.contains('\\');
+    if local {
+        requested.to_owned()
+    } else {
+        HOME.to_owned()
+    }
+}
+
 /// Page `page` of the list `query` shows, on the route that shows it.
 /// Page 1 has no `page` parameter, so each page has one URL.
 pub fn list_page(query: &ListQuery, page: u32) -> String {
@@ -115,6 +140,23 @@ mod tests {
         };
         assert_eq!(list_page(&feed, 2), "/?feed=following&page=2");
         assert_eq!(list_page(&ListQuery::default(), 2), "/?page=2");
+    }
+
+    #[test]
+    fn sign_in_comes_back_only_within_the_site() {
+        assert_eq!(
+            sign_in_then("/article/a-b"),
+            "/login?redirect=%2Farticle%2Fa-b"
+        );
+        assert_eq!(after_sign_in("/article/a-b"), "/article/a-b");
+        for elsewhere in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "",
+        ] {
+            assert_eq!(after_sign_in(elsewhere), "/", "{elsewhere}");
+        }
     }
 
     #[test]

@@ -1,14 +1,29 @@
-//! The WASM entry point: hydrates the server-rendered HTML and nothing else.
+//! The WASM entry points: `hydrate()` takes over the HTML the server
+//! rendered; `start()` (the `csr` feature, `make spa`) renders the whole app
+//! in the browser. Nothing else lives here.
 
 // Leptos views are deeply nested types; computing their layout needs more
 // than the default recursion limit.
 #![recursion_limit = "256"]
 
+#[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
-    // A readiness mark for monitoring and tests: the page is interactive now.
+    mark_ready();
+}
+
+#[cfg(feature = "csr")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+    mark_ready();
+}
+
+/// A readiness mark for monitoring and tests: the page is interactive now.
+fn mark_ready() {
     if let Some(root) = leptos::prelude::document().document_element() {
         let _ = root.set_attribute("data-hydrated", "true");
     }

@@ -108,14 +108,15 @@ pub struct AuthConfig {
 /// How the HTTP surface treats other origins and shared caches.
 #[derive(Clone, Debug, Args)]
 pub struct HttpConfig {
-    /// Origins allowed to call the REST API from a browser, comma-separated, or `*`.
+    /// Origins allowed to call the REST API from a browser (the SPA's),
+    /// comma-separated. `*` (any) is for development only. Unset: `*` in
+    /// development, none in production.
     #[arg(
         long = "cors-allowed-origins",
         env = "CORS_ALLOWED_ORIGINS",
-        value_delimiter = ',',
-        default_value = "*"
+        value_delimiter = ','
     )]
-    pub cors_allowed_origins: Vec<String>,
+    pub cors_allowed_origins: Option<Vec<String>>,
 
     /// Origin of the hashed `/pkg` assets when they are served from a CDN
     /// (`scripts/push-assets.sh` uploads them), e.g. `https://assets.example.com`.
@@ -327,6 +328,25 @@ impl AuthConfig {
 }
 
 impl HttpConfig {
+    /// The origins allowed to call the API from a browser, for `env`.
+    pub fn cors_origins(&self, env: AppEnv) -> Result<Vec<String>, String> {
+        let origins: Vec<String> = match &self.cors_allowed_origins {
+            Some(origins) => origins
+                .iter()
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            None if env == AppEnv::Development => vec!["*".to_owned()],
+            None => Vec::new(),
+        };
+        if env == AppEnv::Production && origins.iter().any(|o| o == "*") {
+            return Err(
+                "CORS_ALLOWED_ORIGINS=* is for development: list the SPA's origins".to_owned(),
+            );
+        }
+        Ok(origins)
+    }
+
     pub fn header_read_timeout(&self) -> Duration {
         Duration::from_secs(self.header_read_timeout_secs)
     }
@@ -423,6 +443,22 @@ mod tests {
     }
 
     #[test]
+    fn any_origin_is_refused_in_production() {
+        let config = Config::parse_from([
+            "server",
+            "--database-url",
+            "postgres://localhost/x",
+            "--cors-allowed-origins",
+            "https://spa.example/,*",
+        ]);
+        assert!(config.http.cors_origins(AppEnv::Production).is_err());
+        assert_eq!(
+            config.http.cors_origins(AppEnv::Development).unwrap(),
+            ["https://spa.example", "*"]
+        );
+    }
+
+    #[test]
     fn defaults_suit_local_development() {
         let config = Config::parse_from(["server", "--database-url", "postgres://localhost/x"]);
         assert_eq!(config.database.max_connections, 20);
@@ -436,6 +472,7 @@ mod tests {
         assert!(cache.enabled);
         assert_eq!(cache.max_mib, 128);
         let http: HttpConfig = defaults();
-        assert_eq!(http.cors_allowed_origins, ["*"]);
+        assert_eq!(http.cors_origins(AppEnv::Development).unwrap(), ["*"]);
+        assert!(http.cors_origins(AppEnv::Production).unwrap().is_empty());
     }
 }

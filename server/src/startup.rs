@@ -75,6 +75,10 @@ impl Application {
     ) -> Result<Self, StartupError> {
         // Configuration errors first: nothing is opened for a server that cannot run.
         let secret = config.resolve_jwt_secret().map_err(StartupError::Config)?;
+        let cors_origins = config
+            .http
+            .cors_origins(config.app_env)
+            .map_err(StartupError::Config)?;
         let connect_options: PgConnectOptions = config
             .database
             .url
@@ -129,7 +133,7 @@ impl Application {
             listener,
             metrics_listener,
             metrics: metrics::router(state.clone()),
-            router: router(state, &config.http),
+            router: router(state, &config.http, &cors_origins),
             db,
             background,
             header_read_timeout: config.http.header_read_timeout(),
@@ -192,7 +196,7 @@ async fn forget_idle_clients(limits: Arc<RateLimits>) {
 /// Around everything but the probes, from the outside in: load shedding and
 /// the request timeout, rate limits per client address, security headers,
 /// and the HTTP cache.
-pub fn router(state: AppState, config: &HttpConfig) -> Router {
+pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
     let security = Security::new(&state.asset_base_url, state.secure_cookies);
@@ -203,7 +207,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         static_files(Path::new(&*state.leptos_options.site_root)),
     );
     let guarded = Router::new()
-        .nest("/api", api::router(&config.cors_allowed_origins))
+        .nest("/api", api::router(cors_origins))
         .leptos_routes_with_context(&state, routes, provide_render_nonce, move || {
             shell(leptos_options.clone())
         })

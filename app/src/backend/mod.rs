@@ -16,8 +16,6 @@ pub mod db;
 pub mod identity;
 /// Rate limits per client address and per account.
 pub mod limits;
-/// Markdown to sanitised HTML.
-pub mod markdown;
 /// Password hashing, bounded in concurrency.
 pub mod passwords;
 /// A viewer's favorites and follows among what a page shows.

@@ -72,7 +72,10 @@ fn with_body(builder: RequestBuilder, body: Option<Value>) -> Result<Request, Ap
 
 async fn answer(response: Response) -> Result<Answer, AppError> {
     let status = response.status();
-    let next_link = response.headers().get("link").and_then(|link| next_of(&link));
+    let next_link = response
+        .headers()
+        .get("link")
+        .and_then(|link| next_of(&link));
     let body = response.text().await.map_err(|_| AppError::Offline)?;
     if (200..300).contains(&status) {
         return Ok(Answer { body, next_link });
@@ -117,7 +120,10 @@ mod tests {
     #[test]
     fn the_next_link_is_read_from_the_header() {
         let link = r#"</api/articles/a/comments?after=9&limit=100>; rel="next""#;
-        assert_eq!(next_of(link).as_deref(), Some("/api/articles/a/comments?after=9&limit=100"));
+        assert_eq!(
+            next_of(link).as_deref(),
+            Some("/api/articles/a/comments?after=9&limit=100")
+        );
         assert_eq!(next_of(r#"</x>; rel="prev""#), None);
     }
 }

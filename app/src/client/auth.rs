@@ -158,8 +158,12 @@ pub fn install_debug_hook(auth: Auth) {
     use wasm_bindgen::prelude::*;
     let hook = js_sys::Object::new();
     let function = |f: Box<dyn Fn() -> JsValue>| Closure::wrap(f).into_js_value();
-    let get_token = function(Box::new(|| stored_token().map_or(JsValue::NULL, JsValue::from)));
-    let get_state = function(Box::new(move || JsValue::from(auth.state_untracked().as_str())));
+    let get_token = function(Box::new(|| {
+        stored_token().map_or(JsValue::NULL, JsValue::from)
+    }));
+    let get_state = function(Box::new(move || {
+        JsValue::from(auth.state_untracked().as_str())
+    }));
     let get_user = function(Box::new(move || match auth.user_untracked() {
         Some(user) => {
             let user = json!({

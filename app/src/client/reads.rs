@@ -9,8 +9,7 @@ use super::api::{self, encode, Call};
 use super::auth::Auth;
 use crate::error::AppError;
 use crate::models::{
-    Article, ArticleList, ArticleView, Comment, CommentWindow, ListQuery, Profile, SessionUser,
-    PAGE_SIZE,
+    Article, ArticleList, ArticleView, Comment, CommentWindow, ListQuery, Profile, PAGE_SIZE,
 };
 
 /// Tags the sidebar shows: the API lists the sidebar's selection first.
@@ -20,17 +19,23 @@ fn auth() -> Auth {
     leptos::prelude::expect_context::<Auth>()
 }
 
-/// `GET path` with the token while signed in, and the reply's `key` as `T`.
-async fn get<T: serde::de::DeserializeOwned>(path: String, key: &'static str) -> Result<(T, api::Answer), AppError> {
+/// `GET path`, with the token while signed in.
+async fn get(path: &str) -> Result<api::Answer, AppError> {
     let call = Call {
         token: auth().token(),
         ..Call::default()
     };
-    let answer = api::send("GET", &path, call).await?;
-    let body: Value = answer.json()?;
-    let value = serde_json::from_value(body.get(key).cloned().ok_or(AppError::BadAnswer)?)
-        .map_err(|_| AppError::BadAnswer)?;
-    Ok((value, answer))
+    api::send("GET", path, call).await
+}
+
+/// The reply's `key` as `T`: `{"article": …}` and the like.
+fn field<T: serde::de::DeserializeOwned>(answer: &api::Answer, key: &str) -> Result<T, AppError> {
+    let mut body: Value = answer.json()?;
+    let value = body
+        .get_mut(key)
+        .map(Value::take)
+        .ok_or(AppError::BadAnswer)?;
+    serde_json::from_value(value).map_err(|_| AppError::BadAnswer)
 }
 
 /// A window of a list: `limit=10&offset=(page-1)*10` after its filter.
@@ -55,8 +60,7 @@ pub fn list_articles(
         } else {
             format!("/articles?{paging}")
         };
-        let answer = api::send("GET", &path, Call { token: auth().token(), ..Call::default() }).await?;
-        answer.json::<ArticleList>()
+        get(&path).await?.json::<ArticleList>()
     })
 }
 
@@ -65,7 +69,8 @@ pub fn get_article(
     slug: String,
 ) -> impl std::future::Future<Output = Result<ArticleView, AppError>> + Send {
     SendWrapper::new(async move {
-        let (article, _): (Article, _) = get(format!("/articles/{}", encode(&slug)), "article").await?;
+        let answer = get(&format!("/articles/{}", encode(&slug))).await?;
+        let article: Article = field(&answer, "article")?;
         let body_html = crate::markdown::render(article.body.as_deref().unwrap_or_default());
         Ok(ArticleView { article, body_html })
     })
@@ -81,7 +86,8 @@ pub fn list_comments(
         if let Some(after) = after {
             path.push_str(&format!("?after={after}"));
         }
-        let (comments, answer): (Vec<Comment>, _) = get(path, "comments").await?;
+        let answer = get(&path).await?;
+        let comments: Vec<Comment> = field(&answer, "comments")?;
         let next_after = answer
             .next_link
             .and_then(|link| link.split("after=").nth(1).map(str::to_owned))
@@ -97,16 +103,16 @@ pub fn get_profile(
     username: String,
 ) -> impl std::future::Future<Output = Result<Profile, AppError>> + Send {
     SendWrapper::new(async move {
-        Ok(get(format!("/profiles/{}", encode(&username)), "profile").await?.0)
+        let answer = get(&format!("/profiles/{}", encode(&username))).await?;
+        field(&answer, "profile")
     })
 }
 
 /// The sidebar: the first tags of the complete list.
 pub fn list_tags() -> impl std::future::Future<Output = Result<Vec<String>, AppError>> + Send {
     SendWrapper::new(async move {
-        let (mut tags, _): (Vec<String>, _) = get("/tags".to_owned(), "tags").await?;
+        let mut tags: Vec<String> = field(&get("/tags").await?, "tags")?;
         tags.truncate(SIDEBAR_TAGS);
         Ok(tags)
     })
 }
-

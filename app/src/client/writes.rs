@@ -21,7 +21,12 @@ pub trait Submit: Clone + 'static {
 }
 
 /// Sends with the token (when signed in) and answers the reply's body.
-async fn send(auth: Auth, method: &str, path: String, body: Option<Value>) -> Result<api::Answer, AppError> {
+async fn send(
+    auth: Auth,
+    method: &str,
+    path: String,
+    body: Option<Value>,
+) -> Result<api::Answer, AppError> {
     let call = Call {
         body,
         token: auth.token(),
@@ -33,7 +38,10 @@ async fn send(auth: Auth, method: &str, path: String, body: Option<Value>) -> Re
 /// Signs in with the user in `answer`; 2xx without one is a failure the form shows.
 fn sign_in_from(auth: Auth, answer: &api::Answer) -> Result<(), AppError> {
     let body: Value = answer.json()?;
-    let token = body["user"]["token"].as_str().unwrap_or_default().to_owned();
+    let token = body["user"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let user = user_in(&body, &token).ok_or(AppError::BadAnswer)?;
     auth.signed_in(user);
     Ok(())
@@ -44,16 +52,17 @@ impl Submit for Login {
         let body = json!({ "user": { "email": self.email, "password": self.password } });
         let answer = send(auth, "POST", "/users/login".into(), Some(body)).await?;
         sign_in_from(auth, &answer)?;
-        Ok(Done::go(urls::HOME))
+        Ok(Done::go(&urls::after_sign_in(&self.redirect)))
     }
 }
 
 impl Submit for Register {
     async fn submit(self, auth: Auth) -> Result<Done, AppError> {
-        let user = json!({ "username": self.username, "email": self.email, "password": self.password });
+        let user =
+            json!({ "username": self.username, "email": self.email, "password": self.password });
         let answer = send(auth, "POST", "/users".into(), Some(json!({ "user": user }))).await?;
         sign_in_from(auth, &answer)?;
-        Ok(Done::go(urls::HOME))
+        Ok(Done::go(&urls::after_sign_in(&self.redirect)))
     }
 }
 
@@ -111,14 +120,27 @@ impl Submit for SaveArticle {
         };
         let answer = send(auth, method, path, Some(json!({ "article": article }))).await?;
         let body: Value = answer.json().unwrap_or(Value::Null);
-        let slug = body["article"]["slug"].as_str().unwrap_or(&self.slug).to_owned();
-        Ok(if slug.is_empty() { Done::go(urls::HOME) } else { Done::go(&urls::article(&slug)) })
+        let slug = body["article"]["slug"]
+            .as_str()
+            .unwrap_or(&self.slug)
+            .to_owned();
+        Ok(if slug.is_empty() {
+            Done::go(urls::HOME)
+        } else {
+            Done::go(&urls::article(&slug))
+        })
     }
 }
 
 impl Submit for DeleteArticle {
     async fn submit(self, auth: Auth) -> Result<Done, AppError> {
-        send(auth, "DELETE", format!("/articles/{}", encode(&self.slug)), None).await?;
+        send(
+            auth,
+            "DELETE",
+            format!("/articles/{}", encode(&self.slug)),
+            None,
+        )
+        .await?;
         Ok(Done::go(urls::HOME))
     }
 }
@@ -129,7 +151,13 @@ impl Submit for SetFavorite {
             return Ok(Done::go(urls::LOGIN));
         }
         let method = if self.favorite { "POST" } else { "DELETE" };
-        send(auth, method, format!("/articles/{}/favorite", encode(&self.slug)), None).await?;
+        send(
+            auth,
+            method,
+            format!("/articles/{}/favorite", encode(&self.slug)),
+            None,
+        )
+        .await?;
         Ok(Done::stay())
     }
 }
@@ -140,7 +168,13 @@ impl Submit for SetFollowing {
             return Ok(Done::go(urls::LOGIN));
         }
         let method = if self.follow { "POST" } else { "DELETE" };
-        send(auth, method, format!("/profiles/{}/follow", encode(&self.username)), None).await?;
+        send(
+            auth,
+            method,
+            format!("/profiles/{}/follow", encode(&self.username)),
+            None,
+        )
+        .await?;
         Ok(Done::stay())
     }
 }
@@ -148,7 +182,13 @@ impl Submit for SetFollowing {
 impl Submit for AddComment {
     async fn submit(self, auth: Auth) -> Result<Done, AppError> {
         let body = json!({ "comment": { "body": self.body } });
-        send(auth, "POST", format!("/articles/{}/comments", encode(&self.slug)), Some(body)).await?;
+        send(
+            auth,
+            "POST",
+            format!("/articles/{}/comments", encode(&self.slug)),
+            Some(body),
+        )
+        .await?;
         Ok(Done::stay())
     }
 }

@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 
 use super::{avatar, display_date, FavoriteButton, FollowButton};
+use crate::data::Form;
 use crate::models::Article;
-use crate::rpc::articles::DeleteArticle;
+use crate::providers::Writes;
 use crate::urls;
 
 /// Author, date and the actions on an article: edit and delete for its
@@ -12,20 +13,20 @@ pub fn ArticleMeta(article: Article, is_author: bool) -> impl IntoView {
     let author = article.author.clone();
     let profile = urls::profile(&author.username);
     let actions = if is_author {
-        let delete = ServerAction::<DeleteArticle>::new();
+        let delete = Writes::get().delete_article;
         view! {
             <span class="author-actions">
                 <a class="btn btn-sm btn-outline-secondary" href=urls::editor(&article.slug)>
                     <i class="ion-edit"></i>
                     " Edit Article"
                 </a>
-                <ActionForm action=delete>
+                <Form action=delete>
                     <input type="hidden" name="slug" value=article.slug.clone()/>
                     <button type="submit" class="btn btn-sm btn-outline-danger">
                         <i class="ion-trash-a"></i>
                         " Delete Article"
                     </button>
-                </ActionForm>
+                </Form>
             </span>
         }
         .into_any()

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::data::Form;
 use crate::providers::Writes;
 
 /// Favorite / unfavorite an article: a one-button form, so it works before
@@ -23,14 +24,14 @@ pub fn FavoriteButton(
         (true, true) => format!(" Unfavorite Article ({count})"),
     };
     view! {
-        <ActionForm action=action>
+        <Form action=action>
             <input type="hidden" name="slug" value=slug/>
             <input type="hidden" name="favorite" value=(!favorited).to_string()/>
             <button type="submit" class=class class:pull-xs-right=!label>
                 <i class="ion-heart"></i>
                 {text}
             </button>
-        </ActionForm>
+        </Form>
     }
 }
 
@@ -52,13 +53,13 @@ pub fn FollowButton(username: String, following: bool) -> impl IntoView {
         )
     };
     view! {
-        <ActionForm action=action>
+        <Form action=action>
             <input type="hidden" name="username" value=username.clone()/>
             <input type="hidden" name="follow" value=(!following).to_string()/>
             <button type="submit" class=class>
                 <i class=icon></i>
                 {format!(" {verb} {username}")}
             </button>
-        </ActionForm>
+        </Form>
     }
 }

@@ -23,7 +23,7 @@ pub fn ArticleListing(
                     <ArticlePreviews articles=list.articles empty=empty.clone()/>
                     <Pagination total=list.articles_count query=query.get()/>
                 }.into_any(),
-                Err(AppError::Unauthorized { .. }) => view! { <Redirect path=urls::LOGIN/> }.into_any(),
+                Err(error) if error.status_code() == 401 => view! { <Redirect path=urls::LOGIN/> }.into_any(),
                 Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
             })}
         </Transition>

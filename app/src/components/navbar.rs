@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use super::avatar;
-use crate::providers::Session;
+use crate::providers::{AuthState, Session};
 use crate::urls;
 
 /// The top navigation bar. On narrow screens the links fold behind a toggle
@@ -34,8 +34,8 @@ pub fn Navbar() -> impl IntoView {
                 <ul class="nav navbar-nav pull-xs-right">
                     <NavLink href=urls::HOME>"Home"</NavLink>
                     <Transition fallback=|| ()>
-                        {move || match session.current() {
-                            Some(user) => {
+                        {move || match (session.state(), session.current()) {
+                            (AuthState::Authenticated, Some(user)) => {
                                 let profile = urls::profile(&user.username);
                                 view! {
                                     <NavLink href=urls::NEW_ARTICLE>
@@ -51,7 +51,15 @@ pub fn Navbar() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            None => view! {
+                            // Still asking who is signed in: nothing to offer yet.
+                            (AuthState::Loading, _) => ().into_any(),
+                            (AuthState::Unavailable, _) => view! {
+                                <li class="nav-item">
+                                    <span class="nav-link connecting">"Connecting…"</span>
+                                </li>
+                            }
+                                .into_any(),
+                            _ => view! {
                                 <NavLink href=urls::LOGIN>"Sign in"</NavLink>
                                 <NavLink href=urls::REGISTER>"Sign up"</NavLink>
                             }

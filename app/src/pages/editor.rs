@@ -3,11 +3,11 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{form_error, ErrorMessages};
+use crate::components::ErrorMessages;
+use crate::data::{form_error, get_article, Form};
 use crate::layouts::FormPage;
 use crate::models::Article;
-use crate::providers::Session;
-use crate::rpc::articles::{get_article, SaveArticle};
+use crate::providers::{Session, Writes};
 use crate::urls;
 
 /// `/editor` (new) and `/editor/:slug` (edit). Signed-in users only.
@@ -26,10 +26,10 @@ pub fn EditorPage() -> impl IntoView {
         <FormPage class="editor-page" title="Editor" column="col-md-10 offset-md-1 col-xs-12">
             <Transition fallback=|| ()>
                 {move || {
-                    let user = session.user.get()?;
+                    let user = session.known()?;
                     let existing = existing.get()?;
                     Some(match (user, existing) {
-                        (Ok(Some(user)), Ok(article)) => {
+                        (Some(user), Ok(article)) => {
                             let own = article.as_ref().is_none_or(|a| a.author.username == user.username);
                             if own {
                                 view! { <EditorForm article/> }.into_any()
@@ -37,8 +37,8 @@ pub fn EditorPage() -> impl IntoView {
                                 view! { <p class="error">"Only the author can edit this article."</p> }.into_any()
                             }
                         }
-                        (Ok(None), _) => view! { <Redirect path=urls::LOGIN/> }.into_any(),
-                        (_, Err(error)) | (Err(error), _) => {
+                        (None, _) => view! { <Redirect path=urls::LOGIN/> }.into_any(),
+                        (_, Err(error)) => {
                             view! { <p class="error">{error.to_string()}</p> }.into_any()
                         }
                     })
@@ -51,13 +51,13 @@ pub fn EditorPage() -> impl IntoView {
 /// The article form.
 #[component]
 fn EditorForm(article: Option<Article>) -> impl IntoView {
-    let action = ServerAction::<SaveArticle>::new();
+    let action = Writes::get().save_article;
     let error = form_error(action);
     let draft = article.map(Draft::from).unwrap_or_default();
     let tags = RwSignal::new(draft.tags);
     view! {
         <ErrorMessages error/>
-        <ActionForm action>
+        <Form action>
             <input type="hidden" name="slug" value=draft.slug/>
             <input type="hidden" name="tags" prop:value=move || tags.get().join(",")/>
             <fieldset>
@@ -73,9 +73,9 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
                 <fieldset class="form-group">
                     <TagInput tags/>
                 </fieldset>
-                <button class="btn btn-lg pull-xs-right btn-primary" type="submit">"Publish Article"</button>
+                <button class="btn btn-lg pull-xs-right btn-primary" type="submit" disabled=move || action.pending().get()>"Publish Article"</button>
             </fieldset>
-        </ActionForm>
+        </Form>
     }
 }
 

@@ -3,11 +3,10 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::ArticleListing;
+use crate::data::{list_articles, list_tags};
 use crate::error::AppError;
 use crate::models::{ListFilter, ListQuery};
 use crate::providers::{Session, Writes};
-use crate::rpc::articles::list_articles;
-use crate::rpc::tags::list_tags;
 use crate::urls;
 
 /// `/`, `/?feed=following`, `/tag/:tag`, each with `?page=N`.

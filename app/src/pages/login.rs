@@ -1,6 +1,8 @@
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
-use crate::components::{form_error, ErrorMessages};
+use crate::components::ErrorMessages;
+use crate::data::{form_error, Form};
 use crate::layouts::FormPage;
 use crate::providers::Session;
 use crate::urls;
@@ -10,6 +12,7 @@ use crate::urls;
 pub fn LoginPage() -> impl IntoView {
     let action = Session::get().login;
     let error = form_error(action);
+    let query = use_query_map();
     view! {
         <FormPage class="auth-page" title="Sign in">
             <h1 class="text-xs-center">"Sign in"</h1>
@@ -17,15 +20,16 @@ pub fn LoginPage() -> impl IntoView {
                 <a href=urls::REGISTER>"Need an account?"</a>
             </p>
             <ErrorMessages error/>
-            <ActionForm action>
+            <Form action>
+                <input type="hidden" name=urls::REDIRECT value=move || query.get().get(urls::REDIRECT).unwrap_or_default()/>
                 <fieldset class="form-group">
                     <input class="form-control form-control-lg" type="email" name="email" placeholder="Email" autocomplete="email"/>
                 </fieldset>
                 <fieldset class="form-group">
                     <input class="form-control form-control-lg" type="password" name="password" placeholder="Password" autocomplete="current-password"/>
                 </fieldset>
-                <button type="submit" class="btn btn-lg btn-primary pull-xs-right">"Sign in"</button>
-            </ActionForm>
+                <button type="submit" class="btn btn-lg btn-primary pull-xs-right" disabled=move || action.pending().get()>"Sign in"</button>
+            </Form>
         </FormPage>
     }
 }

@@ -4,11 +4,10 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use super::NotFound;
 use crate::components::{avatar, ArticleListing, FollowButton};
+use crate::data::{get_profile, list_articles};
 use crate::error::AppError;
 use crate::models::{ListFilter, ListQuery, Profile};
 use crate::providers::{Session, Writes};
-use crate::rpc::articles::list_articles;
-use crate::rpc::profiles::get_profile;
 use crate::urls;
 
 /// `/profile/:username` (their articles) and `/profile/:username/favorites`.
@@ -69,10 +68,24 @@ pub fn ProfilePage() -> impl IntoView {
                     </div>
                     }.into_any()
                 }
-                Err(AppError::NotFound(_)) => view! { <NotFound/> }.into_any(),
-                Err(error) => view! { <p class="container error">{error.to_string()}</p> }.into_any(),
+                Err(error) => view! { <ProfileFailure error/> }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// A profile that could not be shown: the page frame and why, without the
+/// user's details (SPA.md, "Page failures").
+#[component]
+fn ProfileFailure(error: AppError) -> impl IntoView {
+    view! {
+        <div class="profile-page">
+            {if error.is_not_found() {
+                view! { <NotFound/> }.into_any()
+            } else {
+                view! { <p class="container error">{error.to_string()}</p> }.into_any()
+            }}
+        </div>
     }
 }
 

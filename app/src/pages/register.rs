@@ -1,6 +1,8 @@
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
-use crate::components::{form_error, ErrorMessages};
+use crate::components::ErrorMessages;
+use crate::data::{form_error, Form};
 use crate::layouts::FormPage;
 use crate::providers::Session;
 use crate::urls;
@@ -10,6 +12,7 @@ use crate::urls;
 pub fn RegisterPage() -> impl IntoView {
     let action = Session::get().register;
     let error = form_error(action);
+    let query = use_query_map();
     view! {
         <FormPage class="auth-page" title="Sign up">
             <h1 class="text-xs-center">"Sign up"</h1>
@@ -17,7 +20,8 @@ pub fn RegisterPage() -> impl IntoView {
                 <a href=urls::LOGIN>"Have an account?"</a>
             </p>
             <ErrorMessages error/>
-            <ActionForm action>
+            <Form action>
+                <input type="hidden" name=urls::REDIRECT value=move || query.get().get(urls::REDIRECT).unwrap_or_default()/>
                 <fieldset class="form-group">
                     <input class="form-control form-control-lg" type="text" name="username" placeholder="Username" autocomplete="username"/>
                 </fieldset>
@@ -27,8 +31,8 @@ pub fn RegisterPage() -> impl IntoView {
                 <fieldset class="form-group">
                     <input class="form-control form-control-lg" type="password" name="password" placeholder="Password" autocomplete="new-password"/>
                 </fieldset>
-                <button type="submit" class="btn btn-lg btn-primary pull-xs-right">"Sign up"</button>
-            </ActionForm>
+                <button type="submit" class="btn btn-lg btn-primary pull-xs-right" disabled=move || action.pending().get()>"Sign up"</button>
+            </Form>
         </FormPage>
     }
 }

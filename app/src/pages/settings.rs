@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::components::{form_error, ErrorMessages};
+use crate::components::ErrorMessages;
+use crate::data::{form_error, Form};
 use crate::layouts::FormPage;
 use crate::models::SessionUser;
 use crate::providers::Session;
@@ -17,9 +18,9 @@ pub fn SettingsPage() -> impl IntoView {
             <h1 class="text-xs-center">"Your Settings"</h1>
             <ErrorMessages error/>
             <Transition fallback=|| ()>
-                {move || session.user.get().map(|user| match user {
-                    Ok(Some(user)) => view! { <SettingsForm user/> }.into_any(),
-                    _ => view! { <Redirect path=urls::LOGIN/> }.into_any(),
+                {move || session.known().map(|user| match user {
+                    Some(user) => view! { <SettingsForm user/> }.into_any(),
+                    None => view! { <Redirect path=urls::LOGIN/> }.into_any(),
                 })}
             </Transition>
         </FormPage>
@@ -31,7 +32,7 @@ pub fn SettingsPage() -> impl IntoView {
 fn SettingsForm(user: SessionUser) -> impl IntoView {
     let session = Session::get();
     view! {
-        <ActionForm action=session.update_settings>
+        <Form action=session.update_settings>
             <fieldset>
                 <fieldset class="form-group">
                     <input class="form-control" type="text" name="image" placeholder="URL of profile picture" value=user.image.unwrap_or_default()/>
@@ -48,15 +49,15 @@ fn SettingsForm(user: SessionUser) -> impl IntoView {
                 <fieldset class="form-group">
                     <input class="form-control form-control-lg" type="password" name="password" placeholder="New Password" autocomplete="new-password"/>
                 </fieldset>
-                <button type="submit" class="btn btn-lg btn-primary pull-xs-right">"Update Settings"</button>
+                <button type="submit" class="btn btn-lg btn-primary pull-xs-right" disabled=move || session.update_settings.pending().get()>"Update Settings"</button>
             </fieldset>
-        </ActionForm>
+        </Form>
         <hr/>
-        <ActionForm action=session.logout>
+        <Form action=session.logout>
             <button type="submit" class="btn btn-outline-danger">"Or click here to logout."</button>
-        </ActionForm>
-        <ActionForm action=session.sign_out_everywhere attr:class="sign-out-everywhere">
+        </Form>
+        <Form action=session.sign_out_everywhere attr:class="sign-out-everywhere">
             <button type="submit" class="btn btn-sm btn-outline-secondary">"Sign out on every device"</button>
-        </ActionForm>
+        </Form>
     }
 }

@@ -3,5 +3,5 @@
 mod session;
 mod writes;
 
-pub use session::Session;
+pub use session::{AuthState, Session};
 pub use writes::Writes;

@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::rpc::articles::SetFavorite;
+use crate::data::{self, Write};
+use crate::error::AppError;
+use crate::rpc::articles::{DeleteArticle, SaveArticle, SetFavorite};
 use crate::rpc::comments::{AddComment, DeleteComment};
 use crate::rpc::profiles::SetFollowing;
 
@@ -10,19 +12,23 @@ use crate::rpc::profiles::SetFollowing;
 /// finishing bumps [`Writes::version`], which pages' resources track.
 #[derive(Clone, Copy)]
 pub struct Writes {
-    pub set_favorite: ServerAction<SetFavorite>,
-    pub set_following: ServerAction<SetFollowing>,
-    pub add_comment: ServerAction<AddComment>,
-    pub delete_comment: ServerAction<DeleteComment>,
+    pub set_favorite: Write<SetFavorite>,
+    pub set_following: Write<SetFollowing>,
+    pub add_comment: Write<AddComment>,
+    pub delete_comment: Write<DeleteComment>,
+    pub delete_article: Write<DeleteArticle>,
+    pub save_article: Write<SaveArticle>,
 }
 
 impl Writes {
     pub fn provide() -> Self {
         let writes = Self {
-            set_favorite: ServerAction::new(),
-            set_following: ServerAction::new(),
-            add_comment: ServerAction::new(),
-            delete_comment: ServerAction::new(),
+            set_favorite: data::write(),
+            set_following: data::write(),
+            add_comment: data::write(),
+            delete_comment: data::write(),
+            delete_article: data::write(),
+            save_article: data::write(),
         };
         provide_context(writes);
         writes
@@ -38,5 +44,22 @@ impl Writes {
             + self.set_following.version().get()
             + self.add_comment.version().get()
             + self.delete_comment.version().get()
+    }
+
+    /// The failure of the last of the deleting and commenting writes to
+    /// finish, for the article page's one error list (SPA.md: at most one
+    /// `.error-messages` a page).
+    pub fn article_error(&self) -> Signal<Option<AppError>> {
+        let (add, delete, remove) = (self.add_comment, self.delete_comment, self.delete_article);
+        let last = RwSignal::new(None::<AppError>);
+        for value in [add.value(), delete.value(), remove.value()] {
+            Effect::new(move |seen: Option<()>| {
+                let result = value.get();
+                if seen.is_some() {
+                    last.set(result.and_then(Result::err));
+                }
+            });
+        }
+        last.into()
     }
 }

@@ -25,7 +25,8 @@ pub async fn list_articles(query: ListQuery) -> Result<ArticleList, AppError> {
 #[server(prefix = "/rpc", endpoint = "article", input = GetUrl)]
 pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
     super::call(|state| async move {
-        use crate::backend::{articles, cookie, markdown};
+        use crate::backend::{articles, cookie};
+        use crate::markdown;
         let article = articles::get(&state, cookie::viewer(&state).await?, &slug).await?;
         let body_html = markdown::render(article.body.as_deref().unwrap_or_default());
         Ok(ArticleView { article, body_html })
@@ -67,8 +68,7 @@ pub async fn save_article(
             };
             articles::update(&state, caller.user, &slug, Ok(input)).await?
         };
-        leptos_axum::redirect(&crate::urls::article(&saved.slug));
-        Ok(())
+        super::go(&crate::urls::article(&saved.slug))
     })
     .await
 }
@@ -80,8 +80,7 @@ pub async fn delete_article(slug: String) -> Result<super::Done, AppError> {
         use crate::backend::{articles, cookie};
         let caller = cookie::writer(&state).await?;
         articles::delete(&state, caller.user, &slug).await?;
-        leptos_axum::redirect(crate::urls::HOME);
-        Ok(())
+        super::go(crate::urls::HOME)
     })
     .await
 }
@@ -92,14 +91,14 @@ pub async fn set_favorite(slug: String, favorite: bool) -> Result<super::Done, A
     super::call(|state| async move {
         use crate::backend::{articles, cookie};
         let Some(user) = cookie::writer_or_sign_in(&state).await? else {
-            return Ok(());
+            return Ok(super::Done::go(crate::urls::LOGIN));
         };
         if favorite {
             articles::favorite(&state, user, &slug).await?;
         } else {
             articles::unfavorite(&state, user, &slug).await?;
         }
-        Ok(())
+        Ok(super::Done::stay())
     })
     .await
 }

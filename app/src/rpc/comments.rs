@@ -29,7 +29,7 @@ pub async fn add_comment(slug: String, body: String) -> Result<super::Done, AppE
         let caller = cookie::writer(&state).await?;
         let input = NewComment { body: Some(body) };
         comments::add(&state, caller.user, &slug, Ok(input)).await?;
-        Ok(())
+        Ok(super::Done::stay())
     })
     .await
 }
@@ -40,7 +40,8 @@ pub async fn delete_comment(slug: String, id: i64) -> Result<super::Done, AppErr
     super::call(|state| async move {
         use crate::backend::{comments, cookie};
         let caller = cookie::writer(&state).await?;
-        comments::delete(&state, caller.user, &slug, id).await
+        comments::delete(&state, caller.user, &slug, id).await?;
+        Ok(super::Done::stay())
     })
     .await
 }

@@ -16,9 +16,35 @@ pub mod tags;
 /// Sign in, sign up, sign out and settings.
 pub mod users;
 
-/// Outcome of a write the UI makes from a form: where to go next is decided
-/// by the server (a redirect), so the value carries nothing.
-pub type Done = ();
+/// Outcome of a write the UI makes from a form: where the browser goes
+/// next, if anywhere. The server-rendered build also answers a plain form
+/// post with a redirect there; the SPA navigates there itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Done {
+    pub next: Option<String>,
+}
+
+impl Done {
+    /// The page stays where it is.
+    pub fn stay() -> Self {
+        Self::default()
+    }
+
+    /// The page goes to `path`.
+    pub fn go(path: &str) -> Self {
+        Self {
+            next: Some(path.to_owned()),
+        }
+    }
+}
+
+/// Sends the browser to `path` after a write: a redirect for a plain form
+/// post (or the client's navigation once hydrated).
+#[cfg(feature = "ssr")]
+fn go(path: &str) -> Result<Done, crate::error::AppError> {
+    leptos_axum::redirect(path);
+    Ok(Done::go(path))
+}
 
 /// Runs a server function's body with the server's state, and gives a
 /// failed call the status of its error (a 422 is not a 500).

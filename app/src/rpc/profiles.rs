@@ -20,14 +20,14 @@ pub async fn set_following(username: String, follow: bool) -> Result<super::Done
     super::call(|state| async move {
         use crate::backend::{cookie, profiles};
         let Some(user) = cookie::writer_or_sign_in(&state).await? else {
-            return Ok(());
+            return Ok(super::Done::go(crate::urls::LOGIN));
         };
         if follow {
             profiles::follow(&state, user, &username).await?;
         } else {
             profiles::unfollow(&state, user, &username).await?;
         }
-        Ok(())
+        Ok(super::Done::stay())
     })
     .await
 }

@@ -24,9 +24,14 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     .await
 }
 
-/// Sign in; on success the session cookie is set and the browser goes home.
+/// Sign in; on success the session cookie is set and the browser goes home
+/// (or back to the page that sent it here: `redirect`, a path on this site).
 #[server(prefix = "/rpc", endpoint = "login")]
-pub async fn login(email: String, password: String) -> Result<super::Done, AppError> {
+pub async fn login(
+    email: String,
+    password: String,
+    #[server(default)] redirect: String,
+) -> Result<super::Done, AppError> {
     super::call(|state| async move {
         use crate::backend::{cookie, users};
         use crate::models::LoginUser;
@@ -37,18 +42,18 @@ pub async fn login(email: String, password: String) -> Result<super::Done, AppEr
         };
         let user = users::login(&state, input).await?;
         cookie::start(&state, &user.token);
-        leptos_axum::redirect(crate::urls::HOME);
-        Ok(())
+        super::go(&crate::urls::after_sign_in(&redirect))
     })
     .await
 }
 
-/// Sign up, then sign in.
+/// Sign up, then sign in (and go back as [`login`] does).
 #[server(prefix = "/rpc", endpoint = "register")]
 pub async fn register(
     username: String,
     email: String,
     password: String,
+    #[server(default)] redirect: String,
 ) -> Result<super::Done, AppError> {
     super::call(|state| async move {
         use crate::backend::{cookie, users};
@@ -61,8 +66,7 @@ pub async fn register(
         };
         let user = users::register(&state, input).await?;
         cookie::start(&state, &user.token);
-        leptos_axum::redirect(crate::urls::HOME);
-        Ok(())
+        super::go(&crate::urls::after_sign_in(&redirect))
     })
     .await
 }
@@ -74,8 +78,7 @@ pub async fn logout() -> Result<super::Done, AppError> {
         use crate::backend::cookie;
         cookie::require_same_origin(&state)?;
         cookie::end(&state);
-        leptos_axum::redirect(crate::urls::HOME);
-        Ok(())
+        super::go(crate::urls::HOME)
     })
     .await
 }
@@ -107,8 +110,7 @@ pub async fn update_settings(
         if updated.token != token {
             cookie::start(&state, &updated.token);
         }
-        leptos_axum::redirect(&crate::urls::profile(&updated.username));
-        Ok(())
+        super::go(&crate::urls::profile(&updated.username))
     })
     .await
 }
@@ -121,8 +123,7 @@ pub async fn sign_out_everywhere() -> Result<super::Done, AppError> {
         let caller = cookie::writer(&state).await?;
         users::sign_out_everywhere(&state, caller).await?;
         cookie::end(&state);
-        leptos_axum::redirect(crate::urls::HOME);
-        Ok(())
+        super::go(crate::urls::HOME)
     })
     .await
 }

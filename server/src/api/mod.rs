@@ -56,7 +56,10 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::CONTENT_TYPE,
             header::HeaderName::from_static("x-requested-with"),
         ])
-        .max_age(std::time::Duration::from_secs(3600))
+        // The next window of a comment thread (docs/api.md).
+        .expose_headers([header::LINK])
+        // Browsers cap this (Chromium at 2 hours); a day asks for the most.
+        .max_age(std::time::Duration::from_secs(86_400))
 }
 
 /// A JSON response with the content type API.md names.

@@ -1,7 +1,7 @@
-use leptos::html::Form;
 use leptos::prelude::*;
 
-use crate::components::{avatar, display_date, form_error, ErrorMessages};
+use crate::components::{avatar, display_date, ErrorMessages};
+use crate::data::{form_error, Form};
 use crate::error::AppError;
 use crate::models::{Comment, CommentWindow, SessionUser};
 use crate::providers::Writes;
@@ -21,13 +21,19 @@ pub fn Comments(
     let me = viewer.as_ref().map(|v| v.username.clone());
     let composer = match viewer {
         Some(viewer) => view! { <Composer slug=slug.clone() viewer/> }.into_any(),
-        None => view! {
-            <p>
-                <a href=urls::LOGIN>"Sign in"</a>" or "<a href=urls::REGISTER>"sign up"</a>
-                " to add comments on this article."
-            </p>
+        // Not links to exactly `/login` and `/register`: a page holds one of
+        // each, the navbar's (FRONTEND.md); these come back here afterwards.
+        None => {
+            let back = urls::article(&slug);
+            view! {
+                <p>
+                    <a href=urls::sign_in_then(&back)>"Sign in"</a>" or "
+                    <a href=urls::sign_up_then(&back)>"sign up"</a>
+                    " to add comments on this article."
+                </p>
+            }
+            .into_any()
         }
-        .into_any(),
     };
     view! {
         <div class="container page">
@@ -62,11 +68,11 @@ pub fn Comments(
 fn Composer(slug: String, viewer: SessionUser) -> impl IntoView {
     let add = Writes::get().add_comment;
     let error = form_error(add);
-    let form = NodeRef::<Form>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |previous: Option<usize>| {
         let version = add.version().get();
         if previous.is_some_and(|p| p != version)
-            && matches!(add.value().get_untracked(), Some(Ok(())))
+            && matches!(add.value().get_untracked(), Some(Ok(_)))
         {
             if let Some(form) = form.get_untracked() {
                 form.reset();
@@ -76,16 +82,16 @@ fn Composer(slug: String, viewer: SessionUser) -> impl IntoView {
     });
     view! {
         <ErrorMessages error/>
-        <ActionForm action=add node_ref=form attr:class="card comment-form">
+        <Form action=add node_ref=form attr:class="card comment-form">
             <input type="hidden" name="slug" value=slug/>
             <div class="card-block">
                 <textarea class="form-control" name="body" placeholder="Write a comment..." rows="3"></textarea>
             </div>
             <div class="card-footer">
                 <img src=avatar(viewer.image.as_deref()) class="comment-author-img" alt=""/>
-                <button type="submit" class="btn btn-sm btn-primary">"Post Comment"</button>
+                <button type="submit" class="btn btn-sm btn-primary" disabled=move || add.pending().get()>"Post Comment"</button>
             </div>
-        </ActionForm>
+        </Form>
     }
 }
 
@@ -108,7 +114,7 @@ fn CommentCard(comment: Comment, slug: String, mine: bool) -> impl IntoView {
                 <a href=profile class="comment-author">{comment.author.username}</a>
                 <span class="date-posted">{display_date(&comment.created_at)}</span>
                 {mine.then(|| view! {
-                    <ActionForm action=delete attr:class="delete-comment">
+                    <Form action=delete attr:class="delete-comment">
                         <input type="hidden" name="slug" value=slug/>
                         <input type="hidden" name="id" value=comment.id.to_string()/>
                         <span class="mod-options">
@@ -116,7 +122,7 @@ fn CommentCard(comment: Comment, slug: String, mine: bool) -> impl IntoView {
                                 <button type="submit" class="icon-button" aria-label="Delete comment"></button>
                             </i>
                         </span>
-                    </ActionForm>
+                    </Form>
                 })}
             </div>
         </div>

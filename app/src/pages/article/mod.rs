@@ -4,11 +4,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::NotFound;
 use crate::components::ArticleMeta;
-use crate::error::AppError;
+use crate::data::{get_article, list_comments};
 use crate::models::{ArticleView, SessionUser};
 use crate::providers::{Session, Writes};
-use crate::rpc::articles::get_article;
-use crate::rpc::comments::list_comments;
 use crate::urls;
 
 mod comments;
@@ -45,8 +43,15 @@ pub fn ArticlePage() -> impl IntoView {
                             <Comments slug=view.article.slug viewer comments/>
                         </div>
                     }.into_any(),
-                    Err(AppError::NotFound(_)) => view! { <NotFound/> }.into_any(),
-                    Err(error) => view! { <p class="container error">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! {
+                        <div class="article-page">
+                            {if error.is_not_found() {
+                                view! { <NotFound/> }.into_any()
+                            } else {
+                                view! { <p class="container error">{error.to_string()}</p> }.into_any()
+                            }}
+                        </div>
+                    }.into_any(),
                 })
             }}
         </Transition>

@@ -59,7 +59,11 @@ impl TestApp {
         };
         adjust(&mut state);
         Self {
-            router: server::startup::router(state.clone(), &defaults::<HttpConfig>()),
+            router: server::startup::router(
+                state.clone(),
+                &defaults::<HttpConfig>(),
+                &["*".to_owned()],
+            ),
             state,
         }
     }
