@@ -207,6 +207,10 @@ mod server {
     /// outage, not a bug: 503, and cached entries may stand in.
     const QUERY_CANCELED: &str = "57014";
 
+    /// A text parameter PostgreSQL cannot hold (U+0000). Stored fields refuse
+    /// it when parsed; this covers lookups by a name, tag or email as typed.
+    const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
+
     impl crate::backend::cache::StaleIfError for AppError {
         fn allows_stale(&self) -> bool {
             *self == AppError::Unavailable
@@ -219,6 +223,9 @@ mod server {
                 if db_error.code().as_deref() == Some(QUERY_CANCELED) {
                     tracing::warn!(error = %db_error, "database statement timed out");
                     return AppError::Unavailable;
+                }
+                if db_error.code().as_deref() == Some(CHARACTER_NOT_IN_REPERTOIRE) {
+                    return AppError::invalid("input", "must not contain NUL characters");
                 }
                 if db_error.is_unique_violation() {
                     let constraint = db_error.constraint().unwrap_or_default();

@@ -8,6 +8,17 @@ use std::collections::BTreeSet;
 
 const BLANK: &str = "can't be blank";
 
+/// PostgreSQL `text` cannot hold U+0000, so no stored field may contain it.
+const NUL: &str = "must not contain NUL characters";
+
+fn storable(text: &str) -> Result<(), String> {
+    if text.contains('\0') {
+        Err(NUL.to_owned())
+    } else {
+        Ok(())
+    }
+}
+
 fn too_long(max: usize) -> String {
     format!("is too long (maximum is {max} characters)")
 }
@@ -21,6 +32,7 @@ fn required_text(raw: Option<&str>, max: usize) -> Result<String, String> {
     if text.chars().count() > max {
         return Err(too_long(max));
     }
+    storable(text)?;
     Ok(text.to_owned())
 }
 
@@ -29,7 +41,7 @@ fn optional_text(raw: Option<&str>, max: usize) -> Result<Option<String>, String
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(text) if text.chars().count() > max => Err(too_long(max)),
-        Some(text) => Ok(Some(text.to_owned())),
+        Some(text) => storable(text).map(|()| Some(text.to_owned())),
     }
 }
 
@@ -187,7 +199,7 @@ impl ImageUrl {
         match raw {
             None | Some("") => Ok(None),
             Some(url) if url.chars().count() > Self::MAX_CHARS => Err(too_long(Self::MAX_CHARS)),
-            Some(url) => Ok(Some(Self(url.to_owned()))),
+            Some(url) => storable(url).map(|()| Some(Self(url.to_owned()))),
         }
     }
 }
@@ -257,6 +269,7 @@ impl TagList {
                     Self::MAX_TAG_CHARS
                 ));
             }
+            storable(tag)?;
             tags.insert(tag.to_owned());
         }
         if tags.len() > Self::MAX_TAGS {
@@ -314,6 +327,15 @@ mod tests {
         assert!(Password::parse(Some(&"p".repeat(64))).is_ok());
         assert!(Password::parse(Some("short")).is_err());
         assert_eq!(Password::parse(Some("")).unwrap_err(), BLANK);
+    }
+
+    #[test]
+    fn nul_characters_are_refused_in_every_stored_field() {
+        assert_eq!(Title::parse(Some("a\0b")).unwrap_err(), NUL);
+        assert_eq!(Bio::parse(Some("\0")).unwrap_err(), NUL);
+        assert_eq!(ImageUrl::parse(Some("x\0")).unwrap_err(), NUL);
+        assert_eq!(TagList::parse(&["ok", "b\0d"]).unwrap_err(), NUL);
+        assert!(Email::parse(Some("a\0@b.c")).is_err());
     }
 
     #[test]

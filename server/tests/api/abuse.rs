@@ -36,6 +36,45 @@ async fn a_sign_in_password_longer_than_any_account_can_have_is_422(db: PgPool) 
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn nul_characters_are_422_in_stored_fields_and_lookups(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let tagged = json!({ "article": {
+        "title": "t", "description": "d", "body": "b", "tagList": ["ok", "b\u{0}d"],
+    }});
+    assert_error(
+        &app.post("/api/articles", Some(&jake), tagged).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "tagList",
+        "must not contain NUL characters",
+    );
+    let bio = json!({ "user": { "bio": "a\u{0}" } });
+    assert_error(
+        &app.put("/api/user", Some(&jake), bio).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bio",
+        "must not contain NUL characters",
+    );
+    for lookup in [
+        "/api/articles?tag=a%00b",
+        "/api/articles?author=a%00b",
+        "/api/profiles/a%00b",
+        "/api/articles/a%00b",
+    ] {
+        let reply = app.get(lookup, None).await;
+        assert!(
+            reply.status.is_client_error(),
+            "{lookup}: {} {}",
+            reply.status,
+            reply.body
+        );
+    }
+    let sign_in = json!({ "user": { "email": "a\u{0}@b.c", "password": "password123" } });
+    let reply = app.post("/api/users/login", None, sign_in).await;
+    assert!(reply.status.is_client_error(), "{}", reply.body);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn offsets_past_the_deepest_window_are_422(db: PgPool) {
     let app = TestApp::new(db);
     assert_eq!(
