@@ -21,13 +21,13 @@ DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
 section = @printf '\n\033[1m=== %s ===\033[0m\n' "$(1)"
 
-.PHONY: run test bench soak spa deps deps-test deps-bench db stop build e2e api-fuzz sqlx-prepare clean-data
+.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image db stop build e2e api-fuzz sqlx-prepare clean-data
 
 ## run: install what is missing, start the database, build, serve on http://127.0.0.1:3000
 run: deps build
 	@url="$(DB_URL)"; \
 	echo "Serving Conduit on http://$${LEPTOS_SITE_ADDR:-127.0.0.1:3000} (Ctrl-C stops it)"; \
-	DATABASE_URL="$$url" exec $(SERVER)
+	APP_ENV="$${APP_ENV:-development}" DATABASE_URL="$$url" exec $(SERVER)
 
 ## test: format, lints, Rust tests and the Playwright suite
 test: deps-test
@@ -45,8 +45,12 @@ test: deps-test
 	@DATABASE_URL="$(DB_URL)" cargo test -p app -p server
 	$(call section,release build)
 	$(MAKE) --no-print-directory build
-	$(call section,asset upload (dry run))
-	scripts/push-assets.sh --bucket conduit-assets --dry-run | tail -n 1
+	$(call section,asset upload (dry run: exactly the JS, WASM and CSS that hash.txt names))
+	scripts/push-assets.sh --bucket conduit-assets --dry-run | tee /dev/stderr | grep -c '^aws s3 cp ' | grep -qx 3
+	$(call section,infrastructure lint (cfn-lint and checkov))
+	infra/lint.sh
+	$(call section,container image)
+	$(MAKE) --no-print-directory image-test
 	$(call section,API fuzzing (schemathesis))
 	$(MAKE) --no-print-directory api-fuzz
 	$(call section,end-to-end tests)
@@ -59,6 +63,14 @@ bench: deps-bench build
 ## soak: 60 s of abuse and a database outage against one instance, write docs/resilience.md
 soak: deps-bench build
 	python3 scripts/soak.py
+
+## image: the server's container image (podman) from the release build; prints its size
+image: deps-image build
+	scripts/image.sh
+
+## image-test: run the image read-only against a fresh database: journey, health check, SIGTERM
+image-test: image
+	@url="$(DB_URL)"; python3 scripts/image-test.py "$${url%/*}"
 
 ## api-fuzz: schemathesis over docs/realworld/openapi.yml against the release build
 api-fuzz: deps-test build
@@ -76,6 +88,9 @@ deps-bench:
 deps-spa:
 	@scripts/ensure-tools.sh spa
 
+deps-image:
+	@scripts/ensure-tools.sh image
+
 ## db: start the private PostgreSQL cluster (when DATABASE_URL is not set)
 db:
 	@[ -n "$${DATABASE_URL:-}" ] || scripts/pg.sh start
@@ -86,7 +101,7 @@ stop:
 
 # cargo-leptos re-runs wasm-bindgen and wasm-opt (~25 s) even when nothing
 # changed, so the build is skipped while its stamp is newer than every input.
-BUILD_INPUTS := Cargo.toml Cargo.lock $(shell find app/src frontend/src server/src style public migrations .sqlx -type f 2>/dev/null)
+BUILD_INPUTS := Cargo.toml Cargo.lock .cargo/config.toml $(shell find app/src frontend/src server/src style public migrations .sqlx -type f 2>/dev/null)
 BUILD_STAMP := target/release/.conduit-built
 
 build: $(BUILD_STAMP)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: seeds a realistic data set into its own database (once), then
 # measures requests/s and latency with wrk against the release server, with
-# the cache on and off, next to a static file of the same size served by the
-# same server. Writes the table to docs/benchmarks.md.
+# the cache on and off, anonymous and signed in, next to the ceiling: a
+# minimal axum server answering the home page's bytes from memory
+# (server/examples/ceiling.rs). Writes the table to docs/benchmarks.md.
 #
 # BENCH_DURATION (default 10s) per run, BENCH_CONNECTIONS (default "50 200"),
 # BENCH_PORT (default 3200). Expects the variables the Makefile exports.
@@ -15,15 +16,24 @@ duration="${BENCH_DURATION:-10s}"
 connections="${BENCH_CONNECTIONS:-50 200}"
 addr="127.0.0.1:${BENCH_PORT:-3200}"
 server_bin=target/release/server
+ceiling_bin=target/release/examples/ceiling
+ceiling_addr="127.0.0.1:$(( ${BENCH_PORT:-3200} + 1 ))"
 report=docs/benchmarks.md
 results="$(mktemp)"
 server_pid=""
+ceiling_pid=""
+spa_pid=""
+spa_port="$(( ${BENCH_PORT:-3200} + 2 ))"
+tti="$(mktemp)"
 
 say() { printf '==> %s\n' "$*" >&2; }
 
 cleanup() {
-    [ -z "$server_pid" ] || { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
-    rm -f "$results"
+    for pid in $server_pid $ceiling_pid $spa_pid; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -f "$results" "$tti" "${page:-}"
 }
 trap cleanup EXIT
 
@@ -40,7 +50,7 @@ psql "$base/postgres" -qtAc "select 1 from pg_database where datname = 'conduit_
 
 start_server() {
     local cache="$1"
-    CACHE_ENABLED="$cache" DATABASE_URL="$db" LEPTOS_SITE_ADDR="$addr" SEED_DEMO_DATA=false \
+    APP_ENV=development CACHE_ENABLED="$cache" DATABASE_URL="$db" LEPTOS_SITE_ADDR="$addr" SEED_DEMO_DATA=false \
         RUST_LOG=warn "$server_bin" &
     server_pid=$!
     for _ in $(seq 1 300); do
@@ -83,19 +93,22 @@ if [ "$(psql "$db" -qtAc "select count(*) from users")" -lt 10000 ]; then
 fi
 token="$(sign_in)"
 slug="$(api "http://$addr/api/articles?limit=1" | sed -E 's/.*"slug":"([^"]+)".*/\1/')"
+writer="$(api "http://$addr/api/articles?limit=1" | sed -E 's/.*"username":"([^"]+)".*/\1/')"
 
-# The ceiling: a static file as large as the home page, served by the same server.
-mkdir -p target/site/pkg
-curl -fsS "http://$addr/" >target/site/pkg/bench-static.html
-page_bytes="$(wc -c <target/site/pkg/bench-static.html)"
+# The ceiling: the home page's bytes from memory, in a minimal axum server.
+say "building the ceiling server"
+cargo build --release --quiet -p server --example ceiling
+page="$(mktemp)"
+curl -fsS "http://$addr/" >"$page"
+page_bytes="$(wc -c <"$page")"
 
-# One wrk run: prints "req/s|p50|p99|errors".
+# One wrk run against a URL: prints "req/s|p50|p99|errors".
 measure() {
-    local conns="$1" path="$2" session="${3:-}"
+    local conns="$1" url="$2" session="${3:-}"
     local args=(-t2 -c"$conns" -d"$duration" --latency)
     [ -z "$session" ] || args+=(-H "Cookie: conduit_session=$session")
     local out
-    out="$(wrk "${args[@]}" "http://$addr$path")"
+    out="$(wrk "${args[@]}" "$url")"
     local rps p50 p99 errors
     rps="$(awk '/^Requests\/sec/ { printf "%d", $2 }' <<<"$out")"
     p50="$(awk '$1 == "50%" { print $2 }' <<<"$out")"
@@ -104,42 +117,72 @@ measure() {
     echo "$rps|$p50|$p99|$errors"
 }
 
-# label|path|session
+# label|path|signed in
 endpoints=(
     "anonymous \`/\`|/|"
     "anonymous article page|/article/$slug|"
     "\`GET /api/articles\`|/api/articles|"
-    "signed-in \`/\`|/|$token"
+    "signed-in \`/\`|/|yes"
+    "signed-in \`/?feed=following\`|/?feed=following|yes"
+    "signed-in article page|/article/$slug|yes"
+    "signed-in profile page|/profile/$writer|yes"
 )
 
 run_mode() {
     local cache="$1"
     for endpoint in "${endpoints[@]}"; do
-        IFS='|' read -r label path session <<<"$endpoint"
+        IFS='|' read -r label path signed <<<"$endpoint"
+        session=""
+        [ -z "$signed" ] || session="$token"
         # Warm up: fills the cache (or the pool and the planner) first.
         wrk -t2 -c50 -d2s ${session:+-H "Cookie: conduit_session=$session"} "http://$addr$path" >/dev/null
         for conns in $connections; do
             say "$label, cache $cache, $conns connections"
-            echo "$label|$cache|$conns|$(measure "$conns" "$path" "$session")" >>"$results"
+            echo "$label|$cache|$conns|$(measure "$conns" "http://$addr$path" "$session")" >>"$results"
         done
     done
 }
 
 run_mode on
-say "static file ($page_bytes bytes)"
-for conns in $connections; do
-    echo "static file, same size|-|$conns|$(measure "$conns" /pkg/bench-static.html)" >>"$results"
-done
+
+# The bundles and time to interactive: the hydrating build served by this
+# server, and the SPA (built against this server's API) served by nginx
+# under the hosting rules, each loaded cold in Chromium.
+say "building the SPA against this server's API"
+API_BASE="http://$addr/api" SPA_OUT=target/spa-bench scripts/spa.sh >&2
+end2end/serve-spa.sh "$spa_port" target/spa-bench &
+spa_pid=$!
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$spa_port/index.html" >/dev/null 2>&1 && break; sleep 0.05; done
+say "time to interactive (${RUNS:-20} cold loads each)"
+node scripts/tti.mjs "http://$addr/" "http://$addr/article/$slug" \
+    "http://127.0.0.1:$spa_port/" "http://127.0.0.1:$spa_port/article/$slug" >"$tti"
+kill "$spa_pid"; wait "$spa_pid" 2>/dev/null || true
+spa_pid=""
+brotli_size() { brotli -q 11 -c "$1" | wc -c; }
+hydrate_wasm="$(ls target/site/pkg/*.wasm)"
+spa_wasm="$(ls target/spa-bench/pkg/*.wasm)"
+
 say "/healthz (the least a request can cost here)"
 for conns in $connections; do
-    echo "\`/healthz\` (15 bytes, no work)|-|$conns|$(measure "$conns" /healthz)" >>"$results"
+    echo "\`/healthz\` (15 bytes, no work)|-|$conns|$(measure "$conns" "http://$addr/healthz")" >>"$results"
 done
 stop_server
 start_server false
 token="$(sign_in)"
-endpoints[3]="signed-in \`/\`|/|$token"
 run_mode off
 stop_server
+
+say "ceiling: the home page ($page_bytes bytes) from memory, minimal axum"
+"$ceiling_bin" "$ceiling_addr" "$page" &
+ceiling_pid=$!
+for _ in $(seq 1 100); do curl -fsS "http://$ceiling_addr/" >/dev/null 2>&1 && break; sleep 0.05; done
+wrk -t2 -c50 -d2s "http://$ceiling_addr/" >/dev/null
+for conns in $connections; do
+    echo "ceiling (same bytes from memory)|-|$conns|$(measure "$conns" "http://$ceiling_addr/")" >>"$results"
+done
+kill "$ceiling_pid"; wait "$ceiling_pid" 2>/dev/null || true
+ceiling_pid=""
+rm -f "$page"
 
 rps_of() { awk -F'|' -v l="$1" -v c="$2" -v n="$3" '$1 == l && $2 == c && $3 == n { print $4 }' "$results"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
@@ -155,21 +198,41 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     echo "- Data: $(psql "$db" -qtAc "select format('%s users, %s articles, %s tags, %s favorites, %s follows, %s comments',
         (select count(*) from users), (select count(*) from articles), (select count(*) from tags),
         (select count(*) from favorites), (select count(*) from follows), (select count(*) from comments))")."
-    echo "- Cache on: the defaults (moka data tiers + the anonymous response tier, 128 MiB). Cache off: \`CACHE_ENABLED=false\`."
-    echo "- The static file is the home page's HTML ($page_bytes bytes) under \`/pkg\`, served by the same server from disk (tower-http \`ServeDir\`: open, stat and read per request; on this VM that path is bound by kernel time). \`/healthz\` answers a constant through the same middleware: the most requests/s this server can answer at all."
+    echo "- Cache on: the defaults (moka data tiers, the anonymous response tier and the reader tier, 128 MiB). Cache off: \`CACHE_ENABLED=false\`."
+    echo "- Signed in: the session cookie of a reader who follows 100 writers."
+    echo "- The ceiling is the home page's HTML ($page_bytes bytes) answered from memory by a minimal axum server (\`server/examples/ceiling.rs\`): what this machine can serve at all. \`/healthz\` answers a constant through the server's own middleware."
     echo
     echo "| Endpoint | Cache | Connections | Requests/s | p50 | p99 | Errors |"
     echo "|---|---|---:|---:|---:|---:|---:|"
     awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$results"
     echo
-    echo "Anonymous \`/\`, ratios of requests/s:"
+    echo "Requests/s as a share of the ceiling at the same connections:"
     echo
-    for conns in $connections; do
-        on="$(rps_of 'anonymous `/`' on "$conns")"
-        off="$(rps_of 'anonymous `/`' off "$conns")"
-        static="$(rps_of 'static file, same size' - "$conns")"
-        floor="$(rps_of '`/healthz` (15 bytes, no work)' - "$conns")"
-        echo "- $conns connections: cache on / static file = $(ratio "$on" "$static") (target ≥ 0.5); cache on / cache off = $(ratio "$on" "$off") (target ≥ 5); cache on / \`/healthz\` = $(ratio "$on" "$floor")"
+    echo "| Endpoint | Cache | $(for c in $connections; do printf 'c=%s | ' "$c"; done)"
+    echo "|---|---|$(for _ in $connections; do printf -- '---:|'; done)"
+    awk -F'|' '$1 !~ /^ceiling/ { print $1 "|" $2 }' "$results" | awk '!seen[$0]++' | while IFS='|' read -r label cache; do
+        row="| $label | $cache |"
+        for conns in $connections; do
+            row="$row $(ratio "$(rps_of "$label" "$cache" "$conns")" "$(rps_of 'ceiling (same bytes from memory)' - "$conns")") |"
+        done
+        echo "$row"
+    done
+    echo
+    echo "## Bundle and time to interactive"
+    echo
+    echo "WASM after wasm-bindgen and \`wasm-opt -Oz\`, compressed with \`brotli -q 11\` (as precompress.mjs writes it). Time to interactive: the median of ${RUNS:-20} cold loads in Chromium on loopback (\`scripts/tti.mjs\`, a new browser context per load), from navigation start to the content on screen and to \`data-hydrated\` (the WASM has taken over)."
+    echo
+    echo "| Build | WASM | WASM, brotli | Page | Content shown | Interactive |"
+    echo "|---|---:|---:|---|---:|---:|"
+    tti_of() { awk -v u="$1" -v k="$2" 'index($0, "\"url\":\"" u "\"") { match($0, "\"" k "\":[0-9]+"); print substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 3) }' "$tti"; }
+    for build in hydrate spa; do
+        if [ "$build" = hydrate ]; then wasm="$hydrate_wasm" base="http://$addr" name="server-rendered, hydrating"
+        else wasm="$spa_wasm" base="http://127.0.0.1:$spa_port" name="SPA (client-side)"; fi
+        for page_path in / "/article/$slug"; do
+            label="\`$page_path\`"
+            [ "$page_path" = / ] || label="an article page"
+            echo "| $name | $(( $(stat -c %s "$wasm") / 1024 )) KiB | $(( $(brotli_size "$wasm") / 1024 )) KiB | $label | $(tti_of "$base$page_path" content_ms) ms | $(tti_of "$base$page_path" interactive_ms) ms |"
+        done
     done
 } >"$report"
 say "wrote $report"

@@ -4,9 +4,11 @@
 #
 # From crates.io: cargo-leptos, wasm-bindgen-cli (at the Cargo.lock version).
 # From npm:       wasm-opt (package binaryen), Playwright (end2end/package-lock.json).
-# From PyPI:      schemathesis (API fuzzing), into the project venv .tools/venv.
+# From PyPI:      schemathesis (API fuzzing), into the project venv .tools/venv;
+#                 cfn-lint and checkov (infra/requirements-lint.lock) into .tools/infra-venv.
 # From Debian:    PostgreSQL; Chromium and nginx (the caching proxy) for the
-#                 tests; wrk for the benchmark and the soak.
+#                 tests; podman, runc and mmdebstrap for the image; wrk for the
+#                 benchmark and the soak.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -43,6 +45,9 @@ need_debian() {
     if [ "${1:-}" = bench ]; then
         command -v wrk >/dev/null || missing+=(wrk)
         command -v curl >/dev/null || missing+=(curl)
+        command -v brotli >/dev/null || missing+=(brotli)
+        [ -x /usr/bin/chromium ] || missing+=(chromium)
+        [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
     fi
     command -v npm >/dev/null || missing+=(nodejs npm)
     [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
@@ -97,6 +102,27 @@ need_schemathesis() {
     fi
 }
 
+# cfn-lint and checkov for infra/, every dependency pinned, in a venv apart
+# from schemathesis (checkov pins many packages of its own).
+need_infra_lint() {
+    local lock="infra/requirements-lint.lock" venv="$tools/infra-venv"
+    if [ ! -x "$venv/bin/checkov" ] || [ "$lock" -nt "$venv/.installed" ]; then
+        say "installing cfn-lint and checkov (PyPI, $lock, into .tools/infra-venv)"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$lock"
+        touch "$venv/.installed"
+    fi
+}
+
+# podman (buildah inside), runc and mmdebstrap for the container image and its test.
+need_containers() {
+    local missing=()
+    command -v podman >/dev/null || missing+=(podman)
+    command -v runc >/dev/null || missing+=(runc)
+    command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}" uidmap fuse-overlayfs
+}
+
 case "${1:-run}" in
     run)
         need_debian
@@ -113,6 +139,8 @@ case "${1:-run}" in
         need_wasm_opt
         need_playwright
         need_schemathesis
+        need_infra_lint
+        need_containers
         ;;
     spa)
         # The SPA alone (`make spa`, Amplify's build image): no Debian packages.
@@ -126,6 +154,10 @@ case "${1:-run}" in
         need_cargo_leptos
         need_wasm_bindgen
         need_wasm_opt
+        need_playwright
         ;;
-    *) echo "usage: $0 run|test|bench|spa" >&2; exit 2 ;;
+    image)
+        need_containers
+        ;;
+    *) echo "usage: $0 run|test|bench|spa|image" >&2; exit 2 ;;
 esac

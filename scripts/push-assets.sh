@@ -1,30 +1,35 @@
 #!/usr/bin/env bash
-# Uploads the built site (target/site) to S3 for CloudFront, with the headers
-# each file needs:
-#   pkg/*           content-hashed: Cache-Control public, max-age=31536000, immutable
-#   pkg/*.br, *.gz  the same, plus Content-Encoding (served by CloudFront via
-#                   the origin request, or used by the app server directly)
-#   anything else   Cache-Control public, max-age=300 (names are not hashed)
+# Uploads the hashed /pkg assets of one build to the S3 bucket that CloudFront
+# serves /pkg/* from (the stack's AssetBucket output):
+#   - exactly the files hash.txt names (conduit.<hash>.js, .wasm, .css): the
+#     rest of the site (favicon, avatar) is served by the app through the ALB,
+#     and anything else in target/site/pkg (a benchmark's file, an unhashed
+#     dev build) is not an asset;
+#   - each once, with its Content-Type and `Cache-Control: public,
+#     max-age=31536000, immutable` (a new build has new names). No .br/.gz
+#     twins: S3 does not negotiate encodings and CloudFront compresses itself.
+# Nothing is deleted, so pages still cached and rollbacks find their assets.
 #
-#   scripts/push-assets.sh --bucket NAME [--prefix PATH] [--dry-run]
+#   scripts/push-assets.sh --bucket NAME [--site DIR] [--hash-file FILE] [--dry-run]
 #
-# --dry-run prints every upload and needs neither AWS credentials nor the aws CLI.
-# Set ASSET_BASE_URL on the servers to the CloudFront origin of this bucket, and
-# allow that origin in the bucket's CORS rules (the WASM is fetched with CORS).
+# --dry-run prints the uploads and needs neither AWS credentials nor the aws CLI.
 set -euo pipefail
 
 site="${LEPTOS_SITE_ROOT:-target/site}"
-bucket="" prefix="" dry_run=false
+hash_file="target/release/hash.txt"
+bucket="" dry_run=false
+usage() { echo "usage: $0 --bucket NAME [--site DIR] [--hash-file FILE] [--dry-run]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
-        --bucket) bucket="$2"; shift 2 ;;
-        --prefix) prefix="${2%/}/"; shift 2 ;;
+        --bucket) bucket="${2:?}"; shift 2 ;;
+        --site) site="${2:?}"; shift 2 ;;
+        --hash-file) hash_file="${2:?}"; shift 2 ;;
         --dry-run) dry_run=true; shift ;;
-        *) echo "usage: $0 --bucket NAME [--prefix PATH] [--dry-run]" >&2; exit 2 ;;
+        *) usage ;;
     esac
 done
-[ -n "$bucket" ] || { echo "push-assets: --bucket is required" >&2; exit 2; }
-[ -d "$site/pkg" ] || { echo "push-assets: $site/pkg not found; run make build first" >&2; exit 1; }
+[ -n "$bucket" ] || usage
+[ -f "$hash_file" ] || { echo "push-assets: $hash_file not found; run make build first" >&2; exit 1; }
 $dry_run || command -v aws >/dev/null || { echo "push-assets: the aws CLI is not installed" >&2; exit 1; }
 
 content_type() {
@@ -32,37 +37,34 @@ content_type() {
         *.wasm) echo application/wasm ;;
         *.js) echo "text/javascript; charset=utf-8" ;;
         *.css) echo "text/css; charset=utf-8" ;;
-        *.svg) echo image/svg+xml ;;
-        *.html) echo "text/html; charset=utf-8" ;;
-        *.json) echo application/json ;;
-        *) echo application/octet-stream ;;
+        *) echo "push-assets: no content type for $1" >&2; exit 1 ;;
     esac
 }
 
-upload() {
-    local file="$1" key="$2" cache="$3" type="$4" encoding="${5:-}"
-    local args=(s3 cp "$file" "s3://$bucket/$prefix$key" --cache-control "$cache" --content-type "$type")
-    [ -z "$encoding" ] || args+=(--content-encoding "$encoding")
+# hash.txt: one `kind: hash` line per asset (js, wasm, css).
+assets=()
+while IFS=': ' read -r kind hash; do
+    [ -n "$hash" ] || continue
+    matches=("$site"/pkg/*."$hash".*)
+    for file in "${matches[@]}"; do
+        case "$file" in
+            *.br | *.gz) ;;
+            *) [ -f "$file" ] && assets+=("$file") ;;
+        esac
+    done
+    [ ${#assets[@]} -gt 0 ] && [[ "${assets[-1]}" == *".$hash."* ]] \
+        || { echo "push-assets: no $kind asset with hash $hash in $site/pkg" >&2; exit 1; }
+done < "$hash_file"
+
+for file in "${assets[@]}"; do
+    key="pkg/${file##*/}"
+    args=(s3 cp "$file" "s3://$bucket/$key" --only-show-errors
+        --cache-control "public, max-age=31536000, immutable"
+        --content-type "$(content_type "$key")")
     if $dry_run; then
         printf 'aws'; printf ' %q' "${args[@]}"; printf '\n'
     else
         aws "${args[@]}"
     fi
-}
-
-count=0
-while IFS= read -r -d '' file; do
-    key="${file#"$site"/}"
-    case "$key" in
-        *.d.*.ts) continue ;;  # type declarations are not served
-        pkg/*) cache="public, max-age=31536000, immutable" ;;
-        *) cache="public, max-age=300" ;;
-    esac
-    case "$key" in
-        *.br) upload "$file" "$key" "$cache" "$(content_type "${key%.br}")" br ;;
-        *.gz) upload "$file" "$key" "$cache" "$(content_type "${key%.gz}")" gzip ;;
-        *) upload "$file" "$key" "$cache" "$(content_type "$key")" ;;
-    esac
-    count=$((count + 1))
-done < <(find "$site" -type f -print0 | sort -z)
-echo "push-assets: $count files $($dry_run && echo "would be uploaded" || echo uploaded) to s3://$bucket/$prefix"
+done
+echo "push-assets: ${#assets[@]} assets $($dry_run && echo "would be uploaded" || echo uploaded) to s3://$bucket/pkg/"

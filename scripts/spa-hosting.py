@@ -4,7 +4,8 @@
   spa-hosting.py customhttp          print Amplify's customHttp.yml
   spa-hosting.py nginx ROOT PORT     print an nginx config serving ROOT on 127.0.0.1:PORT
                                      with the same headers and rewrite as Amplify
-  spa-hosting.py check               fail if customHttp.yml or infra/conduit.yaml disagree
+  spa-hosting.py check               fail if customHttp.yml or infra/conduit.yaml (rewrite,
+                                     build spec) disagree with their sources
 
 Amplify matches headers by glob pattern (the last matching pattern's value
 wins per header) and rewrites paths matching a regular expression; nginx
@@ -59,8 +60,7 @@ error_log {root}/../nginx-error.log warn;
 pid {root}/../nginx.pid;
 events {{ worker_connections 256; }}
 http {{
-    include /etc/nginx/mime.types;
-    types {{ application/wasm wasm; }}
+    include /etc/nginx/mime.types;  # Debian's maps .wasm to application/wasm
     access_log off;
     client_body_temp_path {root}/../nginx-tmp;
     proxy_temp_path {root}/../nginx-tmp;
@@ -94,8 +94,15 @@ def check():
         problems.append("customHttp.yml is not what infra/spa-hosting.json says: "
                         "run `scripts/spa-hosting.py customhttp > customHttp.yml`")
     template = ROOT / "infra/conduit.yaml"
-    if template.exists() and RULES["rewrites"][0]["source"] not in template.read_text():
-        problems.append("infra/conduit.yaml's Amplify rewrite differs from infra/spa-hosting.json")
+    if template.exists():
+        text = template.read_text()
+        if RULES["rewrites"][0]["source"] not in text:
+            problems.append("infra/conduit.yaml's Amplify rewrite differs from infra/spa-hosting.json")
+        amplify = (ROOT / "Amplify.yml").read_text()
+        spec = amplify[amplify.index("version: 1"):]
+        indented = "".join("        " + line if line.strip() else line for line in spec.splitlines(True))
+        if indented not in text:
+            problems.append("infra/conduit.yaml's Amplify BuildSpec differs from Amplify.yml")
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

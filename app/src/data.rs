@@ -216,23 +216,47 @@ pub fn Form<S>(
 where
     S: serde::de::DeserializeOwned + Send + Sync + 'static,
 {
-    use leptos::form::FromFormData;
-    let submit = move |event: leptos::ev::SubmitEvent| {
+    // Only this closure depends on `S`: the form itself is built once for
+    // every write (`spa_form`), which keeps the bundle small.
+    let submit =
+        Callback::new(
+            move |fields: String| match serde_urlencoded::from_str::<S>(&fields) {
+                Ok(input) => {
+                    action.dispatch(input);
+                }
+                Err(error) => {
+                    let error = AppError::invalid("form", &error.to_string());
+                    action.value().set(Some(Err(error)));
+                }
+            },
+        );
+    spa_form(submit, node_ref, children())
+}
+
+/// A form that hands its fields, URL-encoded as a browser would post them,
+/// to `submit` instead of leaving the page.
+#[cfg(feature = "csr")]
+fn spa_form(
+    submit: Callback<String>,
+    node_ref: Option<NodeRef<leptos::html::Form>>,
+    children: AnyView,
+) -> AnyView {
+    use wasm_bindgen::JsCast;
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        match S::from_event(&event) {
-            Ok(input) => {
-                action.dispatch(input);
-            }
-            Err(error) => {
-                let error = AppError::invalid("form", &error.to_string());
-                action.value().set(Some(Err(error)));
-            }
-        }
+        let fields = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok())
+            .and_then(|form| web_sys::FormData::new_with_form(&form).ok())
+            .and_then(|data| web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data).ok())
+            .map(|params| String::from(params.to_string()))
+            .unwrap_or_default();
+        submit.run(fields);
     };
     let form = leptos::html::form()
         .attr("novalidate", true)
-        .on(leptos::ev::submit, submit)
-        .child(children());
+        .on(leptos::ev::submit, on_submit)
+        .child(children);
     match node_ref {
         Some(node_ref) => form.node_ref(node_ref).into_any(),
         None => form.into_any(),

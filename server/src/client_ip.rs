@@ -17,19 +17,19 @@ use ipnet::IpNet;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
-/// Which proxies are believed.
+/// Which proxies are believed. Cloned for every request: shared, not copied.
 #[derive(Clone, Debug, Default)]
 pub struct Proxies {
     trusted: Arc<Vec<IpNet>>,
     /// A header a trusted proxy sets to the client's address alone.
-    header: Option<String>,
+    header: Option<Arc<str>>,
 }
 
 impl Proxies {
     pub fn new(trusted: Vec<IpNet>, header: Option<String>) -> Self {
         Self {
             trusted: Arc::new(trusted),
-            header: header.filter(|h| !h.trim().is_empty()),
+            header: header.filter(|h| !h.trim().is_empty()).map(Arc::from),
         }
     }
 
@@ -46,7 +46,7 @@ impl Proxies {
         if let Some(address) = self
             .header
             .as_ref()
-            .and_then(|name| headers.get(name.as_str()))
+            .and_then(|name| headers.get(&**name))
             .and_then(|value| value.to_str().ok())
             .and_then(parse_address)
         {

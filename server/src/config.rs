@@ -11,7 +11,12 @@ use secrecy::{ExposeSecret, SecretString};
 
 /// The whole configuration. `Debug` shows no secret: they are [`SecretString`]s.
 #[derive(Clone, Debug, Parser)]
-#[command(name = "server", about = "The Conduit web server", version)]
+#[command(
+    name = "server",
+    about = "The Conduit web server",
+    version,
+    after_help = "`server healthcheck` exits 0 when the instance at LEPTOS_SITE_ADDR is ready (GET /readyz)."
+)]
 pub struct Config {
     #[command(flatten)]
     pub database: DatabaseConfig,
@@ -24,8 +29,10 @@ pub struct Config {
     #[command(flatten)]
     pub limits: LimitsConfig,
 
-    /// `production` refuses to start without `JWT_SECRET`.
-    #[arg(long, env = "APP_ENV", value_enum, default_value_t = AppEnv::Development)]
+    /// Unset means `production`: it refuses to start without `JWT_SECRET`,
+    /// never seeds demo data and marks cookies `Secure`. `make run` and the
+    /// tests ask for `development` explicitly.
+    #[arg(long, env = "APP_ENV", value_enum, default_value_t = AppEnv::Production)]
     pub app_env: AppEnv,
 
     /// Where development state (the generated JWT secret) is kept.
@@ -50,6 +57,13 @@ pub struct DatabaseConfig {
     /// PostgreSQL connection URL. Contains a password: never printed.
     #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true, value_parser = secret)]
     pub url: SecretString,
+
+    /// A direct PostgreSQL URL for the cache listener's `LISTEN`, for when
+    /// `DATABASE_URL` goes through a pooler that multiplexes sessions (RDS
+    /// Proxy, PgBouncer in transaction mode), where a subscription would
+    /// pin a connection or be lost. Unset: the listener connects like the pool.
+    #[arg(long = "database-listen-url", env = "DATABASE_LISTEN_URL", hide_env_values = true, value_parser = secret)]
+    pub listen_url: Option<SecretString>,
 
     /// Most connections the pool opens to PostgreSQL.
     #[arg(
@@ -412,14 +426,9 @@ mod tests {
     }
 
     #[test]
-    fn production_refuses_to_start_without_a_jwt_secret() {
-        let config = Config::parse_from([
-            "server",
-            "--database-url",
-            "postgres://localhost/x",
-            "--app-env",
-            "production",
-        ]);
+    fn production_is_the_default_and_refuses_to_start_without_a_jwt_secret() {
+        let config = Config::parse_from(["server", "--database-url", "postgres://localhost/x"]);
+        assert_eq!(config.app_env, AppEnv::Production);
         assert!(config.resolve_jwt_secret().is_err());
     }
 
@@ -433,6 +442,8 @@ mod tests {
             "postgres://localhost/x",
             "--data-dir",
             data_dir,
+            "--app-env",
+            "development",
         ]);
         let first = config.resolve_jwt_secret().unwrap();
         assert_eq!(
@@ -459,7 +470,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_suit_local_development() {
+    fn defaults_suit_one_instance() {
         let config = Config::parse_from(["server", "--database-url", "postgres://localhost/x"]);
         assert_eq!(config.database.max_connections, 20);
         assert_eq!(config.log_format, LogFormat::Pretty);

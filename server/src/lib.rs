@@ -13,6 +13,8 @@ pub mod client_ip;
 pub mod config;
 /// Liveness and readiness probes.
 mod health;
+/// `server healthcheck`: the readiness probe as a command, for containers.
+pub mod healthcheck;
 /// Cache-Control, ETag and Vary for the CDN and browsers, and the response tier.
 pub mod http_cache;
 /// Cache counters for Prometheus, on their own listener.

@@ -3,13 +3,21 @@ use std::process::ExitCode;
 use clap::Parser;
 use server::config::Config;
 use server::startup::Application;
-use server::telemetry;
+use server::{healthcheck, telemetry};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // `server healthcheck` probes a running instance: it needs none of the
+    // server's configuration (no database URL, no secret).
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == "healthcheck")
+    {
+        return probe_this_instance().await;
+    }
     let config = Config::parse();
     telemetry::init(config.log_format);
 
@@ -18,6 +26,23 @@ async fn main() -> ExitCode {
         Err(message) => {
             // One line on stderr, for the operator and the orchestrator's log.
             eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn probe_this_instance() -> ExitCode {
+    let site_addr = match leptos::prelude::get_configuration(None) {
+        Ok(conf) => conf.leptos_options.site_addr,
+        Err(e) => {
+            eprintln!("unhealthy: invalid Leptos configuration: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match healthcheck::probe(site_addr).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            eprintln!("unhealthy: {reason}");
             ExitCode::FAILURE
         }
     }

@@ -3,8 +3,9 @@
 //! (spam). Limits per account are applied where the account is known
 //! (`app::backend::identity`, `users::login`).
 
-use app::backend::limits::Kind;
-use app::backend::AppState;
+use std::sync::Arc;
+
+use app::backend::limits::{Kind, RateLimits};
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
@@ -24,12 +25,16 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
     }
 }
 
-pub async fn by_address(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn by_address(
+    State(limits): State<Arc<RateLimits>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let client = request.extensions().get::<ClientIp>().copied();
     if let (Some(kind), Some(ClientIp(address))) =
         (kind(request.method(), request.uri().path()), client)
     {
-        if let Err(limited) = state.limits.from_address(kind, address) {
+        if let Err(limited) = limits.from_address(kind, address) {
             tracing::info!(?kind, %address, "rate limited");
             return limited.into_response();
         }

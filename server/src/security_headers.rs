@@ -3,11 +3,14 @@
 //!
 //! Each request gets a fresh nonce ([`RenderNonce`]), which the page render
 //! puts on its inline scripts (the hydration loader and the serialised
-//! data). A page that only its viewer sees gets a policy naming that nonce. A page stored and shared ([`seal`]) cannot keep
-//! one (it would be the same for everyone, so no secret); its scripts are
+//! data). A page rendered for one request gets a policy naming that nonce.
+//! A stored page ([`seal`]), shared or kept for one reader, cannot keep one
+//! (it is sent again and again, so it would be no secret); its scripts are
 //! allowed by their hashes instead, computed once when it is stored. Only
 //! scripts that carried the render's nonce are hashed: markup injected into
 //! content could not have known it.
+
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::header::{
@@ -26,15 +29,16 @@ use app::backend::RenderNonce;
 /// Which origins the policy allows besides this one, and whether to pin HTTPS.
 #[derive(Clone, Debug)]
 pub struct Security {
-    /// The CDN origin of `/pkg` assets, or empty.
-    assets: String,
+    /// The CDN origin of `/pkg` assets, or empty. Shared: the policy is
+    /// cloned for every request.
+    assets: Arc<str>,
     hsts: bool,
 }
 
 impl Security {
     pub fn new(asset_origin: &str, hsts: bool) -> Self {
         Self {
-            assets: asset_origin.trim_end_matches('/').to_owned(),
+            assets: Arc::from(asset_origin.trim_end_matches('/')),
             hsts,
         }
     }

@@ -89,6 +89,14 @@ impl Application {
             .await
             .map_err(StartupError::DatabaseUnreachable)?;
         db::migrate(&db).await?;
+        let listen_from = match &config.database.listen_url {
+            Some(url) => db::listener_pool(
+                url.expose_secret()
+                    .parse()
+                    .map_err(StartupError::DatabaseUrl)?,
+            ),
+            None => db.clone(),
+        };
 
         let listener = bind(leptos_options.site_addr).await?;
         let metrics_listener = bind(config.http.metrics_addr).await?;
@@ -99,7 +107,7 @@ impl Application {
         let background = vec![
             tokio::spawn(cache::listener::run(
                 cache.clone(),
-                db.clone(),
+                listen_from,
                 db_health.clone(),
             )),
             tokio::spawn(forget_idle_clients(limits.clone())),
@@ -202,7 +210,7 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
     let security = Security::new(&state.asset_base_url, state.secure_cookies);
     let http_cache = http_cache::HttpCache::new(
         config,
-        &state.cache,
+        &state,
         security.clone(),
         static_files(Path::new(&*state.leptos_options.site_root)),
     );
@@ -221,7 +229,10 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
                     Overload::new(config.max_in_flight, config.request_timeout()),
                     overload::guard,
                 ))
-                .layer(from_fn_with_state(state.clone(), rate_limit::by_address))
+                .layer(from_fn_with_state(
+                    state.limits.clone(),
+                    rate_limit::by_address,
+                ))
                 .layer(from_fn_with_state(security, security_headers::headers))
                 .layer(from_fn_with_state(http_cache, http_cache::headers)),
         );

@@ -79,6 +79,14 @@ pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> sqlx
         .await
 }
 
+/// Where the cache listener connects from: a pool that opens its one
+/// connection (a `LISTEN` session) only when the listener subscribes.
+pub fn listener_pool(options: PgConnectOptions) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with(options)
+}
+
 /// Applies pending migrations.
 ///
 /// sqlx holds a PostgreSQL advisory lock for the duration, so instances that

@@ -12,22 +12,23 @@
 //! `Vary: Cookie, Authorization` keeps shared caches from serving one
 //! visitor's answer to another.
 //!
-//! Anonymous `200` answers are also kept in this instance's response tier
-//! ([`responses`]). What is stored must depend on the cache key alone, so a
-//! page is rendered from a request carrying only what the key holds (method,
-//! URI, `Origin`), never from a visitor's other headers.
+//! `200` answers are also kept in this instance's response tiers
+//! ([`responses`]): anonymous ones for everybody, and those of a signed-in
+//! reader for that reader alone ([`readers`]). What is stored must depend on
+//! the cache key alone, so an answer is rendered from a request carrying only
+//! what the key holds (method, URI, `Origin`, and the reader's credential),
+//! never from a visitor's other headers.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use app::backend::cache::{Cache, StaleIfError};
-use app::backend::cookie::session_token;
-use app::backend::RenderNonce;
+use app::backend::cache::StaleIfError;
+use app::backend::{AppState, RenderNonce};
 use app::error::AppError;
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::header::{
-    AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, ETAG, IF_NONE_MATCH, ORIGIN, SET_COOKIE, VARY,
+    CACHE_CONTROL, CONTENT_LENGTH, ETAG, IF_NONE_MATCH, ORIGIN, SET_COOKIE, VARY,
 };
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -37,9 +38,11 @@ use sha2::{Digest, Sha256};
 use crate::config::HttpConfig;
 use crate::security_headers::{self, Security};
 
+mod readers;
 mod responses;
 mod tags;
 
+use readers::Credential;
 use responses::{Responses, Stored};
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -51,14 +54,20 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// input limits (an article body, a window of comments) far below this.
 const MAX_BUFFERED_BYTES: usize = 16 << 20;
 
-/// What the middleware needs: the header policy, the response tier, and the
-/// static files (served as they are, never stored: their encoding depends on
-/// the client's `Accept-Encoding`).
+/// What the middleware needs: the header policy, the response tiers, the
+/// app (to verify readers and publish their writes), and the static files
+/// (served as they are, never stored: their encoding depends on the
+/// client's `Accept-Encoding`).
 #[derive(Clone)]
 pub struct HttpCache {
     /// `Cache-Control` of shared answers, formatted once.
     public: HeaderValue,
+    /// Anonymous answers.
     responses: Arc<Responses>,
+    /// Answers rendered for one signed-in reader.
+    readers: Arc<Responses>,
+    /// Shared: this is cloned for every request.
+    app: Arc<AppState>,
     security: Security,
     static_files: Arc<HashSet<String>>,
 }
@@ -66,10 +75,11 @@ pub struct HttpCache {
 impl HttpCache {
     pub fn new(
         config: &HttpConfig,
-        cache: &Cache,
+        app: &AppState,
         security: Security,
         static_files: HashSet<String>,
     ) -> Self {
+        let cache = &app.cache;
         let public = format!(
             "public, max-age=0, s-maxage={}, stale-while-revalidate={}, stale-if-error={}",
             config.s_maxage_secs,
@@ -81,15 +91,19 @@ impl HttpCache {
             HeaderValue::try_from(public).unwrap_or_else(|_| HeaderValue::from_static(PRIVATE));
         Self {
             public,
-            responses: Responses::new(cache),
+            // Of the 40% of the cache budget the data tiers leave.
+            responses: Responses::new(cache, "responses", 25),
+            readers: Responses::new(cache, "readers", 15),
+            app: Arc::new(app.clone()),
             security,
             static_files: Arc::new(static_files),
         }
     }
 }
 
-/// Server functions whose answer depends on the visitor even without a cookie.
-const PERSONAL_PATHS: &[&str] = &["/rpc/current_user"];
+/// Answers never stored: the current user's server function (personal even
+/// without a cookie) and the API's current user, which carries the token as sent.
+const PERSONAL_PATHS: &[&str] = &["/rpc/current_user", "/api/user"];
 /// Probes must always reach the instance.
 const UNCACHED_PATHS: &[&str] = &["/healthz", "/readyz"];
 
@@ -101,25 +115,82 @@ pub async fn headers(State(http): State<HttpCache>, request: Request, next: Next
     if http.static_files.contains(path) {
         return with_cache_control(next.run(request).await, http.public.clone());
     }
-    let anonymous_read = matches!(*request.method(), Method::GET | Method::HEAD)
-        && !request.headers().contains_key(AUTHORIZATION)
-        && session_token(request.headers()).is_none()
+    let read = matches!(*request.method(), Method::GET | Method::HEAD)
         && !PERSONAL_PATHS.contains(&path)
         && !UNCACHED_PATHS.contains(&path);
-    if !anonymous_read {
-        let mut response = next.run(request).await;
-        add_vary(response.headers_mut());
-        set(response.headers_mut(), CACHE_CONTROL, PRIVATE);
-        return response;
+    let credential = Credential::of(request.headers());
+    if read && matches!(credential, Credential::Anonymous) {
+        return stored(request, next, &http, &http.responses, &credential, None).await;
     }
+    let caller = if http.readers.tier().is_enabled() {
+        credential.verify(&http.app).await
+    } else {
+        None
+    };
+    match caller {
+        Some(caller) if read => {
+            stored(
+                request,
+                next,
+                &http,
+                &http.readers,
+                &credential,
+                Some(&caller),
+            )
+            .await
+        }
+        Some(caller) if !request.method().is_safe() => {
+            let response = private(next.run(request).await);
+            if !response.status().is_client_error() && !response.status().is_server_error() {
+                readers::wrote(&http.app, &caller).await;
+            }
+            response
+        }
+        _ => private(next.run(request).await),
+    }
+}
 
+/// Marks an answer for this visitor only.
+fn private(mut response: Response) -> Response {
+    add_vary(response.headers_mut());
+    set(response.headers_mut(), CACHE_CONTROL, PRIVATE);
+    response
+}
+
+/// An answer from `tier`, rendered once per key: shared with every anonymous
+/// visitor, or (with a `caller`) kept for that reader alone.
+async fn stored(
+    request: Request,
+    next: Next,
+    http: &HttpCache,
+    tier: &Arc<Responses>,
+    credential: &Credential,
+    caller: Option<&app::backend::identity::SignedIn>,
+) -> Response {
     let if_none_match = request.headers().get(IF_NONE_MATCH).cloned();
-    let key = response_key(&request);
-    // Concurrent misses for one page render it once; an answer that may not
-    // be shared (an error, a redirect, a cookie) goes to the request that
-    // rendered it only, and is never stored.
-    let render = render(next, keyed_request(&request), http.clone(), key.clone());
-    match http.responses.tier().get_or_load(key, render).await {
+    let anonymous_key = response_key(&request);
+    let (key, cache_control) = match caller {
+        Some(caller) => (
+            readers::key(&anonymous_key, caller),
+            HeaderValue::from_static(PRIVATE),
+        ),
+        None => (anonymous_key, http.public.clone()),
+    };
+    let mut keyed = keyed_request(&request);
+    credential.add_to(&mut keyed);
+    // Concurrent misses for one key render it once; an answer that may not
+    // be stored (an error, a redirect, a cookie) goes to the request that
+    // rendered it only.
+    let render = render(
+        next,
+        keyed,
+        http.clone(),
+        tier.clone(),
+        key.clone(),
+        caller,
+        cache_control,
+    );
+    match tier.tier().get_or_load(key, render).await {
         Ok(page) => shared_response(&page, if_none_match.as_ref()),
         Err(Unshared(captured)) => captured.into_private_response(),
     }
@@ -177,21 +248,21 @@ struct Captured {
 
 impl Captured {
     fn into_private_response(self) -> Response {
-        let mut response = (self.status, self.headers, self.body).into_response();
-        add_vary(response.headers_mut());
-        set(response.headers_mut(), CACHE_CONTROL, PRIVATE);
-        response
+        private((self.status, self.headers, self.body).into_response())
     }
 }
 
-/// Renders a page; a shareable one is stored with the headers it is sent
-/// with (ETag, `Vary`, `Cache-Control`, its sealed security policy), so a
-/// hit only copies them.
+/// Renders an answer; one that may be stored is, with the headers it is
+/// sent with (ETag, `Vary`, `cache_control`, its sealed security policy),
+/// so a hit only copies them.
 async fn render(
     next: Next,
     request: Request,
     http: HttpCache,
+    tier: Arc<Responses>,
     key: String,
+    caller: Option<&app::backend::identity::SignedIn>,
+    cache_control: HeaderValue,
 ) -> Result<Arc<Stored>, Unshared> {
     let nonce = request.extensions().get::<RenderNonce>().cloned();
     let response = next.run(request).await;
@@ -230,9 +301,12 @@ async fn render(
     );
     parts.headers.remove(CONTENT_LENGTH);
     add_vary(&mut parts.headers);
-    parts.headers.insert(CACHE_CONTROL, http.public.clone());
-    let tags = tags::of(&key, &body);
-    http.responses.index(&key, &tags);
+    parts.headers.insert(CACHE_CONTROL, cache_control);
+    let mut tags = tags::of(&key, &body);
+    if let Some(caller) = caller {
+        tags.push(tags::reader(caller.user.0));
+    }
+    tier.index(&key, &tags);
     Ok(Arc::new(Stored {
         headers: parts.headers,
         body,

@@ -1,7 +1,9 @@
-//! The response tier: rendered anonymous answers kept in this instance, so
-//! a popular page is rendered once per write rather than once per request
-//! (on CDN misses, and when no CDN is in front). Each stored response is
-//! indexed by its [`super::tags`], so that a change drops only what it touched.
+//! The response tiers: rendered answers kept in this instance, so a popular
+//! page is rendered once per write rather than once per request (on CDN
+//! misses, and when no CDN is in front). One tier holds anonymous answers,
+//! another those rendered for one signed-in reader ([`super::readers`]).
+//! Each stored response is indexed by its [`super::tags`], so that a change
+//! drops only what it touched.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -14,8 +16,8 @@ use axum::http::HeaderMap;
 
 use super::tags;
 
-/// The headers and body of a `200 OK` that any anonymous visitor may get,
-/// stored with the headers it is sent with (ETag, `Vary`, `Cache-Control`).
+/// The headers and body of a `200 OK`, stored with the headers it is sent
+/// with (ETag, `Vary`, `Cache-Control`).
 #[derive(Clone, Debug)]
 pub struct Stored {
     pub headers: HeaderMap,
@@ -33,7 +35,8 @@ impl Weigh for Stored {
     }
 }
 
-/// Stored responses by method, URI and `Origin`, and the keys under each tag.
+/// Stored responses by method, URI and `Origin` (and reader), and the keys
+/// under each tag.
 pub struct Responses {
     tier: Tier<String, Arc<Stored>>,
     index: Arc<Mutex<Index>>,
@@ -84,16 +87,16 @@ impl Index {
 }
 
 impl Responses {
-    /// Takes the 40% of the cache budget the data tiers leave, and subscribes
+    /// A tier named `name` with `percent` of the cache budget, subscribed
     /// to the cache's changes.
-    pub fn new(cache: &Cache) -> Arc<Self> {
+    pub fn new(cache: &Cache, name: &'static str, percent: u64) -> Arc<Self> {
         let index = Arc::new(Mutex::new(Index::default()));
         let forget = {
             let index = index.clone();
             Arc::new(move |key: &String| lock(&index).remove(key))
         };
         let responses = Arc::new(Self {
-            tier: Tier::with_removal_listener("responses", cache.share(40), Some(forget)),
+            tier: Tier::with_removal_listener(name, cache.share(percent), Some(forget)),
             index,
         });
         cache.subscribe(responses.clone());

@@ -53,8 +53,14 @@ pub fn stale(change: &Change) -> Option<Vec<String>> {
         Change::Favorites { slug, .. } => Some(vec![article(slug), FAVORITES.to_owned()]),
         Change::Comments { slug, .. } => Some(vec![comments(slug)]),
         Change::Author { usernames, .. } => Some(usernames.iter().map(|u| author(u)).collect()),
-        Change::Sessions { .. } => Some(Vec::new()),
+        // Only answers rendered for that user carry their tag.
+        Change::Sessions { user_id } | Change::Reader { user_id } => Some(vec![reader(*user_id)]),
     }
+}
+
+/// The tag of every answer rendered for one signed-in user.
+pub fn reader(user_id: i64) -> String {
+    format!("reader:{user_id}")
 }
 
 const FAVORITES: &str = "favorites";
@@ -131,5 +137,14 @@ mod tests {
             slugs: vec![],
         };
         assert_eq!(stale(&article), None);
+    }
+
+    #[test]
+    fn a_readers_write_or_sign_out_makes_stale_only_what_was_rendered_for_them() {
+        assert_eq!(stale(&Change::Reader { user_id: 7 }).unwrap(), ["reader:7"]);
+        assert_eq!(
+            stale(&Change::Sessions { user_id: 7 }).unwrap(),
+            ["reader:7"]
+        );
     }
 }

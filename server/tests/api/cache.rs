@@ -88,13 +88,22 @@ async fn concurrent_misses_for_one_article_make_one_query(db: PgPool) {
     let app = TestApp::new(db);
     let jake = app.register("jake").await;
     let slug = app.publish(&jake, "Popular", &[]).await;
-    // Signed in: past the page tier, so this is the article tier coalescing.
-    let queries =
-        queries_for_concurrent_misses(&app, &format!("/api/articles/{slug}"), Some(&jake)).await;
-    assert_eq!(queries, 1);
+    // Anonymous readers wait on the response tier; signed-in ones are each
+    // verified, then wait on their reader's entry or on the article's.
+    let path = format!("/api/articles/{slug}");
+    let anna = app.register("anna").await;
+    assert_eq!(
+        queries_for_concurrent_misses(&app, &path, Some(&jake)).await,
+        1
+    );
     let stats = app.state().cache.articles().stats().await;
     assert_eq!(stats.loads, 1, "{stats:?}");
-    assert_eq!(stats.hits, CONCURRENT as u64 - 1, "{stats:?}");
+    let readers = app.tier_stats("readers").await;
+    assert_eq!(readers.hits, CONCURRENT as u64 - 1, "{readers:?}");
+    // Another reader: their own entry, and the article from its tier.
+    assert_eq!(app.get(&path, Some(&anna)).await.status, StatusCode::OK);
+    let stats = app.state().cache.articles().stats().await;
+    assert_eq!((stats.loads, stats.hits), (1, 1), "{stats:?}");
 }
 
 #[sqlx::test(migrations = "../migrations")]

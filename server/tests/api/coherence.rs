@@ -1,6 +1,7 @@
 //! Two server processes on one database: a write through one is seen
-//! through the other within a second (PostgreSQL LISTEN/NOTIFY), and an
-//! instance that loses its listener connection flushes its cache.
+//! through the other within a second (PostgreSQL LISTEN/NOTIFY), also in
+//! what was rendered for one reader, and an instance that loses its listener
+//! connection flushes its cache.
 
 use std::time::Duration;
 
@@ -77,6 +78,26 @@ async fn a_write_through_one_instance_is_read_through_another_within_a_second(db
         count_seen.is_some(),
         "B's first page still shows 0 favorites"
     );
+
+    // What B rendered for one reader drops when that reader writes through A.
+    let reader = a.register("reader").await;
+    for _ in 0..2 {
+        let profile = b.get("/api/profiles/writer", Some(&reader)).await.body;
+        assert_eq!(profile["profile"]["following"], false);
+    }
+    let follow = a
+        .post("/api/profiles/writer/follow", Some(&reader), json!({}))
+        .await;
+    assert_eq!(follow.status, 200);
+    let follow_seen = time_until(PROPAGATION, || async {
+        let profile = b.get("/api/profiles/writer", Some(&reader)).await.body;
+        profile["profile"]["following"] == true
+    })
+    .await;
+    assert!(
+        follow_seen.is_some(),
+        "B still shows the reader not following"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -126,4 +147,32 @@ async fn an_instance_flushes_its_cache_when_its_listener_reconnects(db: PgPool) 
     })
     .await;
     assert!(reconnected.is_some(), "{}", server.log());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_listener_subscribes_through_its_own_url_when_one_is_given(db: PgPool) {
+    // As behind RDS Proxy: requests through the pool's URL, LISTEN straight
+    // to the database (the proxy would pin or drop the subscription).
+    let pooled = database_url(&db, "conduit-pooled").await;
+    let direct = database_url(&db, "conduit-direct").await;
+    let server = ServerProcess::start(&pooled, &[("DATABASE_LISTEN_URL", &direct)]);
+    let listening = |name: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "select count(*) from pg_stat_activity
+                 where application_name = $1 and query ilike 'listen%'",
+            )
+            .bind(name)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    let subscribed = time_until(Duration::from_secs(10), || async {
+        listening("conduit-direct").await == 1
+    })
+    .await;
+    assert!(subscribed.is_some(), "{}", server.log());
+    assert_eq!(listening("conduit-pooled").await, 0);
 }

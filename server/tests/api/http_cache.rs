@@ -60,7 +60,7 @@ async fn the_etag_changes_when_the_content_does(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn anything_personal_is_private_and_never_stored(db: PgPool) {
+async fn anything_personal_is_private(db: PgPool) {
     let app = TestApp::new(db);
     let jake = app.register("jake").await;
     for path in ["/api/user", "/api/articles", "/api/articles/feed"] {

@@ -11,6 +11,7 @@ mod outage;
 mod probes;
 mod profiles;
 mod proxy;
+mod reader_tier;
 mod response_tier;
 mod security;
 mod seed;

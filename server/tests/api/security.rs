@@ -5,6 +5,8 @@ use axum::http::{header, Request, StatusCode};
 use sqlx::PgPool;
 use tower::ServiceExt;
 
+use server::config::{defaults, CacheConfig};
+
 use crate::support::{Conduit, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
@@ -41,10 +43,8 @@ async fn a_shared_page_allows_its_own_scripts_by_hash_and_nothing_inline(db: PgP
     assert_eq!(page.headers[header::ETAG], other.headers[header::ETAG]);
 }
 
-#[sqlx::test(migrations = "../migrations")]
-async fn a_personal_page_allows_the_scripts_carrying_its_own_nonce(db: PgPool) {
-    let app = TestApp::new(db);
-    let token = app.register("jake").await;
+/// The home page as `token`'s browser gets it: its policy and its HTML.
+async fn signed_in_home(app: &TestApp, token: &str) -> (String, String) {
     let request = Request::get("/")
         .header(header::COOKIE, format!("conduit_session={token}"))
         .body(Body::empty())
@@ -54,20 +54,46 @@ async fn a_personal_page_allows_the_scripts_carrying_its_own_nonce(db: PgPool) {
         .to_str()
         .unwrap()
         .to_owned();
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (policy, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_page_rendered_for_one_request_allows_the_scripts_carrying_its_own_nonce(db: PgPool) {
+    // With the cache off no page is stored, so each keeps its render's nonce.
+    let app = TestApp::configured(db, |state| {
+        let config = CacheConfig {
+            enabled: false,
+            ..defaults()
+        };
+        state.cache = app::backend::cache::Cache::new(config.settings());
+    });
+    let token = app.register("jake").await;
+    let (policy, html) = signed_in_home(&app, &token).await;
     let nonce = policy
         .split("'nonce-")
         .nth(1)
         .and_then(|rest| rest.split('\'').next())
         .expect("a nonce source")
         .to_owned();
-    let body = http_body_util::BodyExt::collect(response.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    let html = String::from_utf8_lossy(&body);
     assert!(
         html.contains(&format!("nonce=\"{nonce}\"")),
         "the scripts carry it"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_readers_stored_page_allows_its_own_scripts_by_hash(db: PgPool) {
+    let app = TestApp::new(db);
+    let token = app.register("jake").await;
+    let (policy, _) = signed_in_home(&app, &token).await;
+    assert!(policy.contains("'sha256-"), "{policy}");
+    assert!(
+        !policy.contains("unsafe-inline") && !policy.contains("'nonce-"),
+        "{policy}"
     );
 }
 

@@ -15,8 +15,10 @@ const LAST_RETRY: Duration = Duration::from_secs(1);
 /// How long a reconnection may take before the database counts as down.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Listens on [`CHANNEL`] until the pool is closed, reconnecting with
-/// backoff (done here rather than inside `PgListener` so that it is noticed).
+/// Listens on [`CHANNEL`], connecting the way `db` does (the request pool,
+/// or a direct [`crate::backend::db::listener_pool`]), until that pool is
+/// closed or the task is aborted at shutdown. Reconnects with backoff (done
+/// here rather than inside `PgListener` so that it is noticed).
 ///
 /// When the connection drops, cached entries keep answering (a database
 /// outage must not become a cache outage); `health` turns down if the

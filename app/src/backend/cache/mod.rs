@@ -77,6 +77,10 @@ pub enum Change {
     Author { id: i64, usernames: Vec<String> },
     /// A user's sessions were revoked.
     Sessions { user_id: i64 },
+    /// A signed-in user wrote something (followed, favorited, commented,
+    /// edited...): what was rendered for them alone may show the old state.
+    /// Shared entries are told by the precise changes above.
+    Reader { user_id: i64 },
 }
 
 /// A future a [`Dependent`] returns.
@@ -275,6 +279,7 @@ impl Cache {
                 tiers.profiles.invalidate_where(|_, p| p.id == id).await;
             }
             Change::Sessions { user_id } => tiers.sessions.invalidate(user_id).await,
+            Change::Reader { .. } => {}
         }
         for dependent in self.dependents() {
             dependent.apply(change).await;

@@ -141,6 +141,11 @@ where
         }
     }
 
+    /// Whether this tier stores anything (the cache may be disabled).
+    pub fn is_enabled(&self) -> bool {
+        self.store.is_some()
+    }
+
     /// The cached value for `key` while it is fresh, or the result of
     /// `load`. Concurrent misses for one key run `load` once: the others
     /// wait and take what it stored. When `load` fails in a way that

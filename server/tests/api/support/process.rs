@@ -103,6 +103,7 @@ impl ServerProcess {
         let child = Command::new(env!("CARGO_BIN_EXE_server"))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("APP_ENV", "development")
             .env("DATABASE_URL", database_url)
             .env("JWT_SECRET", JWT_SECRET)
             .env("SEED_DEMO_DATA", "false")
