@@ -120,7 +120,15 @@ test("a refused write keeps its old label and never crashes the page", async ({ 
         body: '{"errors":{"article":["no"]}}',
       }),
     );
+    // The refusal must have been answered before the route goes: the label
+    // alone is the same before the request is even sent.
+    const refused = page.waitForResponse(
+      (response) =>
+        response.url() === `${apiURL}/api/articles/${slug}/favorite` &&
+        response.request().method() !== "OPTIONS",
+    );
     await favorite.click();
+    expect((await refused).status()).toBe(status);
     await expect(favorite).toHaveText(/Favorite Article \(0\)/);
     await expect(favorite).toBeEnabled();
     await page.unroute(`${apiURL}/api/articles/${slug}/favorite`);
