@@ -147,36 +147,26 @@ impl Submit for DeleteArticle {
 
 impl Submit for SetFavorite {
     async fn submit(self, auth: Auth) -> Result<Done, AppError> {
-        if auth.token().is_none() {
-            return Ok(Done::go(urls::LOGIN));
-        }
-        let method = if self.favorite { "POST" } else { "DELETE" };
-        send(
-            auth,
-            method,
-            format!("/articles/{}/favorite", encode(&self.slug)),
-            None,
-        )
-        .await?;
-        Ok(Done::stay())
+        let path = format!("/articles/{}/favorite", encode(&self.slug));
+        switch(auth, self.favorite, path).await
     }
 }
 
 impl Submit for SetFollowing {
     async fn submit(self, auth: Auth) -> Result<Done, AppError> {
-        if auth.token().is_none() {
-            return Ok(Done::go(urls::LOGIN));
-        }
-        let method = if self.follow { "POST" } else { "DELETE" };
-        send(
-            auth,
-            method,
-            format!("/profiles/{}/follow", encode(&self.username)),
-            None,
-        )
-        .await?;
-        Ok(Done::stay())
+        let path = format!("/profiles/{}/follow", encode(&self.username));
+        switch(auth, self.follow, path).await
     }
+}
+
+/// A reader's on/off switch in the API (favorite, follow): `POST` turns it
+/// on, `DELETE` off. Signed-out readers are sent to sign in.
+async fn switch(auth: Auth, on: bool, path: String) -> Result<Done, AppError> {
+    if auth.token().is_none() {
+        return Ok(Done::go(urls::LOGIN));
+    }
+    send(auth, if on { "POST" } else { "DELETE" }, path, None).await?;
+    Ok(Done::stay())
 }
 
 impl Submit for AddComment {
