@@ -46,6 +46,10 @@ from articles a
 cross join lateral generate_series(0, a.id % 3) k
 join tags t on t.id = (select min(id) from tags) + (a.id * 31 + k * 67) % 200
 on conflict do nothing;
+update articles a set tag_list = t.names
+from (select at.article_id, array_agg(t.name order by t.name collate "C") as names
+      from article_tags at join tags t on t.id = at.tag_id group by at.article_id) t
+where t.article_id = a.id;
 
 \echo '[5/7] favorites: 300,000'
 insert into favorites (user_id, article_id, article_created_at)

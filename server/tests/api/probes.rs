@@ -49,3 +49,24 @@ async fn migrating_twice_is_harmless(db: PgPool) {
     app::backend::db::migrate(&db).await.unwrap();
     assert!(app::backend::db::migrations_applied(&db).await.unwrap());
 }
+
+#[sqlx::test(migrations = false)]
+async fn migrations_leave_the_pools_statement_timeout_in_place(db: PgPool) {
+    // Migrations run without the timeout on a connection of their own, which
+    // is closed afterwards: the pool's connections keep theirs.
+    let options = (*db.connect_options())
+        .clone()
+        .options([("statement_timeout", "20ms")]);
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .unwrap();
+    app::backend::db::migrate(&pool).await.unwrap();
+    assert!(app::backend::db::migrations_applied(&pool).await.unwrap());
+    let timeout: String = sqlx::query_scalar("show statement_timeout")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(timeout, "20ms");
+}

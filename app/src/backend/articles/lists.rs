@@ -1,6 +1,6 @@
-//! Lists of articles, read in two steps. First the ids of one window, each
-//! filter with its own query shaped for its index (see docs/queries.md for
-//! the plans). Then one shared query loads those rows with authors and tags
+//! Lists of articles, read in two steps. First the ids of one window and
+//! the number of matches, in one statement per filter shaped for its index
+//! (see docs/queries.md for the plans). Then one shared query loads those rows with authors and tags
 //! ([`super::rows::load`]). The first pages of the global and per-tag lists
 //! are cached that way.
 
@@ -47,25 +47,22 @@ pub async fn list(
 #[tracing::instrument(skip(state))]
 pub async fn feed(state: &AppState, user: UserId, window: Window) -> Result<ArticleList, AppError> {
     // One index range per followed author (articles_author_created_idx).
-    let ids = sqlx::query_scalar!(
-        r#"select a.id from articles a
-           where a.author_id in (select followed_id from follows where follower_id = $1)
-           order by a.created_at desc, a.id desc
-           limit $2 offset $3"#,
+    let row = sqlx::query!(
+        r#"select array(select a.id from articles a
+                        where a.author_id in (select followed_id from follows
+                                              where follower_id = $1)
+                        order by a.created_at desc, a.id desc
+                        limit $2 offset $3) as "ids!",
+                  (select coalesce(sum(u.articles_count), 0)::bigint
+                   from follows f join users u on u.id = f.followed_id
+                   where f.follower_id = $1) as "total!""#,
         user.0,
         window.limit,
         window.offset,
     )
-    .fetch_all(state.db()?)
-    .await?;
-    let total = sqlx::query_scalar!(
-        r#"select coalesce(sum(u.articles_count), 0)::bigint as "total!"
-           from follows f join users u on u.id = f.followed_id
-           where f.follower_id = $1"#,
-        user.0,
-    )
     .fetch_one(state.db()?)
     .await?;
+    let (ids, total) = (row.ids, row.total);
     let shared = load(state, &ids, false).await?;
     Ok(ArticleList {
         articles: personalise(state, Some(user), &shared).await?,
@@ -106,59 +103,50 @@ async fn fetch(
 }
 
 async fn ids_all(state: &AppState, window: Window) -> Result<Ids, AppError> {
-    let ids = sqlx::query_scalar!(
-        "select id from articles order by created_at desc, id desc limit $1 offset $2",
+    let row = sqlx::query!(
+        r#"select array(select id from articles
+                        order by created_at desc, id desc
+                        limit $1 offset $2) as "ids!",
+                  (select articles from article_totals) as "total!""#,
         window.limit,
         window.offset,
     )
-    .fetch_all(state.db()?)
+    .fetch_one(state.db()?)
     .await?;
-    let total = sqlx::query_scalar!("select articles from article_totals")
-        .fetch_one(state.db()?)
-        .await?;
-    Ok((ids, total))
+    Ok((row.ids, row.total))
 }
 
 async fn ids_by_tag(state: &AppState, tag: &str, window: Window) -> Result<Ids, AppError> {
-    let ids = sqlx::query_scalar!(
-        r#"select at.article_id from article_tags at
-           where at.tag_id = (select id from tags where name = $1)
-           order by at.article_created_at desc, at.article_id desc
-           limit $2 offset $3"#,
+    let row = sqlx::query!(
+        r#"select array(select at.article_id from article_tags at
+                        where at.tag_id = (select id from tags where name = $1)
+                        order by at.article_created_at desc, at.article_id desc
+                        limit $2 offset $3) as "ids!",
+                  coalesce((select articles_count from tags where name = $1), 0) as "total!""#,
         tag,
         window.limit,
         window.offset,
     )
-    .fetch_all(state.db()?)
+    .fetch_one(state.db()?)
     .await?;
-    let total = sqlx::query_scalar!("select articles_count from tags where name = $1", tag)
-        .fetch_optional(state.db()?)
-        .await?
-        .unwrap_or(0);
-    Ok((ids, total.into()))
+    Ok((row.ids, row.total.into()))
 }
 
 async fn ids_by_author(state: &AppState, author: &str, window: Window) -> Result<Ids, AppError> {
-    let author = Username::key_of(author);
-    let ids = sqlx::query_scalar!(
-        r#"select id from articles
-           where author_id = (select id from users where username_key = $1)
-           order by created_at desc, id desc
-           limit $2 offset $3"#,
-        author,
+    let row = sqlx::query!(
+        r#"select array(select id from articles
+                        where author_id = (select id from users where username_key = $1)
+                        order by created_at desc, id desc
+                        limit $2 offset $3) as "ids!",
+                  coalesce((select articles_count from users where username_key = $1), 0)
+                      as "total!""#,
+        Username::key_of(author),
         window.limit,
         window.offset,
     )
-    .fetch_all(state.db()?)
+    .fetch_one(state.db()?)
     .await?;
-    let total = sqlx::query_scalar!(
-        "select articles_count from users where username_key = $1",
-        author
-    )
-    .fetch_optional(state.db()?)
-    .await?
-    .unwrap_or(0);
-    Ok((ids, total.into()))
+    Ok((row.ids, row.total.into()))
 }
 
 async fn ids_favorited_by(
@@ -166,26 +154,20 @@ async fn ids_favorited_by(
     username: &str,
     window: Window,
 ) -> Result<Ids, AppError> {
-    let username = Username::key_of(username);
-    let ids = sqlx::query_scalar!(
-        r#"select article_id from favorites
-           where user_id = (select id from users where username_key = $1)
-           order by article_created_at desc, article_id desc
-           limit $2 offset $3"#,
-        username,
+    let row = sqlx::query!(
+        r#"select array(select article_id from favorites
+                        where user_id = (select id from users where username_key = $1)
+                        order by article_created_at desc, article_id desc
+                        limit $2 offset $3) as "ids!",
+                  coalesce((select favorites_count from users where username_key = $1), 0)
+                      as "total!""#,
+        Username::key_of(username),
         window.limit,
         window.offset,
     )
-    .fetch_all(state.db()?)
+    .fetch_one(state.db()?)
     .await?;
-    let total = sqlx::query_scalar!(
-        "select favorites_count from users where username_key = $1",
-        username
-    )
-    .fetch_optional(state.db()?)
-    .await?
-    .unwrap_or(0);
-    Ok((ids, total.into()))
+    Ok((row.ids, row.total.into()))
 }
 
 /// Two or more filters at once. The UI never asks for this; the API allows

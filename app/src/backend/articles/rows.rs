@@ -62,8 +62,7 @@ pub(super) async fn load(
         r#"select a.id, a.author_id, a.slug, a.title, a.description,
                   case when $2 then a.body end as body,
                   a.created_at, a.updated_at, a.favorites_count,
-                  array(select t.name from article_tags at join tags t on t.id = at.tag_id
-                        where at.article_id = a.id order by t.name) as "tag_list!",
+                  a.tag_list,
                   u.username, u.bio, u.image
            from articles a join users u on u.id = a.author_id
            where a.id = any($1)

@@ -232,7 +232,8 @@ async fn favorites_changed(state: &AppState, article: &Located, rows: u64) {
     }
 }
 
-/// Makes the article's tags exactly `tags`. Tags are created on first use;
+/// Makes the article's tags exactly `tags`: its own list, which readers load
+/// with the article, and the by-tag index. Tags are created on first use;
 /// sorted input keeps concurrent writers locking tag rows in the same order.
 async fn replace_tags(
     tx: &mut Transaction<'_, Postgres>,
@@ -262,6 +263,13 @@ async fn replace_tags(
            on conflict do nothing"#,
         article_id,
         created_at,
+        names
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "update articles set tag_list = $2 where id = $1",
+        article_id,
         names
     )
     .execute(&mut **tx)
