@@ -118,17 +118,20 @@ pub async fn headers(State(http): State<HttpCache>, request: Request, next: Next
     let read = matches!(*request.method(), Method::GET | Method::HEAD)
         && !PERSONAL_PATHS.contains(&path)
         && !UNCACHED_PATHS.contains(&path);
+    if !request.method().is_safe() {
+        return write(request, next, &http).await;
+    }
     let credential = Credential::of(request.headers());
     if read && matches!(credential, Credential::Anonymous) {
         return stored(request, next, &http, &http.responses, &credential, None).await;
     }
-    let caller = if http.readers.tier().is_enabled() {
+    let caller = if read && http.readers.tier().is_enabled() {
         credential.verify(&http.app).await
     } else {
         None
     };
     match caller {
-        Some(caller) if read => {
+        Some(caller) => {
             stored(
                 request,
                 next,
@@ -139,15 +142,25 @@ pub async fn headers(State(http): State<HttpCache>, request: Request, next: Next
             )
             .await
         }
-        Some(caller) if !request.method().is_safe() => {
-            let response = private(next.run(request).await);
-            if !response.status().is_client_error() && !response.status().is_server_error() {
-                readers::wrote(&http.app, &caller).await;
-            }
-            response
-        }
-        _ => private(next.run(request).await),
+        None => private(next.run(request).await),
     }
+}
+
+/// A write: answered for this visitor only; once it succeeds, what was
+/// rendered for the users it is signed in as is dropped everywhere.
+async fn write(request: Request, next: Next, http: &HttpCache) -> Response {
+    let writers = if http.readers.tier().is_enabled() {
+        readers::writers(&http.app, request.headers()).await
+    } else {
+        Vec::new()
+    };
+    let response = private(next.run(request).await);
+    if !response.status().is_client_error() && !response.status().is_server_error() {
+        for writer in &writers {
+            readers::wrote(&http.app, writer).await;
+        }
+    }
+    response
 }
 
 /// Marks an answer for this visitor only.

@@ -11,8 +11,8 @@
 //! - Entries carry the tags of what they show, as anonymous ones do, plus
 //!   their reader's: another user's change drops what shows it, and the
 //!   reader's own successful write ([`Change::Reader`], sent to every
-//!   instance) or sign-out ([`Change::Sessions`]) drops everything rendered
-//!   for them.
+//!   instance, for each user a write carries a credential of) or sign-out
+//!   ([`Change::Sessions`]) drops everything rendered for them.
 //! - They are stored and sent `private, no-store`: no shared cache or
 //!   browser keeps them.
 
@@ -81,6 +81,26 @@ impl Credential {
             }
         }
     }
+}
+
+/// Everyone a write is signed in as, verified: the `Authorization` header's
+/// user and the session cookie's (a browser may send both, and the handler
+/// acts as one of them). What was rendered for each may be stale after it.
+pub async fn writers(state: &AppState, headers: &HeaderMap) -> Vec<SignedIn> {
+    let header = headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| token_from_header(Some(value)).ok().flatten())
+        .map(str::to_owned);
+    let mut writers: Vec<SignedIn> = Vec::new();
+    for token in header.into_iter().chain(session_token(headers)) {
+        if let Ok(writer) = signed_in(state, token).await {
+            if writers.iter().all(|known| known.user != writer.user) {
+                writers.push(writer);
+            }
+        }
+    }
+    writers
 }
 
 /// The key of an answer for `caller`: the anonymous key (method, URI,

@@ -175,3 +175,37 @@ async fn a_request_with_two_credentials_is_answered_but_never_stored(db: PgPool)
     let after = app.tier_stats("readers").await;
     assert_eq!((after.loads, after.hits), (before.loads, before.hits));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_write_with_two_credentials_drops_what_was_rendered_for_either(db: PgPool) {
+    // A browser may call the API with a token while it holds a session
+    // cookie: the follow is made as the token's user (jake), and what was
+    // rendered for the cookie's reader (anna) is dropped too.
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let anna = app.register("anna").await;
+    app.register("lena").await;
+    let (_, jakes_before) = page(&app, "/profile/lena", &jake).await;
+    assert!(jakes_before.contains("Follow lena"), "{jakes_before}");
+    let (_, annas_before) = page(&app, "/profile/lena", &anna).await;
+    let stored = app.tier_stats("readers").await;
+
+    let request = Request::post("/api/profiles/lena/follow")
+        .header(header::AUTHORIZATION, format!("Token {jake}"))
+        .header(header::COOKIE, format!("conduit_session={anna}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{}"))
+        .unwrap();
+    let response = app.router_for_tests().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let (_, jakes_after) = page(&app, "/profile/lena", &jake).await;
+    assert!(jakes_after.contains("Unfollow lena"), "{jakes_after}");
+    let (_, annas_after) = page(&app, "/profile/lena", &anna).await;
+    assert_eq!(annas_after, annas_before, "anna follows no one");
+    assert_eq!(
+        app.tier_stats("readers").await.loads,
+        stored.loads + 2,
+        "both readers' pages were rendered again"
+    );
+}
