@@ -101,7 +101,7 @@ stop:
 
 # cargo-leptos re-runs wasm-bindgen and wasm-opt (~25 s) even when nothing
 # changed, so the build is skipped while its stamp is newer than every input.
-BUILD_INPUTS := Cargo.toml Cargo.lock .cargo/config.toml $(shell find app/src frontend/src server/src style public migrations .sqlx -type f 2>/dev/null)
+BUILD_INPUTS := Cargo.toml Cargo.lock app/Cargo.toml frontend/Cargo.toml server/Cargo.toml .cargo/config.toml $(shell find app/src frontend/src server/src style public migrations .sqlx -type f 2>/dev/null)
 BUILD_STAMP := target/release/.conduit-built
 
 build: $(BUILD_STAMP)
