@@ -230,11 +230,17 @@ where
         }
     }
 
-    /// Makes the entries of `keys` stale, as one change.
+    /// Makes the entries of `keys` stale, as one change. No keys is no
+    /// change: loads in flight stay storable (a signed-in write that shows
+    /// in no stored answer must not keep every page rendering then from
+    /// being stored).
     pub async fn invalidate_keys(&self, keys: &[K]) {
         let Some(store) = &self.store else {
             return;
         };
+        if keys.is_empty() {
+            return;
+        }
         self.bump();
         for key in keys {
             store
@@ -418,6 +424,24 @@ mod tests {
             .get_or_load("k".to_owned(), async { Ok(Arc::new("new".to_owned())) })
             .await;
         assert_eq!(*fresh.unwrap(), "new");
+    }
+
+    #[tokio::test]
+    async fn invalidating_no_keys_leaves_a_load_in_flight_storable() {
+        let tier = tier();
+        let read = |value: &'static str| {
+            tier.get_or_load("k".to_owned(), async {
+                tier.invalidate_keys(&[]).await;
+                Ok::<_, ()>(Arc::new(value.to_owned()))
+            })
+        };
+        assert_eq!(*read("first").await.unwrap(), "first");
+        assert_eq!(
+            *read("second").await.unwrap(),
+            "first",
+            "stored, then a hit"
+        );
+        assert_eq!(tier.stats().await.loads, 1);
     }
 
     #[tokio::test]
