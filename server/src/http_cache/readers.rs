@@ -38,13 +38,8 @@ pub enum Credential {
 
 impl Credential {
     pub fn of(headers: &HeaderMap) -> Self {
-        let header = match headers.get(AUTHORIZATION).map(HeaderValue::to_str) {
-            None => None,
-            Some(Ok(value)) => match token_from_header(Some(value)) {
-                Ok(Some(token)) => Some(token.to_owned()),
-                _ => return Self::Unusable,
-            },
-            Some(Err(_)) => return Self::Unusable,
+        let Ok(header) = header_token(headers) else {
+            return Self::Unusable;
         };
         match (header, session_token(headers)) {
             (None, None) => Self::Anonymous,
@@ -83,15 +78,24 @@ impl Credential {
     }
 }
 
+/// The token of the `Authorization` header: `Ok(None)` without one, an
+/// error when the header is there but carries no token.
+fn header_token(headers: &HeaderMap) -> Result<Option<String>, ()> {
+    match headers.get(AUTHORIZATION).map(HeaderValue::to_str) {
+        None => Ok(None),
+        Some(Ok(value)) => match token_from_header(Some(value)) {
+            Ok(Some(token)) => Ok(Some(token.to_owned())),
+            _ => Err(()),
+        },
+        Some(Err(_)) => Err(()),
+    }
+}
+
 /// Everyone a write is signed in as, verified: the `Authorization` header's
 /// user and the session cookie's (a browser may send both, and the handler
 /// acts as one of them). What was rendered for each may be stale after it.
 pub async fn writers(state: &AppState, headers: &HeaderMap) -> Vec<SignedIn> {
-    let header = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| token_from_header(Some(value)).ok().flatten())
-        .map(str::to_owned);
+    let header = header_token(headers).ok().flatten();
     let mut writers: Vec<SignedIn> = Vec::new();
     for token in header.into_iter().chain(session_token(headers)) {
         if let Ok(writer) = signed_in(state, token).await {

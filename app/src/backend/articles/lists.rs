@@ -1,8 +1,8 @@
 //! Lists of articles, read in two steps. First the ids of one window and
 //! the number of matches, in one statement per filter shaped for its index
-//! (see docs/queries.md for the plans). Then one shared query loads those rows with authors and tags
-//! ([`super::rows::load`]). The first pages of the global and per-tag lists
-//! are cached that way.
+//! (see docs/queries.md for the plans). Then one shared query loads those
+//! rows with their authors and tags ([`super::rows::load`]). The first pages
+//! of the global and per-tag lists are cached that way.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -62,11 +62,10 @@ pub async fn feed(state: &AppState, user: UserId, window: Window) -> Result<Arti
     )
     .fetch_one(state.db()?)
     .await?;
-    let (ids, total) = (row.ids, row.total);
-    let shared = load(state, &ids, false).await?;
+    let shared = load(state, &row.ids, false).await?;
     Ok(ArticleList {
         articles: personalise(state, Some(user), &shared).await?,
-        articles_count: total,
+        articles_count: row.total,
     })
 }
 
