@@ -89,14 +89,17 @@ impl Application {
             .await
             .map_err(StartupError::DatabaseUnreachable)?;
         db::migrate(&db).await?;
-        let listen_from = match &config.database.listen_url {
-            Some(url) => db::listener_pool(
-                url.expose_secret()
-                    .parse()
-                    .map_err(StartupError::DatabaseUrl)?,
-            ),
-            None => db.clone(),
-        };
+        // The listener's session is its own connection, never one of the
+        // request pool's: those are handed out unpinged while in steady use,
+        // and one the database is dropping at that moment would look like a
+        // reconnection (and flush the cache) in the middle of an outage.
+        let listen_from = db::listener_pool(match &config.database.listen_url {
+            Some(url) => url
+                .expose_secret()
+                .parse()
+                .map_err(StartupError::DatabaseUrl)?,
+            None => (*db.connect_options()).clone(),
+        });
 
         let listener = bind(leptos_options.site_addr).await?;
         let metrics_listener = bind(config.http.metrics_addr).await?;
