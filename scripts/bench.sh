@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make bench`: seeds a realistic data set into its own database (once), then
-# measures requests/s and latency with wrk against the release server, with
-# the cache on and off, anonymous and signed in, next to the ceiling: a
-# minimal axum server answering the home page's bytes from memory
-# (server/examples/ceiling.rs). Writes the table to docs/benchmarks.md.
+# measures requests/s and latency (wrk) and the CPU each request costs the
+# server and PostgreSQL, against the release server with the cache on and
+# off, anonymous and signed in, next to the ceiling: a minimal axum server
+# answering the home page's bytes from memory (server/examples/ceiling.rs).
+# Writes the tables to docs/benchmarks.md.
 #
 # BENCH_DURATION (default 10s) per run, BENCH_CONNECTIONS (default "50 200"),
 # BENCH_PORT (default 3200). Expects the variables the Makefile exports.
@@ -102,19 +103,40 @@ page="$(mktemp)"
 curl -fsS "http://$addr/" >"$page"
 page_bytes="$(wc -c <"$page")"
 
-# One wrk run against a URL: prints "req/s|p50|p99|errors".
+# CPU time (user + system, in clock ticks) a set of processes has used so far.
+ticks_of() {
+    local total=0 pid
+    for pid in "$@"; do
+        total=$(( total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0) ))
+    done
+    echo "$total"
+}
+hz="$(getconf CLK_TCK)"
+# The PostgreSQL processes on this machine (none when DATABASE_URL points elsewhere).
+postgres_pids() { pgrep -x postgres || true; }
+# Milliseconds of CPU per request: ticks used over requests served.
+per_request() { awk -v t="$1" -v n="$2" -v hz="$hz" 'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }'; }
+
+# One wrk run against a URL served by process `pid`: prints
+# "req/s|p50|p99|errors|server CPU ms per request|PostgreSQL CPU ms per request".
 measure() {
-    local conns="$1" url="$2" session="${3:-}"
+    local pid="$1" conns="$2" url="$3" session="${4:-}"
     local args=(-t2 -c"$conns" -d"$duration" --latency)
     [ -z "$session" ] || args+=(-H "Cookie: conduit_session=$session")
-    local out
+    local out server_before postgres_before
+    server_before="$(ticks_of "$pid")"
+    postgres_before="$(ticks_of $(postgres_pids))"
     out="$(wrk "${args[@]}" "$url")"
-    local rps p50 p99 errors
+    local server_ticks postgres_ticks
+    server_ticks=$(( $(ticks_of "$pid") - server_before ))
+    postgres_ticks=$(( $(ticks_of $(postgres_pids)) - postgres_before ))
+    local rps p50 p99 errors requests
     rps="$(awk '/^Requests\/sec/ { printf "%d", $2 }' <<<"$out")"
     p50="$(awk '$1 == "50%" { print $2 }' <<<"$out")"
     p99="$(awk '$1 == "99%" { print $2 }' <<<"$out")"
     errors="$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/[^0-9 ]/, " "); n += $1 + $2 + $3 + $4 } END { print n + 0 }' <<<"$out")"
-    echo "$rps|$p50|$p99|$errors"
+    requests="$(awk '/ requests in / { print $1 }' <<<"$out")"
+    echo "$rps|$p50|$p99|$errors|$(per_request "$server_ticks" "$requests")|$(per_request "$postgres_ticks" "$requests")"
 }
 
 # label|path|signed in
@@ -138,7 +160,7 @@ run_mode() {
         wrk -t2 -c50 -d2s ${session:+-H "Cookie: conduit_session=$session"} "http://$addr$path" >/dev/null
         for conns in $connections; do
             say "$label, cache $cache, $conns connections"
-            echo "$label|$cache|$conns|$(measure "$conns" "http://$addr$path" "$session")" >>"$results"
+            echo "$label|$cache|$conns|$(measure "$server_pid" "$conns" "http://$addr$path" "$session")" >>"$results"
         done
     done
 }
@@ -164,7 +186,7 @@ spa_wasm="$(ls target/spa-bench/pkg/*.wasm)"
 
 say "/healthz (the least a request can cost here)"
 for conns in $connections; do
-    echo "\`/healthz\` (15 bytes, no work)|-|$conns|$(measure "$conns" "http://$addr/healthz")" >>"$results"
+    echo "\`/healthz\` (15 bytes, no work)|-|$conns|$(measure "$server_pid" "$conns" "http://$addr/healthz")" >>"$results"
 done
 stop_server
 start_server false
@@ -178,7 +200,7 @@ ceiling_pid=$!
 for _ in $(seq 1 100); do curl -fsS "http://$ceiling_addr/" >/dev/null 2>&1 && break; sleep 0.05; done
 wrk -t2 -c50 -d2s "http://$ceiling_addr/" >/dev/null
 for conns in $connections; do
-    echo "ceiling (same bytes from memory)|-|$conns|$(measure "$conns" "http://$ceiling_addr/")" >>"$results"
+    echo "ceiling (same bytes from memory)|-|$conns|$(measure "$ceiling_pid" "$conns" "http://$ceiling_addr/")" >>"$results"
 done
 kill "$ceiling_pid"; wait "$ceiling_pid" 2>/dev/null || true
 ceiling_pid=""
@@ -201,10 +223,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     echo "- Cache on: the defaults (moka data tiers, the anonymous response tier and the reader tier, 128 MiB). Cache off: \`CACHE_ENABLED=false\`."
     echo "- Signed in: the session cookie of a reader who follows 100 writers."
     echo "- The ceiling is the home page's HTML ($page_bytes bytes) answered from memory by a minimal axum server (\`server/examples/ceiling.rs\`): what this machine can serve at all. \`/healthz\` answers a constant through the server's own middleware."
+    echo "- CPU per request: the user and system time the server process (for the ceiling, its own process) and all PostgreSQL processes used during the run, over the requests served; what wrk and the rest of the machine use is not in it."
     echo
-    echo "| Endpoint | Cache | Connections | Requests/s | p50 | p99 | Errors |"
-    echo "|---|---|---:|---:|---:|---:|---:|"
-    awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$results"
+    echo "| Endpoint | Cache | Connections | Requests/s | p50 | p99 | Errors | Server CPU/request | PostgreSQL CPU/request |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s ms | %s ms |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "$results"
     echo
     echo "Requests/s as a share of the ceiling at the same connections:"
     echo

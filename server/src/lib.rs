@@ -31,6 +31,8 @@ pub mod seed;
 mod serve;
 /// Graceful shutdown on SIGTERM / SIGINT.
 mod shutdown;
+/// The hashed bundle named by `hash.txt`, checked before serving.
+mod site_assets;
 /// Builds the router and runs the server.
 pub mod startup;
 /// Logging set-up.

@@ -30,7 +30,7 @@ use crate::client_ip::{self, Proxies};
 use crate::config::{AppEnv, Config, HttpConfig};
 use crate::overload::{self, Overload};
 use crate::security_headers::{self, Security};
-use crate::{api, health, http_cache, metrics, rate_limit, serve, shutdown};
+use crate::{api, health, http_cache, metrics, rate_limit, serve, shutdown, site_assets};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// How often rate-limit tables forget clients that are back under their limits.
@@ -79,6 +79,7 @@ impl Application {
             .http
             .cors_origins(config.app_env)
             .map_err(StartupError::Config)?;
+        site_assets::check(&leptos_options).map_err(StartupError::Config)?;
         let connect_options: PgConnectOptions = config
             .database
             .url

@@ -1,7 +1,7 @@
 use axum::http::StatusCode;
 use sqlx::PgPool;
 
-use crate::support::{Conduit, TestApp};
+use crate::support::{Conduit, ServerProcess, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn liveness_answers_without_the_database(db: PgPool) {
@@ -69,4 +69,21 @@ async fn migrations_leave_the_pools_statement_timeout_in_place(db: PgPool) {
         .await
         .unwrap();
     assert_eq!(timeout, "20ms");
+}
+
+#[test]
+fn a_server_without_the_hash_file_of_its_bundle_refuses_to_start() {
+    // Checked before the database is reached (there is none at this address):
+    // the operator reads which file is missing, not a panic on every page.
+    let stderr = ServerProcess::refused(
+        "postgres://conduit@127.0.0.1:9/conduit",
+        &[
+            ("LEPTOS_HASH_FILES", "true"),
+            ("LEPTOS_HASH_FILE_NAME", "/nonexistent/conduit/hash.txt"),
+        ],
+    );
+    assert!(
+        stderr.contains("cannot read /nonexistent/conduit/hash.txt"),
+        "{stderr}"
+    );
 }

@@ -87,38 +87,13 @@ pub const JWT_SECRET: &str = "process-tests-secret-0123456789abcdef";
 
 impl ServerProcess {
     /// Starts the binary against `database_url` with the given extra
-    /// environment, and waits until it listens. Its site root holds one
-    /// stylesheet under `/pkg`.
+    /// environment, and waits until it listens.
     pub fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
         let site = ScratchDir::new("site");
-        fs::create_dir_all(site.path().join("pkg")).unwrap();
-        fs::write(
-            site.path().join("pkg/conduit.css"),
-            "body { color: #333; }\n",
-        )
-        .unwrap();
         let log = site.path().join("server.log");
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("APP_ENV", "development")
-            .env("DATABASE_URL", database_url)
-            .env("JWT_SECRET", JWT_SECRET)
-            .env("SEED_DEMO_DATA", "false")
-            .env("DATA_DIR", site.path())
-            .env("LEPTOS_OUTPUT_NAME", "conduit")
-            .env("LEPTOS_SITE_ROOT", site.path())
-            .env("LEPTOS_SITE_PKG_DIR", "pkg")
-            .env("LEPTOS_SITE_ADDR", addr.to_string())
-            .env("METRICS_ADDR", "127.0.0.1:0")
-            // Every test process's clients share 127.0.0.1; limits are tested on their own.
-            .env("RATE_LIMIT_SIGN_IN_PER_MINUTE", "0")
-            .env("RATE_LIMIT_SIGN_UP_PER_MINUTE", "0")
-            .env("RATE_LIMIT_WRITES_PER_MINUTE", "0")
-            .env("RUST_LOG", "info,sqlx=warn,tower_http=warn")
-            .envs(env.iter().copied())
+        let child = command(database_url, &site, addr, env)
             .stdout(Stdio::from(fs::File::create(&log).unwrap()))
             .stderr(Stdio::from(
                 fs::OpenOptions::new().append(true).open(&log).unwrap(),
@@ -135,6 +110,37 @@ impl ServerProcess {
         server
     }
 
+    /// Runs the binary as [`ServerProcess::start`] would, for a configuration
+    /// it must refuse: asserts that it exits unsuccessfully and returns what
+    /// it printed on stderr.
+    pub fn refused(database_url: &str, env: &[(&str, &str)]) -> String {
+        let site = ScratchDir::new("site");
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let mut child = command(database_url, &site, addr, env)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server binary starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the server did not refuse to start");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(
+            !status.success(),
+            "the server exited successfully: {stderr}"
+        );
+        stderr
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -149,6 +155,43 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The binary against `database_url`, listening on `addr`, with the given
+/// extra environment. Its site root holds one stylesheet under `/pkg`.
+fn command(
+    database_url: &str,
+    site: &ScratchDir,
+    addr: SocketAddr,
+    env: &[(&str, &str)],
+) -> Command {
+    fs::create_dir_all(site.path().join("pkg")).unwrap();
+    fs::write(
+        site.path().join("pkg/conduit.css"),
+        "body { color: #333; }\n",
+    )
+    .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("APP_ENV", "development")
+        .env("DATABASE_URL", database_url)
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("SEED_DEMO_DATA", "false")
+        .env("DATA_DIR", site.path())
+        .env("LEPTOS_OUTPUT_NAME", "conduit")
+        .env("LEPTOS_SITE_ROOT", site.path())
+        .env("LEPTOS_SITE_PKG_DIR", "pkg")
+        .env("LEPTOS_SITE_ADDR", addr.to_string())
+        .env("METRICS_ADDR", "127.0.0.1:0")
+        // Every test process's clients share 127.0.0.1; limits are tested on their own.
+        .env("RATE_LIMIT_SIGN_IN_PER_MINUTE", "0")
+        .env("RATE_LIMIT_SIGN_UP_PER_MINUTE", "0")
+        .env("RATE_LIMIT_WRITES_PER_MINUTE", "0")
+        .env("RUST_LOG", "info,sqlx=warn,tower_http=warn")
+        .envs(env.iter().copied());
+    command
 }
 
 /// A client that never follows redirects or keeps cookies on its own.
