@@ -9,7 +9,7 @@ use app::backend::db::{self, Health};
 use app::backend::limits::RateLimits;
 use app::backend::passwords::Passwords;
 use app::backend::tokens::Tokens;
-use app::backend::{provide_render_nonce, AppState};
+use app::backend::{provide_render_nonce, AppState, Services};
 use app::{shell, App};
 use axum::extract::MatchedPath;
 use axum::http::{HeaderName, Request};
@@ -116,7 +116,7 @@ impl Application {
             )),
             tokio::spawn(forget_idle_clients(limits.clone())),
         ];
-        let state = AppState {
+        let state = AppState::new(Services {
             leptos_options,
             db: db.clone(),
             db_health,
@@ -133,7 +133,7 @@ impl Application {
             secure_cookies: config.app_env == AppEnv::Production,
             asset_base_url: config.http.asset_base_url.trim_end_matches('/').to_owned(),
             public_origin: config.http.public_origin.clone(),
-        };
+        });
         if config.seed_demo_data && config.app_env == AppEnv::Development {
             match crate::seed::demo_data(&state).await {
                 Ok(true) => tracing::info!("seeded the demo data set into an empty database"),

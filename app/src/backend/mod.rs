@@ -31,7 +31,7 @@ pub mod tokens;
 /// Registration, login and account updates.
 pub mod users;
 
-pub use state::AppState;
+pub use state::{AppState, Services};
 
 /// The script nonce of one response. The HTTP layer chooses it, writes the
 /// Content-Security-Policy that names it, and hands it to the render in the

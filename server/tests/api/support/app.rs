@@ -8,7 +8,7 @@ use app::backend::db::Health;
 use app::backend::limits::{RateLimits, RateSettings};
 use app::backend::passwords::Passwords;
 use app::backend::tokens::Tokens;
-use app::backend::AppState;
+use app::backend::{AppState, Services};
 use axum::body::Body;
 use axum::http::{header, Method, Request};
 use axum::Router;
@@ -41,8 +41,8 @@ impl TestApp {
     }
 
     /// An app whose state `adjust` changes first (e.g. an asset origin).
-    pub fn configured(db: PgPool, adjust: impl FnOnce(&mut AppState)) -> Self {
-        let mut state = AppState {
+    pub fn configured(db: PgPool, adjust: impl FnOnce(&mut Services)) -> Self {
+        let mut services = Services {
             leptos_options: LeptosOptions::builder().output_name("conduit").build(),
             db,
             db_health: Health::default(),
@@ -57,7 +57,8 @@ impl TestApp {
             asset_base_url: String::new(),
             public_origin: None,
         };
-        adjust(&mut state);
+        adjust(&mut services);
+        let state = AppState::new(services);
         Self {
             router: server::startup::router(
                 state.clone(),
