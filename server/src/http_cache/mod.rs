@@ -319,11 +319,12 @@ async fn render(
     if let Some(caller) = caller {
         tags.push(tags::reader(caller.user.0));
     }
-    tier.index(&key, &tags);
-    Ok(Arc::new(Stored {
+    let stored = Arc::new(Stored {
         headers: parts.headers,
         body,
-    }))
+    });
+    tier.index(&key, &tags, &stored);
+    Ok(stored)
 }
 
 fn shared_response(page: &Stored, if_none_match: Option<&HeaderValue>) -> Response {

@@ -6,7 +6,7 @@
 //! drops only what it touched.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use app::backend::cache::{
     Cache, Change, Dependent, Pending, Tier, TierStats, Weigh, HEADER_BYTES,
@@ -45,11 +45,12 @@ pub struct Responses {
 #[derive(Default)]
 struct Index {
     keys_by_tag: HashMap<String, HashSet<String>>,
-    tags_by_key: HashMap<String, Vec<String>>,
+    /// Each key's tags, and the response they were read from.
+    tags_by_key: HashMap<String, (Weak<Stored>, Vec<String>)>,
 }
 
 impl Index {
-    fn add(&mut self, key: &str, tags: &[String]) {
+    fn add(&mut self, key: &str, tags: &[String], stored: &Arc<Stored>) {
         self.remove(key);
         for tag in tags {
             self.keys_by_tag
@@ -57,17 +58,36 @@ impl Index {
                 .or_default()
                 .insert(key.to_owned());
         }
-        self.tags_by_key.insert(key.to_owned(), tags.to_vec());
+        self.tags_by_key
+            .insert(key.to_owned(), (Arc::downgrade(stored), tags.to_vec()));
     }
 
     fn remove(&mut self, key: &str) {
-        for tag in self.tags_by_key.remove(key).unwrap_or_default() {
+        let Some((_, tags)) = self.tags_by_key.remove(key) else {
+            return;
+        };
+        for tag in tags {
             if let Some(keys) = self.keys_by_tag.get_mut(&tag) {
                 keys.remove(key);
                 if keys.is_empty() {
                     self.keys_by_tag.remove(&tag);
                 }
             }
+        }
+    }
+
+    /// Forgets `key` when `left` (a response that left the tier) is the one
+    /// its tags were read from. The tier reports an expired response when a
+    /// new one replaces it, after the new one was indexed: that report must
+    /// leave the new one's tags in place. (The `Weak` keeps the allocation,
+    /// so no other response can be at its address while it is indexed.)
+    fn forget(&mut self, key: &str, left: &Arc<Stored>) {
+        let indexed = self
+            .tags_by_key
+            .get(key)
+            .is_some_and(|(stored, _)| std::ptr::eq(stored.as_ptr(), Arc::as_ptr(left)));
+        if indexed {
+            self.remove(key);
         }
     }
 
@@ -93,7 +113,7 @@ impl Responses {
         let index = Arc::new(Mutex::new(Index::default()));
         let forget = {
             let index = index.clone();
-            Arc::new(move |key: &String| lock(&index).remove(key))
+            Arc::new(move |key: &String, left: &Arc<Stored>| lock(&index).forget(key, left))
         };
         let responses = Arc::new(Self {
             tier: Tier::with_removal_listener(name, cache.share(percent), Some(forget)),
@@ -107,9 +127,9 @@ impl Responses {
         &self.tier
     }
 
-    /// Records the tags of the response about to be stored under `key`.
-    pub fn index(&self, key: &str, tags: &[String]) {
-        lock(&self.index).add(key, tags);
+    /// Records the tags of `stored`, the response about to be stored under `key`.
+    pub fn index(&self, key: &str, tags: &[String], stored: &Arc<Stored>) {
+        lock(&self.index).add(key, tags, stored);
     }
 }
 

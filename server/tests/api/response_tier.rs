@@ -1,10 +1,14 @@
 //! The response tier: what it stores is the same for every visitor, and a
 //! change drops only the responses that show what it touched.
 
+use std::time::Duration;
+
+use app::backend::cache::{Cache, Settings};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::json;
+use server::config::{defaults, CacheConfig};
 use sqlx::PgPool;
 use tower::ServiceExt;
 
@@ -106,6 +110,40 @@ async fn a_comment_drops_the_article_page_and_leaves_the_others(db: PgPool) {
     assert!(page.body.as_str().unwrap().contains("Hello there"));
     app.get(&format!("/article/{second}"), None).await;
     assert_eq!(app.tier_stats("responses").await.loads, before + 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_page_rendered_again_after_it_expired_is_still_dropped_by_a_change(db: PgPool) {
+    // Entries that live two seconds. A page requested just after its entry
+    // expired, before the cache's housekeeping (every 300 ms) removed it, is
+    // rendered again and replaces the expired entry in place, and the cache
+    // then reports the expired one removed: that report must not take the
+    // new render out of the index that changes are matched against.
+    let settings = Settings {
+        time_to_live: Duration::from_secs(2),
+        time_to_idle: Duration::from_secs(2),
+        stale_for: Duration::ZERO,
+        ..defaults::<CacheConfig>().settings()
+    };
+    let app = TestApp::configured(db, |state| state.cache = Cache::new(settings));
+    let jake = app.register("jake").await;
+    let page = format!("/article/{}", app.publish(&jake, "Kept warm", &[]).await);
+    app.get(&page, None).await;
+    tokio::time::sleep(Duration::from_millis(1950)).await;
+    // Housekeeping now, while the entry is still alive...
+    app.tier_stats("responses").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // ...so that it is still there, expired, when the page is rendered again.
+    app.get(&page, None).await;
+    app.tier_stats("responses").await;
+    app.post(
+        &format!("/api{}/comments", page.replace("/article/", "/articles/")),
+        Some(&jake),
+        json!({ "comment": { "body": "Seen at once" } }),
+    )
+    .await;
+    let after = app.get(&page, None).await;
+    assert!(after.body.as_str().unwrap().contains("Seen at once"));
 }
 
 #[sqlx::test(migrations = "../migrations")]

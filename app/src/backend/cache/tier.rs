@@ -70,9 +70,11 @@ pub struct Entry<V> {
     fresh_until: Instant,
 }
 
-/// Called with each key that leaves a tier (evicted, expired or
-/// invalidated; not when its value is replaced by a fresher one).
-pub type RemovalListener<K> = Arc<dyn Fn(&K) + Send + Sync>;
+/// Called with each key that leaves a tier and the value it held (evicted,
+/// expired or invalidated; not when its value is replaced by a fresher one).
+/// An expired value is reported when it is replaced too, possibly after
+/// the new value was loaded: the value says which one left.
+pub type RemovalListener<K, V> = Arc<dyn Fn(&K, &V) + Send + Sync>;
 
 /// A cache of one kind of value. When disabled, every read runs its loader.
 ///
@@ -107,7 +109,7 @@ where
     pub fn with_removal_listener(
         name: &'static str,
         limits: Option<Limits>,
-        listener: Option<RemovalListener<K>>,
+        listener: Option<RemovalListener<K, V>>,
     ) -> Self {
         let counters = Arc::new(Counters::default());
         let store = limits.map(|limits| {
@@ -120,12 +122,12 @@ where
                 })
                 .time_to_live(limits.time_to_live + limits.stale_for)
                 .time_to_idle(limits.time_to_idle.max(limits.time_to_live))
-                .eviction_listener(move |key, _entry, cause| {
+                .eviction_listener(move |key, entry: Entry<V>, cause| {
                     if cause == RemovalCause::Size {
                         evictions.evictions.fetch_add(1, Ordering::Relaxed);
                     }
                     if let (Some(listener), false) = (&listener, cause == RemovalCause::Replaced) {
-                        listener(&key);
+                        listener(&key, &entry.value);
                     }
                 })
                 .build()
