@@ -207,7 +207,8 @@ ceiling_pid=""
 rm -f "$page"
 
 rps_of() { awk -F'|' -v l="$1" -v c="$2" -v n="$3" '$1 == l && $2 == c && $3 == n { print $4 }' "$results"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# Two decimals, three below 0.1 (the uncached rows would all read 0.01).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "n/a"; else if (a / b < 0.1) printf "%.3f", a / b; else printf "%.2f", a / b }'; }
 
 {
     echo "# Benchmarks"
@@ -231,7 +232,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     echo
     echo "Requests/s as a share of the ceiling at the same connections:"
     echo
-    echo "| Endpoint | Cache | $(for c in $connections; do printf 'c=%s | ' "$c"; done)"
+    echo "| Endpoint | Cache |$(for c in $connections; do printf ' c=%s |' "$c"; done)"
     echo "|---|---|$(for _ in $connections; do printf -- '---:|'; done)"
     awk -F'|' '$1 !~ /^ceiling/ { print $1 "|" $2 }' "$results" | awk '!seen[$0]++' | while IFS='|' read -r label cache; do
         row="| $label | $cache |"
