@@ -92,8 +92,8 @@ impl HttpCache {
         Self {
             public,
             // Of the 40% of the cache budget the data tiers leave.
-            responses: Responses::new(cache, "responses", 25),
-            readers: Responses::new(cache, "readers", 15),
+            responses: Responses::new(cache, "responses", 25, false),
+            readers: Responses::new(cache, "readers", 15, true),
             app: Arc::new(app.clone()),
             security,
             static_files: Arc::new(static_files),

@@ -40,6 +40,8 @@ impl Weigh for Stored {
 pub struct Responses {
     tier: Tier<String, Arc<Stored>>,
     index: Arc<Mutex<Index>>,
+    /// Whether this tier holds answers rendered for one signed-in reader.
+    per_reader: bool,
 }
 
 #[derive(Default)]
@@ -47,7 +49,12 @@ struct Index {
     keys_by_tag: HashMap<String, HashSet<String>>,
     /// Each key's tags, and the response they were read from.
     tags_by_key: HashMap<String, (Weak<Stored>, Vec<String>)>,
+    /// How many keys trigger the next [`Index::prune`].
+    prune_at: usize,
 }
+
+/// Keys the index holds before it first looks for responses that are gone.
+const FIRST_PRUNE: usize = 1024;
 
 impl Index {
     fn add(&mut self, key: &str, tags: &[String], stored: &Arc<Stored>) {
@@ -60,6 +67,26 @@ impl Index {
         }
         self.tags_by_key
             .insert(key.to_owned(), (Arc::downgrade(stored), tags.to_vec()));
+        if self.tags_by_key.len() >= self.prune_at {
+            self.prune();
+            self.prune_at = (self.tags_by_key.len() * 2).max(FIRST_PRUNE);
+        }
+    }
+
+    /// Forgets the keys whose response is gone without a removal report:
+    /// rendered but not stored (a change overlapped the render), so never in
+    /// the tier. What is stored or still being answered is alive. Run when
+    /// the index has doubled, so it stays within twice the live keys.
+    fn prune(&mut self) {
+        let gone: Vec<String> = self
+            .tags_by_key
+            .iter()
+            .filter(|(_, (stored, _))| stored.strong_count() == 0)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in gone {
+            self.remove(&key);
+        }
     }
 
     fn remove(&mut self, key: &str) {
@@ -108,8 +135,9 @@ impl Index {
 
 impl Responses {
     /// A tier named `name` with `percent` of the cache budget, subscribed
-    /// to the cache's changes.
-    pub fn new(cache: &Cache, name: &'static str, percent: u64) -> Arc<Self> {
+    /// to the cache's changes; `per_reader` when it holds answers rendered
+    /// for one signed-in reader.
+    pub fn new(cache: &Cache, name: &'static str, percent: u64, per_reader: bool) -> Arc<Self> {
         let index = Arc::new(Mutex::new(Index::default()));
         let forget = {
             let index = index.clone();
@@ -118,6 +146,7 @@ impl Responses {
         let responses = Arc::new(Self {
             tier: Tier::with_removal_listener(name, cache.share(percent), Some(forget)),
             index,
+            per_reader,
         });
         cache.subscribe(responses.clone());
         responses
@@ -140,6 +169,13 @@ fn lock(index: &Mutex<Index>) -> std::sync::MutexGuard<'_, Index> {
 impl Dependent for Responses {
     fn apply<'a>(&'a self, change: &'a Change) -> Pending<'a, ()> {
         Box::pin(async move {
+            // What one reader wrote, or their sessions, show only in answers
+            // rendered for them. Told to the shared tier, such a change would
+            // count as one and keep every page rendering then from being stored.
+            let for_one_reader = matches!(change, Change::Reader { .. } | Change::Sessions { .. });
+            if for_one_reader && !self.per_reader {
+                return;
+            }
             match tags::stale(change) {
                 None => self.flush(),
                 Some(stale) => {
@@ -157,5 +193,48 @@ impl Dependent for Responses {
 
     fn stats(&self) -> Pending<'_, TierStats> {
         Box::pin(self.tier.stats())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response() -> Arc<Stored> {
+        Arc::new(Stored {
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(b"<p>page</p>"),
+        })
+    }
+
+    fn tags(names: &[&str]) -> Vec<String> {
+        names.iter().map(|&name| name.to_owned()).collect()
+    }
+
+    #[test]
+    fn a_removal_report_for_a_replaced_response_keeps_the_new_ones_tags() {
+        let mut index = Index::default();
+        let (old, new) = (response(), response());
+        index.add("GET /a", &tags(&["article:a"]), &old);
+        index.add("GET /a", &tags(&["article:a", "comments:a"]), &new);
+        index.forget("GET /a", &old);
+        assert_eq!(
+            index.take(&tags(&["comments:a"])),
+            vec!["GET /a".to_owned()]
+        );
+    }
+
+    #[test]
+    fn pruning_forgets_responses_that_were_never_stored() {
+        let mut index = Index::default();
+        let kept = response();
+        index.add("GET /kept", &tags(&["article:kept"]), &kept);
+        index.add("GET /dropped", &tags(&["article:dropped"]), &response());
+        index.prune();
+        assert!(index.take(&tags(&["article:dropped"])).is_empty());
+        assert_eq!(
+            index.take(&tags(&["article:kept"])),
+            vec!["GET /kept".to_owned()]
+        );
     }
 }

@@ -101,6 +101,25 @@ async fn signing_out_everywhere_ends_every_session(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_revoked_session_is_refused_while_the_database_is_unavailable(db: PgPool) {
+    let app = TestApp::new(db);
+    let stolen = app.register("jake").await;
+    // Verified once: the user's sessions are in the cache.
+    assert_eq!(
+        app.get("/api/user", Some(&stolen)).await.status,
+        StatusCode::OK
+    );
+    let reply = app.delete("/api/user/sessions", Some(&stolen)).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    // While the database cannot be reached, cached entries may stand in for
+    // failed loads; what a revocation changed must not be among them.
+    app.state().db_health.set(false);
+    let verified = app::backend::identity::signed_in(app.state(), stolen).await;
+    app.state().db_health.set(true);
+    assert!(verified.is_err(), "a revoked session was accepted");
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn a_deleted_accounts_token_is_401_for_reads_and_writes(db: PgPool) {
     let app = TestApp::new(db.clone());
     let ghost = app.register("ghost").await;

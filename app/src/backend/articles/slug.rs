@@ -58,7 +58,7 @@ pub async fn change(
     tx: &mut Transaction<'_, Postgres>,
     article_id: i64,
     title: &Title,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     let base = base(title);
     for attempt in 0..ATTEMPTS {
         let slug = candidate(&base, attempt);
@@ -71,7 +71,7 @@ pub async fn change(
         .execute(&mut **tx)
         .await?;
         if moved.rows_affected() == 1 {
-            return Ok(());
+            return Ok(slug);
         }
     }
     Err(exhausted(&base))

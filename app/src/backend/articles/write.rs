@@ -39,34 +39,37 @@ pub async fn create(
     let base = slug::base(&title);
     let mut inserted = None;
     for attempt in 0..slug::ATTEMPTS {
+        let candidate = slug::candidate(&base, attempt);
         // `do nothing` on a taken slug returns no row instead of aborting the transaction.
-        inserted = sqlx::query!(
+        let row = sqlx::query!(
             r#"insert into articles (author_id, slug, title, description, body)
                values ($1, $2, $3, $4, $5)
                on conflict (slug) do nothing
                returning id, created_at"#,
             author.0,
-            slug::candidate(&base, attempt),
+            candidate,
             title.as_str(),
             description.as_str(),
             body.as_str(),
         )
         .fetch_optional(&mut *tx)
         .await?;
-        if inserted.is_some() {
+        if let Some(row) = row {
+            inserted = Some((row, candidate));
             break;
         }
     }
-    let row = inserted.ok_or_else(|| slug::exhausted(&base))?;
+    let (row, slug) = inserted.ok_or_else(|| slug::exhausted(&base))?;
     replace_tags(&mut tx, row.id, row.created_at, &tags).await?;
     tx.commit().await?;
-    let article = reload(state, row.id, author).await?;
+    // Told before the article is read back: once committed, a failure to
+    // read it must not leave the caches unaware of it.
     let change = Change::Article {
         id: row.id,
-        slugs: vec![article.slug.clone()],
+        slugs: vec![slug],
     };
     state.cache.publish(&state.db, change).await;
-    Ok(article)
+    reload(state, row.id, author).await
 }
 
 /// The fields an edit changes; `None` keeps the stored value.
@@ -120,26 +123,28 @@ pub async fn update(
     let article = owned(state, user, slug).await?;
     let edit = Edit::parse(input?)?;
     let mut tx = state.db()?.begin().await?;
-    save(&mut tx, &article, &edit).await?;
+    let moved_to = save(&mut tx, &article, &edit).await?;
     tx.commit().await?;
-    let updated = reload(state, article.id, user).await?;
+    // Told before the article is read back, as in `create`.
     let change = Change::Article {
         id: article.id,
-        slugs: vec![slug.to_owned(), updated.slug.clone()],
+        slugs: std::iter::once(slug.to_owned()).chain(moved_to).collect(),
     };
     state.cache.publish(&state.db, change).await;
-    Ok(updated)
+    reload(state, article.id, user).await
 }
 
+/// Writes `edit`; returns the article's new slug when the title changed.
 async fn save(
     tx: &mut Transaction<'_, Postgres>,
     article: &Located,
     edit: &Edit,
-) -> Result<(), AppError> {
+) -> Result<Option<String>, AppError> {
     let retitled = edit.title.as_ref().filter(|t| t.as_str() != article.title);
-    if let Some(title) = retitled {
-        slug::change(tx, article.id, title).await?;
-    }
+    let moved_to = match retitled {
+        Some(title) => Some(slug::change(tx, article.id, title).await?),
+        None => None,
+    };
     sqlx::query!(
         r#"update articles set
                title = coalesce($2, title),
@@ -157,7 +162,7 @@ async fn save(
     if let Some(tags) = &edit.tags {
         replace_tags(tx, article.id, article.created_at, tags).await?;
     }
-    Ok(())
+    Ok(moved_to)
 }
 
 /// Spec: `DELETE /api/articles/:slug`, author only; 204.
@@ -198,9 +203,8 @@ pub async fn favorite(state: &AppState, user: UserId, slug: &str) -> Result<Arti
     )
     .execute(state.db()?)
     .await?;
-    let favorited = reload(state, article.id, user).await?;
     favorites_changed(state, &article, added.rows_affected()).await;
-    Ok(favorited)
+    reload(state, article.id, user).await
 }
 
 /// Spec: `DELETE /api/articles/:slug/favorite`. Idempotent.
@@ -214,9 +218,8 @@ pub async fn unfavorite(state: &AppState, user: UserId, slug: &str) -> Result<Ar
     )
     .execute(state.db()?)
     .await?;
-    let unfavorited = reload(state, article.id, user).await?;
     favorites_changed(state, &article, removed.rows_affected()).await;
-    Ok(unfavorited)
+    reload(state, article.id, user).await
 }
 
 /// The favorites count is shown in shared entries, and the user's list of

@@ -202,7 +202,19 @@ impl Cache {
     /// Applies `change` here, then tells the other instances. A lost message
     /// is logged, not returned: the write itself succeeded, and the other
     /// instances' entries still expire by their time to live.
+    ///
+    /// Runs as a task of its own: the write it follows is committed, so a
+    /// caller that stops waiting (the client went away, the request timed
+    /// out) must not stop the news of it.
     pub async fn publish(&self, db: &PgPool, change: Change) {
+        let (cache, db) = (self.clone(), db.clone());
+        let told = tokio::spawn(async move { cache.publish_now(&db, change).await });
+        if let Err(error) = told.await {
+            tracing::error!(%error, "publishing a cache invalidation failed");
+        }
+    }
+
+    async fn publish_now(&self, db: &PgPool, change: Change) {
         self.apply(&change).await;
         let message = Message {
             origin: self.instance.to_string(),
@@ -278,7 +290,9 @@ impl Cache {
                 tiers.comments.invalidate_where(wrote).await;
                 tiers.profiles.invalidate_where(|_, p| p.id == id).await;
             }
-            Change::Sessions { user_id } => tiers.sessions.invalidate(user_id).await,
+            // Removed, not made stale: a revoked session must not be
+            // accepted from a stale entry while the database is unavailable.
+            Change::Sessions { user_id } => tiers.sessions.remove(user_id).await,
             Change::Reader { .. } => {}
         }
         for dependent in self.dependents() {

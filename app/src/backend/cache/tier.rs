@@ -166,7 +166,11 @@ where
                 return Ok(entry.value);
             }
         }
+        // When the load starts: what it reads is at least this recent. An
+        // entry is dated by it, so that a flush (`stale_before`) that comes
+        // after the generation check below still makes the entry stale.
         let generation = self.generation.load(Ordering::Acquire);
+        let started = Instant::now();
         let loaded = AtomicBool::new(false);
         // A value returned to this caller without being stored.
         let mut unstored = None;
@@ -182,11 +186,10 @@ where
                 self.counters.loads.fetch_add(1, Ordering::Relaxed);
                 match load.await {
                     Ok(value) if self.generation.load(Ordering::Acquire) == generation => {
-                        let now = Instant::now();
                         Ok(Op::Put(Entry {
                             value,
-                            loaded_at: now,
-                            fresh_until: now + self.time_to_live,
+                            loaded_at: started,
+                            fresh_until: started + self.time_to_live,
                         }))
                     }
                     Ok(value) => {
@@ -223,6 +226,16 @@ where
         self.invalidate_keys(std::slice::from_ref(key)).await;
     }
 
+    /// Drops `key`'s entry, so that it cannot stand in for a failed load as
+    /// a stale entry would: for what must not outlive a change even during
+    /// an outage (a revoked session).
+    pub async fn remove(&self, key: &K) {
+        if let Some(store) = &self.store {
+            self.bump();
+            store.invalidate(key).await;
+        }
+    }
+
     /// Makes every entry stale.
     pub fn invalidate_all(&self) {
         if self.store.is_some() {
@@ -232,17 +245,14 @@ where
         }
     }
 
-    /// Makes the entries of `keys` stale, as one change. No keys is no
-    /// change: loads in flight stay storable (a signed-in write that shows
-    /// in no stored answer must not keep every page rendering then from
-    /// being stored).
+    /// Makes the entries of `keys` stale, as one change. A change that
+    /// matches no stored entry is still one: a load in flight may have read
+    /// what it changed, and its key is stored only once it returns, so it
+    /// is not stored then.
     pub async fn invalidate_keys(&self, keys: &[K]) {
         let Some(store) = &self.store else {
             return;
         };
-        if keys.is_empty() {
-            return;
-        }
         self.bump();
         for key in keys {
             store
@@ -429,21 +439,39 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn invalidating_no_keys_leaves_a_load_in_flight_storable() {
+    async fn a_change_matching_nothing_stored_keeps_a_load_in_flight_from_being_stored() {
         let tier = tier();
-        let read = |value: &'static str| {
-            tier.get_or_load("k".to_owned(), async {
+        let loaded = tier
+            .get_or_load("k".to_owned(), async {
+                // What this load read was just changed; nothing is stored yet.
                 tier.invalidate_keys(&[]).await;
-                Ok::<_, ()>(Arc::new(value.to_owned()))
+                Ok::<_, ()>(Arc::new("before the change".to_owned()))
             })
-        };
-        assert_eq!(*read("first").await.unwrap(), "first");
+            .await;
         assert_eq!(
-            *read("second").await.unwrap(),
-            "first",
-            "stored, then a hit"
+            *loaded.unwrap(),
+            "before the change",
+            "answered all the same"
         );
-        assert_eq!(tier.stats().await.loads, 1);
+        let again = tier
+            .get_or_load("k".to_owned(), async {
+                Ok::<_, ()>(Arc::new("after".to_owned()))
+            })
+            .await;
+        assert_eq!(*again.unwrap(), "after", "loaded again, not a hit");
+    }
+
+    #[tokio::test]
+    async fn a_removed_entry_cannot_stand_in_for_a_failed_load() {
+        let tier = tier();
+        let _: Result<_, Failure> = tier
+            .get_or_load("k".to_owned(), async { Ok(Arc::new("kept".to_owned())) })
+            .await;
+        tier.remove(&"k".to_owned()).await;
+        let failed = tier
+            .get_or_load("k".to_owned(), async { Err(Failure::Outage) })
+            .await;
+        assert_eq!(failed, Err(Failure::Outage));
     }
 
     #[tokio::test]
