@@ -97,9 +97,13 @@ async fn a_comment_drops_the_article_page_and_leaves_the_others(db: PgPool) {
     let first = app.publish(&jake, "First", &[]).await;
     let second = app.publish(&jake, "Second", &[]).await;
     for slug in [&first, &second] {
-        app.get(&format!("/article/{slug}"), None).await;
+        let page = app.get(&format!("/article/{slug}"), None).await;
+        // Only a 200 is stored; anything else would make the counts below meaningless.
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     }
-    let before = app.tier_stats("responses").await.loads;
+    let stats = app.tier_stats("responses").await;
+    assert_eq!(stats.entries, 2, "both pages stored: {stats:?}");
+    let before = stats.loads;
     app.post(
         &format!("/api/articles/{first}/comments"),
         Some(&jake),
