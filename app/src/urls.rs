@@ -46,10 +46,17 @@ pub fn sign_up_then(path: &str) -> String {
 pub const REDIRECT: &str = "redirect";
 
 /// Where to go after signing in: `requested` when it is a path on this
-/// site, else home; never another site (an open redirect).
+/// site, else home; never another site (an open redirect). Only visible
+/// ASCII passes: browsers drop tabs and newlines from a `Location` before
+/// reading it (`/<tab>/evil.example` is `//evil.example`), a control
+/// character cannot be sent as a header at all, and the app's own paths
+/// are percent-encoded.
 pub fn after_sign_in(requested: &str) -> String {
-    let local =
-        requested.starts_with('/') && !requested.starts_with("//") && !requested.contains('\\');
+    let local = requested.starts_with('/')
+        && !requested.starts_with("//")
+        && requested
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'\\');
     if local {
         requested.to_owned()
     } else {
@@ -149,10 +156,20 @@ mod tests {
             "/login?redirect=%2Farticle%2Fa-b"
         );
         assert_eq!(after_sign_in("/article/a-b"), "/article/a-b");
+        assert_eq!(
+            after_sign_in("/profile/caf%C3%A9?x=1"),
+            "/profile/caf%C3%A9?x=1"
+        );
         for elsewhere in [
             "https://evil.example",
             "//evil.example",
             "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\u{1}",
+            "/ /evil.example",
+            "/profile/café",
             "",
         ] {
             assert_eq!(after_sign_in(elsewhere), "/", "{elsewhere}");

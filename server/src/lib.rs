@@ -29,6 +29,8 @@ pub mod security_headers;
 pub mod seed;
 /// Accepting connections, with a header read timeout.
 mod serve;
+/// The status of a server function's error raised before its body runs.
+mod server_fn_status;
 /// Graceful shutdown on SIGTERM / SIGINT.
 mod shutdown;
 /// The hashed bundle named by `hash.txt`, checked before serving.

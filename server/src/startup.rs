@@ -13,7 +13,7 @@ use app::backend::{provide_render_nonce, AppState, Services};
 use app::{shell, App};
 use axum::extract::MatchedPath;
 use axum::http::{HeaderName, Request};
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::LeptosOptions;
@@ -23,6 +23,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -30,9 +31,16 @@ use crate::client_ip::{self, Proxies};
 use crate::config::{AppEnv, Config, HttpConfig};
 use crate::overload::{self, Overload};
 use crate::security_headers::{self, Security};
-use crate::{api, health, http_cache, metrics, rate_limit, serve, shutdown, site_assets};
+use crate::{
+    api, health, http_cache, metrics, rate_limit, serve, server_fn_status, shutdown, site_assets,
+};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Largest request body anywhere, server functions included (they read the
+/// whole body before parsing it): a form with the longest article, 100,000
+/// characters of four-byte UTF-8 percent-encoded, fits. The REST API keeps
+/// its own 1 MiB limit.
+const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
 /// How often rate-limit tables forget clients that are back under their limits.
 const FORGET_IDLE_CLIENTS: Duration = Duration::from_secs(60);
 
@@ -238,7 +246,9 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
                     rate_limit::by_address,
                 ))
                 .layer(from_fn_with_state(security, security_headers::headers))
-                .layer(from_fn_with_state(http_cache, http_cache::headers)),
+                .layer(from_fn_with_state(http_cache, http_cache::headers))
+                .layer(from_fn(server_fn_status::from_error))
+                .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES)),
         );
     let proxies = Proxies::new(
         config.trusted_proxies.clone(),

@@ -38,6 +38,52 @@ async fn signing_in_with_a_form_sets_an_http_only_session_cookie(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn signing_in_never_redirects_to_another_site(db: PgPool) {
+    let app = TestApp::new(db);
+    app.register("jake").await;
+    // Browsers drop tabs and newlines from a Location (`/<tab>/evil.example`
+    // is `//evil.example`); a control character cannot be a header at all.
+    for redirect in ["%2F%09%2Fevil.example", "%2F%0A%2Fevil.example", "%2F%01"] {
+        let body = format!("email=jake%40example.com&password=password123&redirect={redirect}");
+        let request = form_post("/rpc/login")
+            .header(header::ORIGIN, "http://localhost")
+            .body(Body::from(body))
+            .unwrap();
+        let response = app.router_for_tests().oneshot(request).await.unwrap();
+        assert!(
+            response.status().is_redirection(),
+            "{redirect}: {}",
+            response.status()
+        );
+        assert_eq!(response.headers()[header::LOCATION], "/", "{redirect}");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_server_function_refuses_a_body_larger_than_any_form(db: PgPool) {
+    let app = TestApp::new(db);
+    let body = format!("email=jake%40example.com&password={}", "x".repeat(3 << 20));
+    let request = form_post("/rpc/login")
+        .header(header::ORIGIN, "http://localhost")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap();
+    let response = app.router_for_tests().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_server_function_call_missing_an_argument_is_a_422_not_a_500(db: PgPool) {
+    let app = TestApp::new(db);
+    let request = Request::post("/rpc/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("email=jake%40example.com"))
+        .unwrap();
+    let response = app.router_for_tests().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn form_posts_from_other_sites_are_rejected(db: PgPool) {
     let app = TestApp::new(db);
     app.register("jake").await;
