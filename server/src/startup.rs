@@ -36,11 +36,11 @@ use crate::{
 };
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-/// Largest request body anywhere, server functions included (they read the
+/// Largest body a page or server function takes (server functions read the
 /// whole body before parsing it): a form with the longest article, 100,000
 /// characters of four-byte UTF-8 percent-encoded, fits. The REST API keeps
 /// its own 1 MiB limit.
-const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
+const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 /// How often rate-limit tables forget clients that are back under their limits.
 const FORGET_IDLE_CLIENTS: Duration = Duration::from_secs(60);
 
@@ -226,8 +226,9 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
         security.clone(),
         static_files(Path::new(&*state.leptos_options.site_root)),
     );
-    let guarded = Router::new()
-        .nest("/api", api::router(cors_origins))
+    // Pages and server functions. The REST API bounds its bodies itself and
+    // answers in its own error shape; these are bounded here.
+    let pages = Router::new()
         .leptos_routes_with_context(&state, routes, provide_render_nonce, move || {
             shell(leptos_options.clone())
         })
@@ -235,6 +236,14 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
             AppState,
             _,
         >(provide_render_nonce, shell))
+        .layer(
+            ServiceBuilder::new()
+                .layer(from_fn(server_fn_status::from_error))
+                .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES)),
+        );
+    let guarded = Router::new()
+        .nest("/api", api::router(cors_origins))
+        .merge(pages)
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn_with_state(
@@ -246,9 +255,7 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
                     rate_limit::by_address,
                 ))
                 .layer(from_fn_with_state(security, security_headers::headers))
-                .layer(from_fn_with_state(http_cache, http_cache::headers))
-                .layer(from_fn(server_fn_status::from_error))
-                .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES)),
+                .layer(from_fn_with_state(http_cache, http_cache::headers)),
         );
     let proxies = Proxies::new(
         config.trusted_proxies.clone(),
