@@ -9,7 +9,7 @@ use app::backend::db::{self, Health};
 use app::backend::limits::RateLimits;
 use app::backend::passwords::Passwords;
 use app::backend::tokens::Tokens;
-use app::backend::{provide_render_nonce, AppState, Services};
+use app::backend::{provide_render_context, AppState, Services};
 use app::{shell, App};
 use axum::extract::MatchedPath;
 use axum::http::{HeaderName, Request};
@@ -229,13 +229,13 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
     // Pages and server functions. The REST API bounds its bodies itself and
     // answers in its own error shape; these are bounded here.
     let pages = Router::new()
-        .leptos_routes_with_context(&state, routes, provide_render_nonce, move || {
+        .leptos_routes_with_context(&state, routes, provide_render_context, move || {
             shell(leptos_options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(provide_render_nonce, shell))
+        >(provide_render_context, shell))
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn(server_fn_status::from_error))

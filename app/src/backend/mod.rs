@@ -40,12 +40,28 @@ pub use state::{AppState, Services};
 pub struct RenderNonce(pub String);
 
 /// Additional context of every page render: the request's [`RenderNonce`]
-/// becomes the nonce Leptos puts on the page's inline scripts.
-pub fn provide_render_nonce() {
+/// becomes the nonce Leptos puts on the page's inline scripts, and a page
+/// that sends the visitor elsewhere (`<Redirect>`) answers with a redirect.
+pub fn provide_render_context() {
     use leptos::prelude::{provide_context, use_context};
     let nonce = use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<RenderNonce>().cloned());
     if let Some(RenderNonce(nonce)) = nonce {
         provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+    leptos_router::components::provide_server_redirect(redirect_page);
+}
+
+/// A page's redirect: a 302 to every client. leptos_axum's own is a 302 only
+/// for requests that accept HTML (the others being its server-function
+/// client), and shared pages are rendered from a request stripped of the
+/// visitor's headers (the server's `http_cache`), so a signed-out visitor
+/// of `/editor` got the editor's frame with a `Location` header and a 200.
+fn redirect_page(path: &str) {
+    use axum::http::{header::LOCATION, HeaderValue, StatusCode};
+    let response = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
+    if let (Some(response), Ok(location)) = (response, HeaderValue::from_str(path)) {
+        response.insert_header(LOCATION, location);
+        response.set_status(StatusCode::FOUND);
     }
 }

@@ -142,6 +142,21 @@ async fn pages_render_on_the_server_and_unknown_ones_are_404(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn pages_for_signed_in_readers_redirect_signed_out_visitors_to_sign_in(db: PgPool) {
+    let app = TestApp::new(db);
+    // Twice each: a redirect is never stored and handed to the next visitor
+    // as a page. Without an `Accept` header too: crawlers and scripts get
+    // the same answer as browsers.
+    for path in ["/editor", "/settings", "/?feed=following"] {
+        for _ in 0..2 {
+            let page = app.get(path, None).await;
+            assert_eq!(page.status, StatusCode::FOUND, "{path}");
+            assert_eq!(page.headers[header::LOCATION], "/login", "{path}");
+        }
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn pages_load_their_assets_from_the_configured_cdn(db: PgPool) {
     let app = TestApp::configured(db, |state| {
         state.asset_base_url = "https://assets.example.com".to_owned();
