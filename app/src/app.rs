@@ -20,7 +20,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options=options.clone() root=assets.clone()/>
+                <HydrationScripts options=options.clone() root=assets.clone() islands=true/>
                 <HashedStylesheet options id="leptos" root=assets/>
                 <MetaTags/>
             </head>

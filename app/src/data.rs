@@ -170,10 +170,11 @@ where
 }
 
 /// A form that makes `action`'s write. In the server-rendered build it is
-/// an HTML form posting to the server function (so it works before the
-/// WASM bundle loads), enhanced once hydrated; in the SPA it sends from the
-/// page. Either way the browser does not validate it (the server does), and
-/// where the write says to go next, the page goes ([`NavigateAfterWrites`]).
+/// an HTML form posting to the server function, which answers with a
+/// redirect to the page to show next (the page is not hydrated, only its
+/// islands are); in the SPA it sends from the page, and where the write
+/// says to go next, the page goes ([`NavigateAfterWrites`]). Either way the
+/// browser does not validate it (the server does).
 #[cfg(not(feature = "csr"))]
 #[component]
 pub fn Form<S, O>(

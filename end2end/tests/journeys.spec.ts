@@ -118,6 +118,27 @@ test("favoriting and following change the buttons and the counts", async ({ page
   await expect(page.locator(".user-info button", { hasText: `Follow ${author.username}` })).toBeVisible();
 });
 
+test("favoriting an article far down a list keeps the reader's place", async ({ page, browser, request }) => {
+  const author = newAccount("long");
+  await signUp(await browser.newPage(), author);
+  const tag = uniqueName("place");
+  for (let i = 0; i < 8; i++) {
+    await apiArticle(request, author, `${tag} article ${i}`, [tag]);
+  }
+  await signUp(page);
+  await page.setViewportSize({ width: 800, height: 500 });
+  await page.goto(`/tag/${tag}`);
+  await waitForHydration(page);
+  await expect(page.locator(".article-preview")).toHaveCount(8);
+  // The oldest is listed last, well below the fold.
+  const last = page.locator(".article-preview").last();
+  await last.scrollIntoViewIfNeeded();
+  await last.locator("button", { hasText: "0" }).click();
+  const favorited = last.locator("button.btn-primary", { hasText: "1" });
+  await expect(favorited).toBeVisible();
+  await expect(favorited).toBeInViewport();
+});
+
 test("an empty Your Feed says so and links to the Global Feed", async ({ page }) => {
   await signUp(page);
   await page.goto("/?feed=following");
@@ -210,6 +231,13 @@ test.describe("without JavaScript", () => {
     await page.fill('input[placeholder="Enter tags"]', "nojs, forms");
     await page.click("button:has-text('Publish Article')");
     await expect(page.locator(".article-page .banner h1")).toHaveText(title);
+    await expect(page.locator(".article-content .tag-list li")).toHaveText(["forms", "nojs"]);
+
+    // An edit keeps the tags the form was rendered with.
+    await page.locator("a", { hasText: "Edit Article" }).first().click();
+    await page.fill("input[name=title]", `${title} edited`);
+    await page.click("button:has-text('Publish Article')");
+    await expect(page.locator(".article-page .banner h1")).toHaveText(`${title} edited`);
     await expect(page.locator(".article-content .tag-list li")).toHaveText(["forms", "nojs"]);
   });
 

@@ -37,10 +37,10 @@ const USERS: &[DemoUser] = &[
 /// (author index, title, description, body, tags)
 const ARTICLES: &[(usize, &str, &str, &str, &[&str])] = &[
     (0, "Welcome to Conduit", "What this place is for", "Conduit is a place to **share your knowledge**.\n\nSign up, follow authors you like, and write your own articles in markdown.", &["welcome", "conduit"]),
-    (0, "Server-side rendering with Leptos", "One codebase, two targets", "The same Rust code renders HTML on the server and hydrates in the browser.\n\n```rust\nleptos::mount::hydrate_body(App);\n```", &["rust", "leptos", "webdev"]),
+    (0, "Server-side rendering with Leptos", "One codebase, two targets", "The same Rust code renders HTML on the server and hydrates the interactive parts, the islands, in the browser.\n\n```rust\nleptos::mount::hydrate_islands();\n```", &["rust", "leptos", "webdev"]),
     (1, "Indexes that serve every list", "No sequential scans at ten million rows", "Each list query has an index shaped for its filter and its order.\n\n- global: `(created_at desc, id desc)`\n- by tag: `(tag_id, article_created_at desc)`", &["postgres", "performance"]),
     (1, "Counting without count(*)", "Keeping totals cheap", "Triggers keep the totals exact in the same transaction as the change.", &["postgres"]),
-    (2, "Forms that work before JavaScript", "Progressive enhancement in practice", "Every form here posts as plain HTML first, and gets faster once the app hydrates.", &["webdev", "accessibility"]),
+    (2, "Forms that work before JavaScript", "Progressive enhancement in practice", "Every form here is a plain HTML post, and the server answers with the page that comes next.", &["webdev", "accessibility"]),
     (2, "A tour of the editor", "Tags, markdown and drafts", "Type a tag and press **Enter** to add it. Markdown is rendered and sanitised on the server.", &["conduit", "markdown"]),
 ];
 

@@ -1,26 +1,83 @@
+use leptos::ev::MouseEvent;
 use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
+use leptos::web_sys::Element;
 use leptos_router::hooks::use_location;
 
 use super::avatar;
 use crate::providers::{AuthState, Session};
 use crate::urls;
 
-/// The top navigation bar. On narrow screens the links fold behind a toggle
-/// button; the toggle is client-side state, so it responds once hydrated.
+/// The top navigation bar: the links of who is signed in, rendered where
+/// the page is, inside the frame that folds them on narrow screens.
 #[component]
 pub fn Navbar() -> impl IntoView {
-    let (open, set_open) = signal(false);
     let session = Session::get();
-    let path = use_location().pathname;
-    // Following a link closes the menu.
-    Effect::new(move |_| {
-        path.track();
-        set_open.set(false);
-    });
+    view! {
+        <NavbarFrame>
+            <ul class="nav navbar-nav pull-xs-right">
+                <NavLink href=urls::HOME>"Home"</NavLink>
+                <Transition fallback=|| ()>
+                    {move || match (session.state(), session.current()) {
+                        (AuthState::Authenticated, Some(user)) => {
+                            let profile = urls::profile(&user.username);
+                            view! {
+                                <NavLink href=urls::NEW_ARTICLE>
+                                    <i class="ion-compose"></i>" New Article"
+                                </NavLink>
+                                <NavLink href=urls::SETTINGS>
+                                    <i class="ion-gear-a"></i>" Settings"
+                                </NavLink>
+                                <NavLink href=profile>
+                                    <img class="user-pic" src=avatar(user.image.as_deref()) alt=""/>
+                                    {user.username.clone()}
+                                </NavLink>
+                            }
+                                .into_any()
+                        }
+                        // Still asking who is signed in: nothing to offer yet.
+                        (AuthState::Loading, _) => ().into_any(),
+                        (AuthState::Unavailable, _) => view! {
+                            <li class="nav-item">
+                                <span class="nav-link connecting">"Connecting…"</span>
+                            </li>
+                        }
+                            .into_any(),
+                        _ => view! {
+                            <NavLink href=urls::LOGIN>"Sign in"</NavLink>
+                            <NavLink href=urls::REGISTER>"Sign up"</NavLink>
+                        }
+                            .into_any(),
+                    }}
+                </Transition>
+            </ul>
+        </NavbarFrame>
+    }
+}
 
+/// The bar itself, with the toggle that folds its links on narrow screens.
+/// The toggle is client-side state, so in the server-rendered build this is
+/// an island: it hydrates, the links inside it (`children`) stay as the
+/// server rendered them. The SPA renders it as any other component.
+#[cfg_attr(feature = "csr", component)]
+#[cfg_attr(not(feature = "csr"), island)]
+fn NavbarFrame(children: Children) -> impl IntoView {
+    let (open, set_open) = signal(false);
+    // Following a link closes the menu: the SPA keeps the bar on screen
+    // while it changes pages.
+    let close_after_link = move |event: MouseEvent| {
+        let on_link = event
+            .target()
+            .and_then(|target| target.dyn_into::<Element>().ok())
+            .and_then(|element| element.closest("a").ok().flatten())
+            .is_some();
+        if on_link {
+            set_open.set(false);
+        }
+    };
     view! {
         <nav class="navbar navbar-light" class:open=open>
-            <div class="container">
+            <div class="container" on:click=close_after_link>
                 <a class="navbar-brand" href="/">"conduit"</a>
                 <button
                     type="button"
@@ -31,42 +88,7 @@ pub fn Navbar() -> impl IntoView {
                 >
                     <span class="navbar-toggler-icon"></span>
                 </button>
-                <ul class="nav navbar-nav pull-xs-right">
-                    <NavLink href=urls::HOME>"Home"</NavLink>
-                    <Transition fallback=|| ()>
-                        {move || match (session.state(), session.current()) {
-                            (AuthState::Authenticated, Some(user)) => {
-                                let profile = urls::profile(&user.username);
-                                view! {
-                                    <NavLink href=urls::NEW_ARTICLE>
-                                        <i class="ion-compose"></i>" New Article"
-                                    </NavLink>
-                                    <NavLink href=urls::SETTINGS>
-                                        <i class="ion-gear-a"></i>" Settings"
-                                    </NavLink>
-                                    <NavLink href=profile>
-                                        <img class="user-pic" src=avatar(user.image.as_deref()) alt=""/>
-                                        {user.username.clone()}
-                                    </NavLink>
-                                }
-                                    .into_any()
-                            }
-                            // Still asking who is signed in: nothing to offer yet.
-                            (AuthState::Loading, _) => ().into_any(),
-                            (AuthState::Unavailable, _) => view! {
-                                <li class="nav-item">
-                                    <span class="nav-link connecting">"Connecting…"</span>
-                                </li>
-                            }
-                                .into_any(),
-                            _ => view! {
-                                <NavLink href=urls::LOGIN>"Sign in"</NavLink>
-                                <NavLink href=urls::REGISTER>"Sign up"</NavLink>
-                            }
-                                .into_any(),
-                        }}
-                    </Transition>
-                </ul>
+                {children()}
             </div>
         </nav>
     }

@@ -54,12 +54,10 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
     let action = Writes::get().save_article;
     let error = form_error(action);
     let draft = article.map(Draft::from).unwrap_or_default();
-    let tags = RwSignal::new(draft.tags);
     view! {
         <ErrorMessages error/>
         <Form action>
             <input type="hidden" name="slug" value=draft.slug/>
-            <input type="hidden" name="tags" prop:value=move || tags.get().join(",")/>
             <fieldset>
                 <fieldset class="form-group">
                     <input type="text" class="form-control form-control-lg" name="title" placeholder="Article Title" value=draft.title/>
@@ -71,7 +69,7 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
                     <textarea class="form-control" rows="8" name="body" placeholder="Write your article (in markdown)">{draft.body}</textarea>
                 </fieldset>
                 <fieldset class="form-group">
-                    <TagInput tags/>
+                    <TagInput tags=draft.tags/>
                 </fieldset>
                 <button class="btn btn-lg pull-xs-right btn-primary" type="submit" disabled=move || action.pending().get()>"Publish Article"</button>
             </fieldset>
@@ -79,10 +77,18 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
     }
 }
 
-/// The tag field and its pills. Enter adds a pill instead of submitting;
-/// without JavaScript, what is typed there is sent as tags (`tag_input`).
-#[component]
-fn TagInput(tags: RwSignal<Vec<String>>) -> impl IntoView {
+/// The tag field and its pills, and the form field (`tags`) that carries
+/// them. Enter adds a pill instead of submitting; without JavaScript, what
+/// is typed there is sent as tags (`tag_input`). In the server-rendered
+/// build this is the editor's island: the only part of the form that needs
+/// the WASM bundle.
+#[cfg_attr(feature = "csr", component)]
+#[cfg_attr(not(feature = "csr"), island)]
+fn TagInput(tags: Vec<String>) -> impl IntoView {
+    // The server renders the field's value (an edit posted before the
+    // bundle loads keeps its tags); once hydrated, the pills keep it current.
+    let sent = tags.join(",");
+    let tags = RwSignal::new(tags);
     let typed = RwSignal::new(String::new());
     let add_typed_tag = move |event: KeyboardEvent| {
         if event.key() != "Enter" {
@@ -100,6 +106,7 @@ fn TagInput(tags: RwSignal<Vec<String>>) -> impl IntoView {
         typed.set(String::new());
     };
     view! {
+        <input type="hidden" name="tags" value=sent prop:value=move || tags.get().join(",")/>
         <input
             type="text"
             class="form-control"

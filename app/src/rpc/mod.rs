@@ -3,7 +3,8 @@
 //! services in `crate::backend`, never the REST API over HTTP.
 //!
 //! Reads are GETs (cacheable); writes are POSTs that check the request is
-//! same-origin and work as plain HTML form posts before the app hydrates.
+//! same-origin. The server-rendered pages' forms send them as plain HTML
+//! form posts, answered with a redirect.
 
 /// Articles, lists and favorites.
 pub mod articles;
@@ -39,7 +40,7 @@ impl Done {
 }
 
 /// Sends the browser to `path` after a write: a redirect for a plain form
-/// post (or the client's navigation once hydrated).
+/// post (a scripted call gets the header its client navigates by).
 #[cfg(feature = "ssr")]
 fn go(path: &str) -> Result<Done, crate::error::AppError> {
     leptos_axum::redirect(path);

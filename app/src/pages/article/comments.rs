@@ -62,8 +62,8 @@ pub fn Comments(
     }
 }
 
-/// The form for a new comment. Once hydrated, a posted comment empties it
-/// (the page itself stays).
+/// The form for a new comment. A posted comment empties it: in the SPA
+/// here, in the server-rendered build by the page coming back.
 #[component]
 fn Composer(slug: String, viewer: SessionUser) -> impl IntoView {
     let add = Writes::get().add_comment;
