@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -12,16 +12,14 @@ use crate::providers::{Session, Writes};
 
 /// The HTML document rendered around the app on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let assets = asset_root();
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options=options.clone() root=assets.clone() islands=true/>
-                <HashedStylesheet options id="leptos" root=assets/>
+                <AutoReload options/>
+                <BundleLinks/>
                 <MetaTags/>
             </head>
             <body>
@@ -31,13 +29,46 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Where `/pkg` assets are fetched from: this server (empty) or a CDN origin.
-fn asset_root() -> String {
+/// The page's stylesheet, and the module script that loads the WASM bundle
+/// and hydrates the page's islands (`frontend/src/lib.rs`).
+///
+/// Leptos' own `HydrationScripts` waits for the browser to go idle before
+/// it even imports the bundle, which cost a cold load 40 to 65 ms of time
+/// to interactive here (`docs/performance.md`): this starts at once, the
+/// WASM fetched beside the HTML's parsing. The file names come from the
+/// server's state (read once at start-up) rather than from `hash.txt` on
+/// every render.
+#[component]
+fn BundleLinks() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    if let Some(state) = use_context::<crate::backend::AppState>() {
-        return state.asset_base_url.clone();
+    {
+        use leptos::reactive::owner::Owner;
+        // Only islands hydrate: the rest of the page is rendered without
+        // the markers hydration would need.
+        if let Some(context) = Owner::current_shared_context() {
+            context.set_is_hydrating(false);
+        }
+        let state = use_context::<crate::backend::AppState>()?;
+        let pkg = format!(
+            "{}/{}",
+            state.asset_base_url, state.leptos_options.site_pkg_dir
+        );
+        let js = serde_json::to_string(&format!("{pkg}/{}", state.bundle.js)).ok()?;
+        let wasm = format!("{pkg}/{}", state.bundle.wasm);
+        let wasm_literal = serde_json::to_string(&wasm).ok()?;
+        let loader = format!(
+            "import init, * as bundle from {js};\n\
+             await init({{ module_or_path: {wasm_literal} }});\n\
+             bundle.hydrate(bundle);"
+        );
+        Some(view! {
+            <link rel="stylesheet" href=format!("{pkg}/{}", state.bundle.css)/>
+            <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
+            <script type="module" nonce=leptos::nonce::use_nonce()>{loader}</script>
+        })
     }
-    String::new()
+    #[cfg(not(feature = "ssr"))]
+    None::<()>
 }
 
 /// The application: layout and routes.

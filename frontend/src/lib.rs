@@ -1,12 +1,15 @@
 //! The WASM entry points: `hydrate()` takes over the islands of the HTML
 //! the server rendered (the parts of a page that respond to the browser:
 //! `#[island]` components); `start()` (the `csr` feature, `make spa`)
-//! renders the whole app in the browser. Nothing else lives here.
+//! renders the whole app in the browser. Besides them, only what the
+//! hydrating build does once per page: `islands` and `place`.
 
 // Leptos views are deeply nested types; computing their layout needs more
 // than the default recursion limit.
 #![recursion_limit = "256"]
 
+#[cfg(feature = "hydrate")]
+mod islands;
 #[cfg(feature = "hydrate")]
 mod place;
 
@@ -15,15 +18,16 @@ mod place;
 #[cfg(feature = "hydrate")]
 use app as _;
 
+/// Called by the page's loader (`BundleLinks` in `app/src/app.rs`) with the
+/// bundle's exports, once the WASM is instantiated.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn hydrate() {
+pub fn hydrate(bundle: wasm_bindgen::JsValue) {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
+    islands::hydrate(&bundle);
     place::keep();
-    // Leptos' loader hydrates each island right after this returns, without
-    // yielding to the event loop: a task queued now runs once all are live.
-    leptos::prelude::set_timeout(mark_ready, std::time::Duration::ZERO);
+    mark_ready();
 }
 
 #[cfg(feature = "csr")]

@@ -1,25 +1,26 @@
-//! The hashed bundle every page links to, checked once before serving.
+//! The hashed bundle every page links to, read and checked once before
+//! serving.
 //!
-//! With `hash-files` on, Leptos names the page's JS, WASM and CSS from
-//! `hash.txt` beside the server binary, which it reads while rendering: a
-//! missing file makes every page panic, and a file from another build makes
-//! every page link to assets that are not there (no styles, no hydration).
-//! Either way the server would pass its health checks and serve broken
-//! pages, so it refuses to start and says which file is wrong.
+//! With `hash-files` on, cargo-leptos names the page's JS, WASM and CSS by
+//! the hashes it writes to `hash.txt` beside the server binary. A missing
+//! file, or one from another build, would make every page link to assets
+//! that are not there (no styles, no islands) while the server passed its
+//! health checks, so it refuses to start and says which file is wrong.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use app::backend::Bundle;
 use leptos::prelude::LeptosOptions;
 
 /// The kinds of asset `hash.txt` names, each with its file extension.
 const KINDS: [&str; 3] = ["js", "wasm", "css"];
 
-/// Checks that the hash file Leptos will read exists and names files this
-/// site root holds. Nothing to check when file hashing is off.
-pub fn check(options: &LeptosOptions) -> Result<(), String> {
+/// The bundle's file names: from the hash file, which must exist and name
+/// files this site root holds, or the unhashed names with hashing off.
+pub fn load(options: &LeptosOptions) -> Result<Bundle, String> {
     if !options.hash_files {
-        return Ok(());
+        return Ok(Bundle::unhashed(options));
     }
     let hash_file = hash_file(options)?;
     let hashes = fs::read_to_string(&hash_file).map_err(|e| {
@@ -29,11 +30,17 @@ pub fn check(options: &LeptosOptions) -> Result<(), String> {
             hash_file.display()
         )
     })?;
-    let pkg = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     for kind in KINDS {
-        let hash = hash_of(&hashes, kind)
-            .ok_or_else(|| format!("{} names no {kind} file", hash_file.display()))?;
-        let asset = pkg.join(format!("{}.{hash}.{kind}", options.output_name));
+        if hash_of(&hashes, kind).is_none() {
+            return Err(format!("{} names no {kind} file", hash_file.display()));
+        }
+    }
+    let bundle = Bundle::hashed(options, |kind| {
+        hash_of(&hashes, kind).unwrap_or_default().to_owned()
+    });
+    let pkg = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    for name in [&bundle.js, &bundle.wasm, &bundle.css] {
+        let asset = pkg.join(name);
         if !asset.is_file() {
             return Err(format!(
                 "{} names {}, which is missing: the binary and the site are from different builds",
@@ -42,11 +49,11 @@ pub fn check(options: &LeptosOptions) -> Result<(), String> {
             ));
         }
     }
-    Ok(())
+    Ok(bundle)
 }
 
-/// Where Leptos looks for the hash file: beside the running binary (an
-/// absolute `hash_file` is taken as it is).
+/// Where the hash file is: beside the running binary (an absolute
+/// `hash_file` is taken as it is).
 fn hash_file(options: &LeptosOptions) -> Result<PathBuf, String> {
     let binary = std::env::current_exe()
         .map_err(|e| format!("cannot locate the server binary to find its hash file: {e}"))?;
@@ -119,7 +126,11 @@ mod tests {
         let site = Site::new("complete");
         with_bundle(&site);
         site.write("hash.txt", HASHES);
-        assert_eq!(check(&site.options()), Ok(()));
+        let bundle = load(&site.options()).unwrap();
+        assert_eq!(
+            [bundle.js, bundle.wasm, bundle.css],
+            ["conduit.aaa.js", "conduit.bbb.wasm", "conduit.ccc.css"]
+        );
     }
 
     #[test]
@@ -127,14 +138,14 @@ mod tests {
         let site = Site::new("off");
         let mut options = site.options();
         options.hash_files = false;
-        assert_eq!(check(&options), Ok(()));
+        assert_eq!(load(&options), Ok(Bundle::unhashed(&options)));
     }
 
     #[test]
     fn a_missing_hash_file_is_named() {
         let site = Site::new("missing");
         with_bundle(&site);
-        let error = check(&site.options()).unwrap_err();
+        let error = load(&site.options()).unwrap_err();
         assert!(
             error.contains("hash.txt") && error.contains("cannot read"),
             "{error}"
@@ -146,7 +157,7 @@ mod tests {
         let site = Site::new("other-build");
         with_bundle(&site);
         site.write("hash.txt", "js: aaa\nwasm: zzz\ncss: ccc\n");
-        let error = check(&site.options()).unwrap_err();
+        let error = load(&site.options()).unwrap_err();
         assert!(error.contains("conduit.zzz.wasm"), "{error}");
     }
 
@@ -155,7 +166,7 @@ mod tests {
         let site = Site::new("incomplete");
         with_bundle(&site);
         site.write("hash.txt", "js: aaa\nwasm: bbb\ncss:\n");
-        let error = check(&site.options()).unwrap_err();
+        let error = load(&site.options()).unwrap_err();
         assert!(error.contains("names no css file"), "{error}");
     }
 }

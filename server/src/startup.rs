@@ -87,7 +87,7 @@ impl Application {
             .http
             .cors_origins(config.app_env)
             .map_err(StartupError::Config)?;
-        site_assets::check(&leptos_options).map_err(StartupError::Config)?;
+        let bundle = site_assets::load(&leptos_options).map_err(StartupError::Config)?;
         let connect_options: PgConnectOptions = config
             .database
             .url
@@ -140,6 +140,7 @@ impl Application {
             cache,
             secure_cookies: config.app_env == AppEnv::Production,
             asset_base_url: config.http.asset_base_url.trim_end_matches('/').to_owned(),
+            bundle,
             public_origin: config.http.public_origin.clone(),
         });
         if config.seed_demo_data && config.app_env == AppEnv::Development {

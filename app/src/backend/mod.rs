@@ -4,6 +4,8 @@
 
 /// Articles, lists, the feed and favorites.
 pub mod articles;
+/// The files of the bundle pages link to.
+mod bundle;
 /// The in-process cache in front of PostgreSQL, kept coherent across instances.
 pub mod cache;
 /// Comments on articles.
@@ -31,6 +33,7 @@ pub mod tokens;
 /// Registration, login and account updates.
 pub mod users;
 
+pub use bundle::Bundle;
 pub use state::{AppState, Services};
 
 /// The script nonce of one response. The HTTP layer chooses it, writes the

@@ -37,6 +37,8 @@ pub struct Services {
     /// Origin the hashed `/pkg` assets are loaded from, without a trailing
     /// slash; empty to load them from this server.
     pub asset_base_url: String,
+    /// The files of the bundle pages load.
+    pub bundle: super::Bundle,
     /// The site's own origin (`https://conduit.example`) as browsers see it,
     /// for the same-origin check of form posts; `None` to compare with the
     /// request's own host.

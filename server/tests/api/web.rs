@@ -163,5 +163,13 @@ async fn pages_load_their_assets_from_the_configured_cdn(db: PgPool) {
     });
     let page = app.get("/", None).await;
     let html = page.body.as_str().unwrap();
-    assert!(html.contains("https://assets.example.com/pkg/"), "{html}");
+    // The stylesheet, the WASM's preload and the loader's import.
+    let cdn = "https://assets.example.com/pkg/conduit";
+    let mut kinds: Vec<&str> = html
+        .match_indices(cdn)
+        .filter_map(|(at, _)| html[at..].split('"').next()?.rsplit('.').next())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    assert_eq!(kinds, ["css", "js", "wasm"], "{html}");
 }

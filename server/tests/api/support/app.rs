@@ -8,7 +8,7 @@ use app::backend::db::Health;
 use app::backend::limits::{RateLimits, RateSettings};
 use app::backend::passwords::Passwords;
 use app::backend::tokens::Tokens;
-use app::backend::{AppState, Services};
+use app::backend::{AppState, Bundle, Services};
 use axum::body::Body;
 use axum::http::{header, Method, Request};
 use axum::Router;
@@ -42,8 +42,10 @@ impl TestApp {
 
     /// An app whose state `adjust` changes first (e.g. an asset origin).
     pub fn configured(db: PgPool, adjust: impl FnOnce(&mut Services)) -> Self {
+        let leptos_options = LeptosOptions::builder().output_name("conduit").build();
         let mut services = Services {
-            leptos_options: LeptosOptions::builder().output_name("conduit").build(),
+            bundle: Bundle::unhashed(&leptos_options),
+            leptos_options,
             db,
             db_health: Health::default(),
             tokens: Arc::new(Tokens::new(SECRET, Duration::from_secs(3600))),
