@@ -167,9 +167,9 @@ run_mode() {
 
 run_mode on
 
-# The bundles and time to interactive: the hydrating build served by this
-# server, and the SPA (built against this server's API) served by nginx
-# under the hosting rules, each loaded cold in Chromium.
+# The bundles and time to interactive: the server-rendered build (its
+# islands) served by this server, and the SPA (built against this server's
+# API) served by nginx under the hosting rules, each loaded cold in Chromium.
 say "building the SPA against this server's API"
 API_BASE="http://$addr/api" SPA_OUT=target/spa-bench scripts/spa.sh >&2
 end2end/serve-spa.sh "$spa_port" target/spa-bench &
@@ -244,13 +244,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "n/a"; else if (a /
     echo
     echo "## Bundle and time to interactive"
     echo
-    echo "WASM after wasm-bindgen and \`wasm-opt -Oz\`, compressed with \`brotli -q 11\` (as precompress.mjs writes it). Time to interactive: the median of ${RUNS:-20} cold loads in Chromium on loopback (\`scripts/tti.mjs\`, a new browser context per load), from navigation start to the content on screen and to \`data-hydrated\` (the WASM has taken over)."
+    echo "WASM after wasm-bindgen and \`wasm-opt -Oz\`, compressed with \`brotli -q 11\` (as precompress.mjs writes it). Time to interactive: the median of ${RUNS:-20} cold loads in Chromium on loopback (\`scripts/tti.mjs\`, a new browser context per load), from navigation start to the content on screen and to \`data-hydrated\` (the page's islands, or the whole SPA, are live)."
     echo
     echo "| Build | WASM | WASM, brotli | Page | Content shown | Interactive |"
     echo "|---|---:|---:|---|---:|---:|"
     tti_of() { awk -v u="$1" -v k="$2" 'index($0, "\"url\":\"" u "\"") { match($0, "\"" k "\":[0-9]+"); print substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 3) }' "$tti"; }
     for build in hydrate spa; do
-        if [ "$build" = hydrate ]; then wasm="$hydrate_wasm" base="http://$addr" name="server-rendered, hydrating"
+        if [ "$build" = hydrate ]; then wasm="$hydrate_wasm" base="http://$addr" name="server-rendered, islands"
         else wasm="$spa_wasm" base="http://127.0.0.1:$spa_port" name="SPA (client-side)"; fi
         for page_path in / "/article/$slug"; do
             label="\`$page_path\`"

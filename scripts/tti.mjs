@@ -6,7 +6,8 @@
 //                article's title): first paint for server-rendered pages,
 //                after the API calls for the SPA;
 //   interactive  `data-hydrated` is set on <html> (frontend/src/lib.rs): the
-//                WASM has taken over and every control works.
+//                page's islands (the SPA: the whole app) are live, and every
+//                control works.
 //
 //   node scripts/tti.mjs URL...      prints one JSON line per URL
 //
