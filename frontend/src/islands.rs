@@ -12,11 +12,13 @@ use leptos::wasm_bindgen::{JsCast, JsValue};
 use leptos::web_sys::Element;
 
 /// Calls the bundle's function for every island on the page. `bundle` is
-/// the JS module's namespace object, as the loader passes it.
-pub fn hydrate(bundle: &JsValue) {
+/// the JS module's namespace object, as the loader passes it. False when
+/// an island could not be hydrated (its error is logged).
+pub fn hydrate(bundle: &JsValue) -> bool {
     let Ok(islands) = document().query_selector_all("leptos-island") else {
-        return;
+        return false;
     };
+    let mut all_live = true;
     for index in 0..islands.length() {
         let Some(island) = islands.item(index) else {
             continue;
@@ -28,11 +30,17 @@ pub fn hydrate(bundle: &JsValue) {
         let function = js_sys::Reflect::get(bundle, &JsValue::from_str(&name))
             .ok()
             .and_then(|value| value.dyn_into::<js_sys::Function>().ok());
-        match function {
-            Some(function) => {
-                let _ = function.call1(&JsValue::NULL, &island);
-            }
-            None => leptos::logging::warn!("the bundle has no function for the island {name:?}"),
+        let outcome = match function {
+            Some(function) => function
+                .call1(&JsValue::NULL, &island)
+                .map(drop)
+                .map_err(|error| format!("{error:?}")),
+            None => Err("the bundle has no function for it".to_owned()),
+        };
+        if let Err(error) = outcome {
+            leptos::logging::error!("the island {name:?} failed to hydrate: {error}");
+            all_live = false;
         }
     }
+    all_live
 }

@@ -25,9 +25,12 @@ use app as _;
 pub fn hydrate(bundle: wasm_bindgen::JsValue) {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
-    islands::hydrate(&bundle);
+    let all_live = islands::hydrate(&bundle);
     place::keep();
-    mark_ready();
+    // A page with a dead island is not ready: monitoring and tests see it.
+    if all_live {
+        mark_ready();
+    }
 }
 
 #[cfg(feature = "csr")]

@@ -2,8 +2,8 @@
 //! lets a page run its own scripts and WebAssembly and nothing else.
 //!
 //! Each request gets a fresh nonce ([`RenderNonce`]), which the page render
-//! puts on its inline scripts (the hydration loader and the serialised
-//! data). A page rendered for one request gets a policy naming that nonce.
+//! puts on its inline scripts (the bundle's loader and Leptos' resource
+//! bookkeeping). A page rendered for one request gets a policy naming that nonce.
 //! A stored page ([`seal`]), shared or kept for one reader, cannot keep one
 //! (it is sent again and again, so it would be no secret); its scripts are
 //! allowed by their hashes instead, computed once when it is stored. Only
@@ -118,11 +118,7 @@ pub fn seal(
         CONTENT_SECURITY_POLICY,
         &security.policy(&hashes.join(" ")),
     );
-    // The nonce also lands in `crossorigin` on the preload links.
-    let sealed = html.replace(&format!(" nonce=\"{nonce}\""), "").replace(
-        &format!("crossorigin=\"{nonce}\""),
-        "crossorigin=\"anonymous\"",
-    );
+    let sealed = html.replace(&format!(" nonce=\"{nonce}\""), "");
     Some(sealed.into_bytes())
 }
 
@@ -176,7 +172,6 @@ mod tests {
         );
         let nonce = RenderNonce("abc".to_owned());
         let body = concat!(
-            r#"<link rel="modulepreload" href="/pkg/x.js" crossorigin="abc">"#,
             r#"<script type="module" nonce="abc">load()</script>"#,
             r#"<p><script>injected()</script></p>"#,
         );

@@ -1,7 +1,4 @@
-use leptos::ev::MouseEvent;
 use leptos::prelude::*;
-use leptos::wasm_bindgen::JsCast;
-use leptos::web_sys::Element;
 use leptos_router::hooks::use_location;
 
 use super::avatar;
@@ -63,21 +60,19 @@ pub fn Navbar() -> impl IntoView {
 #[cfg_attr(not(feature = "csr"), island)]
 fn NavbarFrame(children: Children) -> impl IntoView {
     let (open, set_open) = signal(false);
-    // Following a link closes the menu: the SPA keeps the bar on screen
-    // while it changes pages.
-    let close_after_link = move |event: MouseEvent| {
-        let on_link = event
-            .target()
-            .and_then(|target| target.dyn_into::<Element>().ok())
-            .and_then(|element| element.closest("a").ok().flatten())
-            .is_some();
-        if on_link {
+    // A page change closes the menu. Only the SPA changes pages under the
+    // bar; in the server-rendered build every page comes with a new one.
+    #[cfg(feature = "csr")]
+    {
+        let path = use_location().pathname;
+        Effect::new(move |_| {
+            path.track();
             set_open.set(false);
-        }
-    };
+        });
+    }
     view! {
         <nav class="navbar navbar-light" class:open=open>
-            <div class="container" on:click=close_after_link>
+            <div class="container">
                 <a class="navbar-brand" href="/">"conduit"</a>
                 <button
                     type="button"

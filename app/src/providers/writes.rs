@@ -1,4 +1,6 @@
-//! Writes to content that pages re-read after.
+//! Writes to content: the actions the forms make. In the SPA, pages re-read
+//! their data after one; in the server-rendered build the server answers a
+//! write with the next page.
 
 use leptos::prelude::*;
 

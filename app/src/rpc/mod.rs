@@ -39,8 +39,8 @@ impl Done {
     }
 }
 
-/// Sends the browser to `path` after a write: a redirect for a plain form
-/// post (a scripted call gets the header its client navigates by).
+/// Sends the browser to `path` after a write: the redirect that answers
+/// the form post.
 #[cfg(feature = "ssr")]
 fn go(path: &str) -> Result<Done, crate::error::AppError> {
     leptos_axum::redirect(path);

@@ -6,7 +6,8 @@
 //! Tags come from what the response links to or embeds, in the two shapes
 //! the app writes: `href="/article/<slug>"` and `href="/profile/<name>"` in
 //! HTML, `"slug":"…"` and `"username":"…"` in JSON. Anything that shows an
-//! article or a profile links to it or names it.
+//! article or a profile links to it or names it, except an article's own
+//! page, which is tagged by its path.
 
 use app::backend::cache::Change;
 use app::models::Username;
@@ -19,6 +20,10 @@ pub fn of(key: &str, body: &[u8]) -> Vec<String> {
     let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
     if let Some(slug) = comments_of(path, query) {
         tags.push(comments(&slug));
+    }
+    // It shows the article's favorites count, and links to itself nowhere.
+    if let ["article", slug] = segments(path).as_slice() {
+        tags.push(article(&urls::decode_segment(slug)));
     }
     // Any list of someone's favorites: `/profile/x/favorites`,
     // `?favorited=x`, and the server function's own query string.
@@ -80,8 +85,7 @@ fn author(name: &str) -> String {
 /// The article whose comments a response at `path?query` shows: its page,
 /// its comments in the API, or the server function that reads them.
 fn comments_of(path: &str, query: &str) -> Option<String> {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match segments.as_slice() {
+    match segments(path).as_slice() {
         ["article", slug] | ["api", "articles", slug, "comments"] => {
             Some(urls::decode_segment(slug))
         }
@@ -91,6 +95,10 @@ fn comments_of(path: &str, query: &str) -> Option<String> {
             .map(urls::decode_segment),
         _ => None,
     }
+}
+
+fn segments(path: &str) -> Vec<&str> {
+    path.trim_start_matches('/').split('/').collect()
 }
 
 /// Every value that follows `marker` in `text`, up to the first of `ends`.
@@ -116,6 +124,13 @@ mod tests {
         let page = br#"<a href="/article/how-to"><a href="/profile/Jake"><a href="/profile/Jake/favorites">"#;
         let tags = of("GET /article/how-to ", page);
         assert_eq!(tags, ["article:how-to", "author:jake", "comments:how-to"]);
+    }
+
+    #[test]
+    fn an_article_page_is_tagged_with_its_article() {
+        let page = br#"<a href="/profile/jake">jake</a>"#;
+        let tags = of("GET /article/how%20to?comments_after=3 ", page);
+        assert_eq!(tags, ["article:how to", "author:jake", "comments:how to"]);
     }
 
     #[test]

@@ -117,6 +117,44 @@ async fn a_comment_drops_the_article_page_and_leaves_the_others(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_favorite_drops_the_article_page_that_counts_it(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let ann = app.register("ann").await;
+    let page = format!("/article/{}", app.publish(&jake, "Liked", &[]).await);
+    let before = app.get(&page, None).await;
+    assert!(
+        before
+            .body
+            .as_str()
+            .unwrap()
+            .contains("Favorite Article (0)"),
+        "{}",
+        before.body
+    );
+    assert_eq!(app.tier_stats("responses").await.entries, 1);
+    app.post(
+        &format!(
+            "/api{}/favorite",
+            page.replacen("/article/", "/articles/", 1)
+        ),
+        Some(&ann),
+        json!({}),
+    )
+    .await;
+    let after = app.get(&page, None).await;
+    assert!(
+        after
+            .body
+            .as_str()
+            .unwrap()
+            .contains("Favorite Article (1)"),
+        "{}",
+        after.body
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn a_page_rendered_again_after_it_expired_is_still_dropped_by_a_change(db: PgPool) {
     // Entries that live two seconds. A page requested just after its entry
     // expired, before the cache's housekeeping (every 300 ms) removed it, is
