@@ -33,7 +33,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// and hydrates the page's islands (`frontend/src/lib.rs`).
 ///
 /// Leptos' own `HydrationScripts` waits for the browser to go idle before
-/// it even imports the bundle, which cost a cold load 40 to 65 ms of time
+/// it even imports the bundle, which cost a cold load 20 to 67 ms of time
 /// to interactive here (`docs/performance.md`): this starts at once, the
 /// WASM fetched beside the HTML's parsing. The file names come from the
 /// server's state (read once at start-up) rather than from `hash.txt` on
