@@ -8,8 +8,8 @@
 //! own loader hands on through `<leptos-children>`.
 
 use leptos::prelude::document;
-use leptos::wasm_bindgen::{JsCast, JsValue};
-use leptos::web_sys::Element;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Element;
 
 /// Calls the bundle's function for every island on the page. `bundle` is
 /// the JS module's namespace object, as the loader passes it. False when
