@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use app::backend::Bundle;
 use leptos::prelude::LeptosOptions;
 
-/// The kinds of asset `hash.txt` names, each with its file extension.
+/// The kinds of asset `hash.txt` names, each with its file extension, in
+/// the order [`Bundle::hashed`] takes their hashes.
 const KINDS: [&str; 3] = ["js", "wasm", "css"];
 
 /// The bundle's file names: from the hash file, which must exist and name
@@ -30,14 +31,11 @@ pub fn load(options: &LeptosOptions) -> Result<Bundle, String> {
             hash_file.display()
         )
     })?;
-    for kind in KINDS {
-        if hash_of(&hashes, kind).is_none() {
-            return Err(format!("{} names no {kind} file", hash_file.display()));
-        }
-    }
-    let bundle = Bundle::hashed(options, |kind| {
-        hash_of(&hashes, kind).unwrap_or_default().to_owned()
+    let [js, wasm, css] = KINDS.map(|kind| {
+        hash_of(&hashes, kind)
+            .ok_or_else(|| format!("{} names no {kind} file", hash_file.display()))
     });
+    let bundle = Bundle::hashed(options, [js?, wasm?, css?]);
     let pkg = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     for name in [&bundle.js, &bundle.wasm, &bundle.css] {
         let asset = pkg.join(name);

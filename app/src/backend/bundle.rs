@@ -29,14 +29,14 @@ impl Bundle {
         }
     }
 
-    /// The names with hashing on: `hash` gives the hash `hash.txt` lists for
-    /// a kind of file (`js`, `wasm`, `css`).
-    pub fn hashed(options: &LeptosOptions, hash: impl Fn(&str) -> String) -> Self {
+    /// The names with hashing on, from the hashes `hash.txt` lists for the
+    /// JS, the WASM and the CSS.
+    pub fn hashed(options: &LeptosOptions, [js, wasm, css]: [&str; 3]) -> Self {
         let name = &options.output_name;
         Self {
-            js: format!("{name}.{}.js", hash("js")),
-            wasm: format!("{name}.{}.wasm", hash("wasm")),
-            css: format!("{name}.{}.css", hash("css")),
+            js: format!("{name}.{js}.js"),
+            wasm: format!("{name}.{wasm}.wasm"),
+            css: format!("{name}.{css}.css"),
         }
     }
 }

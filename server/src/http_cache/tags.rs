@@ -18,11 +18,12 @@ pub fn of(key: &str, body: &[u8]) -> Vec<String> {
     let mut tags = Vec::new();
     let uri = key.split(' ').nth(1).unwrap_or_default();
     let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
-    if let Some(slug) = comments_of(path, query) {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    if let Some(slug) = comments_of(&segments, query) {
         tags.push(comments(&slug));
     }
     // It shows the article's favorites count, and links to itself nowhere.
-    if let ["article", slug] = segments(path).as_slice() {
+    if let ["article", slug] = segments.as_slice() {
         tags.push(article(&urls::decode_segment(slug)));
     }
     // Any list of someone's favorites: `/profile/x/favorites`,
@@ -82,10 +83,11 @@ fn author(name: &str) -> String {
     format!("author:{}", Username::key_of(name))
 }
 
-/// The article whose comments a response at `path?query` shows: its page,
-/// its comments in the API, or the server function that reads them.
-fn comments_of(path: &str, query: &str) -> Option<String> {
-    match segments(path).as_slice() {
+/// The article whose comments a response at the path of `segments` (with
+/// `query`) shows: its page, its comments in the API, or the server function
+/// that reads them.
+fn comments_of(segments: &[&str], query: &str) -> Option<String> {
+    match segments {
         ["article", slug] | ["api", "articles", slug, "comments"] => {
             Some(urls::decode_segment(slug))
         }
@@ -95,10 +97,6 @@ fn comments_of(path: &str, query: &str) -> Option<String> {
             .map(urls::decode_segment),
         _ => None,
     }
-}
-
-fn segments(path: &str) -> Vec<&str> {
-    path.trim_start_matches('/').split('/').collect()
 }
 
 /// Every value that follows `marker` in `text`, up to the first of `ends`.

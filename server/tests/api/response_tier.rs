@@ -121,7 +121,8 @@ async fn a_favorite_drops_the_article_page_that_counts_it(db: PgPool) {
     let app = TestApp::new(db);
     let jake = app.register("jake").await;
     let ann = app.register("ann").await;
-    let page = format!("/article/{}", app.publish(&jake, "Liked", &[]).await);
+    let slug = app.publish(&jake, "Liked", &[]).await;
+    let page = format!("/article/{slug}");
     let before = app.get(&page, None).await;
     assert!(
         before
@@ -134,10 +135,7 @@ async fn a_favorite_drops_the_article_page_that_counts_it(db: PgPool) {
     );
     assert_eq!(app.tier_stats("responses").await.entries, 1);
     app.post(
-        &format!(
-            "/api{}/favorite",
-            page.replacen("/article/", "/articles/", 1)
-        ),
+        &format!("/api/articles/{slug}/favorite"),
         Some(&ann),
         json!({}),
     )
