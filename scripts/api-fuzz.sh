@@ -17,10 +17,9 @@ log="$root/target/api-fuzz.log"
 
 psql "$base/postgres" -qc "drop database if exists conduit_fuzz with (force)" -c "create database conduit_fuzz"
 
-# Rate limits off: the fuzzer is one client sending hundreds of writes.
+# Development has no rate limits: the fuzzer is one client sending hundreds of writes.
 DATABASE_URL="$base/conduit_fuzz" LEPTOS_SITE_ADDR="$addr" METRICS_ADDR=127.0.0.1:0 \
 APP_ENV=development SEED_DEMO_DATA=false RUST_LOG=warn \
-RATE_LIMIT_SIGN_IN_PER_MINUTE=0 RATE_LIMIT_SIGN_UP_PER_MINUTE=0 RATE_LIMIT_WRITES_PER_MINUTE=0 \
     target/release/server >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT

@@ -19,19 +19,29 @@ pub use crate::rpc::{
 #[cfg(feature = "csr")]
 pub use crate::client::{get_article, get_profile, list_articles, list_comments, list_tags};
 
-/// A write a form makes: a server function, or a request to the REST API.
+/// A write a form makes: in the server-rendered build, the server function
+/// `S` the form names (nothing runs in the page, so there is nothing to
+/// hold: a render never needs shared state for it); in the SPA, an action
+/// over the REST API.
 #[cfg(not(feature = "csr"))]
-pub type Write<S> = ServerAction<S>;
+pub struct Write<S>(std::marker::PhantomData<fn() -> S>);
 #[cfg(feature = "csr")]
 pub type Write<S> = Action<S, Result<Done, AppError>>;
 
+#[cfg(not(feature = "csr"))]
+impl<S> Clone for Write<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+#[cfg(not(feature = "csr"))]
+impl<S> Copy for Write<S> {}
+
 /// The write a form of input `S` makes.
 #[cfg(not(feature = "csr"))]
-pub fn write<S>() -> Write<S>
-where
-    S: server_fn::ServerFn<Output = Done, Error = AppError> + Send + Sync + Clone + 'static,
-{
-    ServerAction::new()
+pub fn write<S>() -> Write<S> {
+    Write(std::marker::PhantomData)
 }
 
 #[cfg(feature = "csr")]
@@ -51,18 +61,30 @@ pub fn start_session() {
     crate::client::start();
 }
 
-/// Who is signed in and what is known of it: from the server (a resource
-/// re-read whenever `refresh` changes), or from the SPA's token check.
-pub fn signed_in_state(
-    refresh: impl Fn() -> usize + Send + Sync + 'static,
-) -> (
+/// Whether `action`'s request is in flight, so its button waits: only in
+/// the SPA, where forms send from the page; a server-rendered form leaves it.
+pub fn busy<S: Send + Sync + 'static>(action: Write<S>) -> bool {
+    #[cfg(feature = "csr")]
+    {
+        action.pending().get()
+    }
+    #[cfg(not(feature = "csr"))]
+    {
+        let _ = action;
+        false
+    }
+}
+
+/// Who is signed in and what is known of it: from the server (read once
+/// per page, each write being a page load), or from the SPA's token check.
+pub fn signed_in_state() -> (
     Signal<crate::providers::AuthState>,
     Signal<Option<crate::models::SessionUser>>,
 ) {
     #[cfg(not(feature = "csr"))]
     {
         use crate::providers::AuthState;
-        let user = Resource::new(refresh, |_| crate::rpc::users::current_user());
+        let user = Resource::new(|| (), |_| crate::rpc::users::current_user());
         let state = Signal::derive(move || match user.get() {
             None => AuthState::Loading,
             Some(Ok(Some(_))) => AuthState::Authenticated,
@@ -74,7 +96,6 @@ pub fn signed_in_state(
     }
     #[cfg(feature = "csr")]
     {
-        let _ = refresh;
         let auth = expect_context::<crate::client::Auth>();
         (
             Signal::derive(move || auth.state()),
@@ -137,74 +158,100 @@ fn follow<S: Send + Sync + 'static>(action: Write<S>, go: impl Fn(Option<Done>) 
     });
 }
 
-/// The error of the last submission of `action`'s form. In the
-/// server-rendered build, after a plain HTML form post, it comes from the
-/// URL the server redirected back to (`__path` / `__err`).
+/// What the visitor typed into field `name` of `S`'s form, when this page
+/// is the answer to that form's failed post (server-rendered build); the
+/// SPA's forms never leave their page, so they keep what was typed anyway.
 #[cfg(not(feature = "csr"))]
-pub fn form_error<S>(action: Write<S>) -> Signal<Option<AppError>>
-where
-    S: server_fn::ServerFn<Output = Done, Error = AppError> + Send + Sync + Clone + 'static,
-{
-    use leptos::server_fn::error::ServerFnUrlError;
-    let query = leptos_router::hooks::use_query_map();
-    Signal::derive(move || {
-        if let Some(result) = action.value().get() {
-            return result.err();
-        }
-        let query = query.get();
-        match (query.get("__path"), query.get("__err")) {
-            (Some(path), Some(err)) if path == S::PATH => {
-                Some(ServerFnUrlError::<AppError>::decode_err(&err))
-            }
-            _ => None,
-        }
-    })
+pub fn typed<S: server_fn::ServerFn>(name: &str) -> Option<String> {
+    use_context::<crate::forms::Resubmitted>()
+        .filter(|failed| failed.action == S::PATH)
+        .and_then(|failed| failed.typed(name))
 }
 
 #[cfg(feature = "csr")]
-pub fn form_error<S>(action: Write<S>) -> Signal<Option<AppError>>
-where
-    S: Send + Sync + 'static,
-{
+pub fn typed<S>(name: &str) -> Option<String> {
+    let _ = name;
+    None
+}
+
+/// The error for a page's one error list. In the server-rendered build:
+/// the failure of the form post this page answers, if it does (the server
+/// renders the page again for it, at its own URL). In the SPA: the failure
+/// of the last of the page's writes to finish since it was shown, but for
+/// favorites and follows, whose buttons keep their old label instead
+/// (SPA.md, "Form and action errors").
+#[cfg(not(feature = "csr"))]
+pub fn page_error() -> Signal<Option<AppError>> {
+    let failed = use_context::<crate::forms::Resubmitted>().map(|failed| failed.error);
+    Signal::derive(move || failed.clone())
+}
+
+#[cfg(feature = "csr")]
+pub fn page_error() -> Signal<Option<AppError>> {
+    use crate::providers::{Session, Writes};
+    let (session, writes) = (Session::get(), Writes::get());
+    let last = RwSignal::new(None::<AppError>);
+    let watch = |failure: Signal<Option<AppError>>| {
+        Effect::new(move |seen: Option<()>| {
+            let failure = failure.get();
+            if seen.is_some() {
+                last.set(failure);
+            }
+        });
+    };
+    watch(failure_of(session.login));
+    watch(failure_of(session.register));
+    watch(failure_of(session.logout));
+    watch(failure_of(session.update_settings));
+    watch(failure_of(session.sign_out_everywhere));
+    watch(failure_of(writes.save_article));
+    watch(failure_of(writes.delete_article));
+    watch(failure_of(writes.add_comment));
+    watch(failure_of(writes.delete_comment));
+    last.into()
+}
+
+/// The outcome of `action`'s last run, as a failure or none.
+#[cfg(feature = "csr")]
+fn failure_of<S: Send + Sync + 'static>(action: Write<S>) -> Signal<Option<AppError>> {
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
 /// A form that makes `action`'s write. In the server-rendered build it is
-/// an HTML form posting to the server function, which answers with a
-/// redirect to the page to show next (the page is not hydrated, only its
-/// islands are); in the SPA it sends from the page, and where the write
-/// says to go next, the page goes ([`NavigateAfterWrites`]). Either way the
-/// browser does not validate it (the server does).
+/// an HTML form posting to its own page, naming the server function to call
+/// (`crate::forms`); the server answers with the next page, or with this one
+/// again showing why it failed (the page is not hydrated, only its islands
+/// are). In the SPA it sends from the page, and where the write says to go
+/// next, the page goes ([`NavigateAfterWrites`]). Either way the browser does
+/// not validate it (the server does).
 #[cfg(not(feature = "csr"))]
 #[component]
-pub fn Form<S, O>(
+pub fn Form<S>(
     action: Write<S>,
     #[prop(optional)] node_ref: Option<NodeRef<leptos::html::Form>>,
     children: Children,
 ) -> impl IntoView
 where
-    S: serde::de::DeserializeOwned
-        + server_fn::ServerFn<Protocol = server_fn::Http<server_fn::codec::PostUrl, O>>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    <<S::Client as server_fn::client::Client<S::Error>>::Request as server_fn::request::ClientReq<
-        S::Error,
-    >>::FormData: From<leptos::web_sys::FormData>,
-    S::Output: Send + Sync + 'static,
-    S::Error: Send + Sync + 'static,
-    S::Client: server_fn::client::Client<S::Error>,
+    S: server_fn::ServerFn + Send + Sync + 'static,
 {
+    // The server function is named, not posted to: the post goes to the
+    // page, which can then answer a failure with itself.
+    let _ = action;
+    let form = leptos::html::form()
+        .attr("method", "post")
+        .attr("novalidate", true)
+        .child((action_field(S::PATH), children()));
     match node_ref {
-        Some(node_ref) => view! {
-            <ActionForm action node_ref attr:novalidate=true>{children()}</ActionForm>
-        }
-        .into_any(),
-        None => {
-            view! { <ActionForm action attr:novalidate=true>{children()}</ActionForm> }.into_any()
-        }
+        Some(node_ref) => form.node_ref(node_ref).into_any(),
+        None => form.into_any(),
     }
+}
+
+/// The hidden field of a server-rendered form naming the server function
+/// (by its `PATH`) that the post to its page calls.
+#[cfg(not(feature = "csr"))]
+pub fn action_field(action: &'static str) -> impl IntoView {
+    view! { <input type="hidden" name=crate::forms::ACTION_FIELD value=action/> }
 }
 
 #[cfg(feature = "csr")]

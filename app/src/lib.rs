@@ -20,6 +20,8 @@ pub mod components;
 pub mod data;
 /// The one error type of the app, with its Conduit wire shape.
 pub mod error;
+/// The server-rendered pages' forms, and what comes back when one fails.
+pub mod forms;
 /// Page frames shared by several pages.
 pub mod layouts;
 /// Markdown to safe HTML, the same on the server and in the browser.

@@ -160,7 +160,8 @@ pub struct HttpConfig {
     #[arg(long = "public-origin", env = "PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
 
-    /// Seconds a client has to send a request's headers (slow clients hold a
+    /// Seconds a client has to send a request's headers from its first byte,
+    /// and a new connection its first request (slow clients hold a
     /// connection and its memory).
     #[arg(
         long = "header-read-timeout-secs",
@@ -168,6 +169,26 @@ pub struct HttpConfig {
         default_value_t = 10
     )]
     pub header_read_timeout_secs: u64,
+
+    /// Seconds a connection with no request in flight stays open (HTTP/1
+    /// keep-alive and HTTP/2). Longer than the load balancer's idle timeout
+    /// (60 s on an ALB), so that the balancer closes the connections it
+    /// reuses, never the server under it.
+    #[arg(
+        long = "keep-alive-timeout-secs",
+        env = "KEEP_ALIVE_TIMEOUT_SECS",
+        default_value_t = 75
+    )]
+    pub keep_alive_timeout_secs: u64,
+
+    /// Connections open at once; past this, new ones wait in the kernel's
+    /// backlog until one closes. Keep it under the process's file limit.
+    #[arg(
+        long = "max-connections",
+        env = "MAX_CONNECTIONS",
+        default_value_t = 4096
+    )]
+    pub max_client_connections: usize,
 
     /// Seconds a request may take in all before it is answered 503.
     #[arg(
@@ -234,33 +255,49 @@ pub struct CacheConfig {
     pub stale_if_error_secs: u64,
 }
 
-/// Rate limits per client address and per account; a burst of the same
-/// size is allowed, and `0` turns a limit off.
+/// Rate limits, per minute, with a burst of the same size; `0` turns a
+/// limit off. Unset, a limit takes its production value (below), or none
+/// with `APP_ENV=development`: a developer's own machine runs the API
+/// suites and tools as fast as they go. Per address the limits are loose,
+/// since one address may be a NAT in front of many people; per account
+/// they are tight, since an account is one person.
 #[derive(Clone, Debug, Args)]
 pub struct LimitsConfig {
-    /// Sign-in attempts a minute, per address and per account.
+    /// Sign-in attempts per client address (production: 60).
     #[arg(
-        long = "rate-limit-sign-in-per-minute",
-        env = "RATE_LIMIT_SIGN_IN_PER_MINUTE",
-        default_value_t = 10
+        long = "rate-limit-sign-in-per-address",
+        env = "RATE_LIMIT_SIGN_IN_PER_ADDRESS"
     )]
-    pub sign_in_per_minute: u32,
+    pub sign_in_per_address: Option<u32>,
 
-    /// Sign-ups a minute per address.
+    /// Sign-in attempts per account, whatever the address: password
+    /// guessing (production: 10).
     #[arg(
-        long = "rate-limit-sign-up-per-minute",
-        env = "RATE_LIMIT_SIGN_UP_PER_MINUTE",
-        default_value_t = 5
+        long = "rate-limit-sign-in-per-account",
+        env = "RATE_LIMIT_SIGN_IN_PER_ACCOUNT"
     )]
-    pub sign_up_per_minute: u32,
+    pub sign_in_per_account: Option<u32>,
 
-    /// Writes a minute, per address and per account.
+    /// Sign-ups per client address (production: 20).
     #[arg(
-        long = "rate-limit-writes-per-minute",
-        env = "RATE_LIMIT_WRITES_PER_MINUTE",
-        default_value_t = 60
+        long = "rate-limit-sign-up-per-address",
+        env = "RATE_LIMIT_SIGN_UP_PER_ADDRESS"
     )]
-    pub writes_per_minute: u32,
+    pub sign_up_per_address: Option<u32>,
+
+    /// Writes per client address (production: 600).
+    #[arg(
+        long = "rate-limit-writes-per-address",
+        env = "RATE_LIMIT_WRITES_PER_ADDRESS"
+    )]
+    pub writes_per_address: Option<u32>,
+
+    /// Writes per account, whatever the address (production: 60).
+    #[arg(
+        long = "rate-limit-writes-per-account",
+        env = "RATE_LIMIT_WRITES_PER_ACCOUNT"
+    )]
+    pub writes_per_account: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -361,8 +398,12 @@ impl HttpConfig {
         Ok(origins)
     }
 
-    pub fn header_read_timeout(&self) -> Duration {
-        Duration::from_secs(self.header_read_timeout_secs)
+    pub fn connection_limits(&self) -> crate::serve::ConnectionLimits {
+        crate::serve::ConnectionLimits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+            keep_alive_timeout: Duration::from_secs(self.keep_alive_timeout_secs),
+            max_connections: self.max_client_connections,
+        }
     }
 
     pub fn request_timeout(&self) -> Duration {
@@ -371,11 +412,20 @@ impl HttpConfig {
 }
 
 impl LimitsConfig {
-    pub fn settings(&self) -> limits::RateSettings {
+    /// The limits in force in `env`: each as set, else its default there.
+    pub fn settings(&self, env: AppEnv) -> limits::RateSettings {
+        let or_default = |set: Option<u32>, production: u32| {
+            set.unwrap_or(match env {
+                AppEnv::Production => production,
+                AppEnv::Development => 0,
+            })
+        };
         limits::RateSettings {
-            sign_in_per_minute: self.sign_in_per_minute,
-            sign_up_per_minute: self.sign_up_per_minute,
-            writes_per_minute: self.writes_per_minute,
+            sign_in_per_address: or_default(self.sign_in_per_address, 60),
+            sign_in_per_account: or_default(self.sign_in_per_account, 10),
+            sign_up_per_address: or_default(self.sign_up_per_address, 20),
+            writes_per_address: or_default(self.writes_per_address, 600),
+            writes_per_account: or_default(self.writes_per_account, 60),
         }
     }
 }
@@ -475,6 +525,31 @@ mod tests {
         assert_eq!(config.database.max_connections, 20);
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert_eq!(config.shutdown_grace(), Duration::from_secs(20));
+    }
+
+    #[test]
+    fn rate_limits_hold_in_production_and_let_a_developer_run_the_suites() {
+        let limits: LimitsConfig = defaults();
+        let production = limits.settings(AppEnv::Production);
+        assert_eq!(production.sign_in_per_account, 10);
+        assert!(production.sign_in_per_address > production.sign_in_per_account);
+        let development = limits.settings(AppEnv::Development);
+        assert_eq!(development.sign_in_per_address, 0);
+        assert_eq!(development.writes_per_account, 0);
+        let config = Config::parse_from([
+            "server",
+            "--database-url",
+            "postgres://localhost/x",
+            "--rate-limit-sign-up-per-address",
+            "3",
+        ]);
+        assert_eq!(
+            config
+                .limits
+                .settings(AppEnv::Development)
+                .sign_up_per_address,
+            3
+        );
     }
 
     #[test]

@@ -11,6 +11,9 @@ mod api;
 pub mod client_ip;
 /// Typed configuration, parsed once from the environment.
 pub mod config;
+/// The pages' form posts: the server function they name, then the next page
+/// or the same one showing why it failed.
+mod forms;
 /// Liveness and readiness probes.
 mod health;
 /// `server healthcheck`: the readiness probe as a command, for containers.
@@ -27,8 +30,8 @@ mod rate_limit;
 pub mod security_headers;
 /// Demo data for a first local run.
 pub mod seed;
-/// Accepting connections, with a header read timeout.
-mod serve;
+/// Accepting connections, and closing slow, silent and idle ones.
+pub mod serve;
 /// The status of a server function's error raised before its body runs.
 mod server_fn_status;
 /// Graceful shutdown on SIGTERM / SIGINT.

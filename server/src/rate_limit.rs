@@ -6,22 +6,31 @@
 use std::sync::Arc;
 
 use app::backend::limits::{Kind, RateLimits};
+use app::rpc::users::{Login, Register};
+use app::rpc::PREFIX;
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use leptos::server_fn::ServerFn;
 
 use crate::client_ip::ClientIp;
 
-/// What a request does, by method and path; reads are not limited here.
-fn kind(method: &Method, path: &str) -> Option<Kind> {
+/// What a request does, by method and path (the REST API's, or a server
+/// function's own `PATH`); reads are not limited here, and neither are
+/// posts to pages, which the form layer limits by the function they name.
+pub fn kind(method: &Method, path: &str) -> Option<Kind> {
     if method.is_safe() {
         return None;
     }
-    match path {
-        "/api/users/login" | "/rpc/login" => Some(Kind::SignIn),
-        "/api/users" | "/rpc/register" => Some(Kind::SignUp),
-        _ => Some(Kind::Write),
+    if path == "/api/users/login" || path == Login::PATH {
+        Some(Kind::SignIn)
+    } else if path == "/api/users" || path == Register::PATH {
+        Some(Kind::SignUp)
+    } else if path.starts_with("/api/") || path.starts_with(PREFIX) {
+        Some(Kind::Write)
+    } else {
+        None
     }
 }
 
@@ -49,8 +58,14 @@ mod tests {
     #[test]
     fn requests_are_sorted_by_what_they_do() {
         assert_eq!(kind(&Method::POST, "/api/users/login"), Some(Kind::SignIn));
-        assert_eq!(kind(&Method::POST, "/rpc/register"), Some(Kind::SignUp));
+        assert_eq!(kind(&Method::POST, Login::PATH), Some(Kind::SignIn));
+        assert_eq!(kind(&Method::POST, Register::PATH), Some(Kind::SignUp));
         assert_eq!(kind(&Method::PUT, "/api/user"), Some(Kind::Write));
+        assert_eq!(
+            kind(&Method::POST, app::rpc::articles::SaveArticle::PATH),
+            Some(Kind::Write)
+        );
         assert_eq!(kind(&Method::GET, "/api/articles"), None);
+        assert_eq!(kind(&Method::POST, "/login"), None, "the form layer's");
     }
 }

@@ -11,9 +11,12 @@ use app::backend::passwords::Passwords;
 use app::backend::tokens::Tokens;
 use app::backend::{provide_render_context, AppState, Services};
 use app::{shell, App};
+use axum::body::Body;
 use axum::extract::MatchedPath;
-use axum::http::{HeaderName, Request};
+use axum::handler::HandlerWithoutStateExt;
+use axum::http::{header, HeaderName, Request, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::LeptosOptions;
@@ -25,10 +28,12 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::client_ip::{self, Proxies};
 use crate::config::{AppEnv, Config, HttpConfig};
+use crate::forms::{self, Forms};
 use crate::overload::{self, Overload};
 use crate::security_headers::{self, Security};
 use crate::{
@@ -71,7 +76,7 @@ pub struct Application {
     metrics: Router,
     db: PgPool,
     background: Vec<tokio::task::JoinHandle<()>>,
-    header_read_timeout: Duration,
+    connection_limits: serve::ConnectionLimits,
     shutdown_grace: Duration,
 }
 
@@ -115,7 +120,7 @@ impl Application {
 
         let cache = Cache::new(config.cache.settings());
         let db_health = Health::default();
-        let limits = Arc::new(RateLimits::new(config.limits.settings()));
+        let limits = Arc::new(RateLimits::new(config.limits.settings(config.app_env)));
         let background = vec![
             tokio::spawn(cache::listener::run(
                 cache.clone(),
@@ -157,7 +162,7 @@ impl Application {
             router: router(state, &config.http, &cors_origins),
             db,
             background,
-            header_read_timeout: config.http.header_read_timeout(),
+            connection_limits: config.http.connection_limits(),
             shutdown_grace: config.shutdown_grace(),
         })
     }
@@ -183,7 +188,7 @@ impl Application {
         serve::serve(
             self.listener,
             self.router,
-            self.header_read_timeout,
+            self.connection_limits,
             shutdown::signal(),
             self.shutdown_grace,
         )
@@ -221,14 +226,19 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
     let security = Security::new(&state.asset_base_url, state.secure_cookies);
+    let site_root = Path::new(&*state.leptos_options.site_root);
     let http_cache = http_cache::HttpCache::new(
         config,
         &state,
         security.clone(),
-        static_files(Path::new(&*state.leptos_options.site_root)),
+        http_cache::CorsOrigins::new(cors_origins),
+        static_files(site_root),
     );
+    let assets = hashed_assets(&site_root.join(&*state.leptos_options.site_pkg_dir));
     // Pages and server functions. The REST API bounds its bodies itself and
-    // answers in its own error shape; these are bounded here.
+    // answers in its own error shape; these are bounded here. Forms post to
+    // their pages ([`forms`]), which call the server functions of the same
+    // routes without that layer.
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, provide_render_context, move || {
             shell(leptos_options.clone())
@@ -236,14 +246,21 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(provide_render_context, shell))
-        .layer(
-            ServiceBuilder::new()
-                .layer(from_fn(server_fn_status::from_error))
-                .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES)),
-        );
+        >(provide_render_context, shell));
+    let forms = Forms::new(
+        pages.clone().with_state(state.clone()),
+        state.limits.clone(),
+        MAX_FORM_BYTES,
+    );
+    let pages = pages.layer(
+        ServiceBuilder::new()
+            .layer(from_fn(server_fn_status::from_error))
+            .layer(from_fn_with_state(forms, forms::posted))
+            .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES)),
+    );
     let guarded = Router::new()
         .nest("/api", api::router(cors_origins))
+        .nest(&format!("/{}", state.leptos_options.site_pkg_dir), assets)
         .merge(pages)
         .layer(
             ServiceBuilder::new()
@@ -268,12 +285,40 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
         .merge(guarded)
         .layer(
             ServiceBuilder::new()
+                // The request id is ours: one a client sends would be echoed
+                // and logged as if this server had chosen it.
+                .map_request(|mut request: Request<Body>| {
+                    request.headers_mut().remove(REQUEST_ID);
+                    request
+                })
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(from_fn_with_state(proxies, client_ip::resolve)),
         )
         .with_state(state)
+}
+
+/// The hashed bundle under `/pkg`, precompressed. A file that is not there
+/// is a bare 404 ([`no_such_asset`]): the app's own not-found page would
+/// render with the visitor's session, and a CDN that caches 404s could show
+/// it to others.
+fn hashed_assets(dir: &Path) -> Router<AppState> {
+    let files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .not_found_service(no_such_asset.into_service());
+    Router::new().fallback_service(files)
+}
+
+/// Not kept anywhere: during a deploy, an asset missing a moment ago may be
+/// there the next.
+async fn no_such_asset() -> impl IntoResponse {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CACHE_CONTROL, "no-store")],
+        "Not Found",
+    )
 }
 
 /// The files at the site root (favicon, default avatar): served as they

@@ -144,7 +144,7 @@ pub async fn add(
         article_id,
         slug: slug.to_owned(),
     };
-    state.cache.publish(&state.db, change).await;
+    state.cache.committed([change, author.wrote()]).await;
     // One cannot follow oneself, so the author's own view is never "following".
     Ok(row.into_shared().comment)
 }
@@ -172,6 +172,6 @@ pub async fn delete(state: &AppState, user: UserId, slug: &str, id: i64) -> Resu
         article_id,
         slug: slug.to_owned(),
     };
-    state.cache.publish(&state.db, change).await;
+    state.cache.committed([change, user.wrote()]).await;
     Ok(())
 }

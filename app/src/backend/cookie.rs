@@ -57,31 +57,36 @@ pub fn start(state: &AppState, token: &str) {
     let max_age = cookie::time::Duration::seconds(
         i64::try_from(state.tokens.ttl().as_secs()).unwrap_or(i64::MAX),
     );
-    let cookie = session_cookie(state, token.to_owned())
+    let cookie = session_cookie(state.secure_cookies, token.to_owned())
         .max_age(max_age)
         .build();
-    set_cookie(&cookie);
+    set_cookie(&cookie.to_string());
 }
 
 /// Ends the session: expires the cookie.
 pub fn end(state: &AppState) {
-    let mut cookie = session_cookie(state, String::new()).build();
-    cookie.make_removal();
-    set_cookie(&cookie);
+    set_cookie(&removal(state.secure_cookies));
 }
 
-fn session_cookie(state: &AppState, value: String) -> cookie::CookieBuilder<'static> {
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn removal(secure: bool) -> String {
+    let mut cookie = session_cookie(secure, String::new()).build();
+    cookie.make_removal();
+    cookie.to_string()
+}
+
+fn session_cookie(secure: bool, value: String) -> cookie::CookieBuilder<'static> {
     cookie::Cookie::build((COOKIE_NAME, value))
         .path("/")
         .http_only(true)
         .same_site(cookie::SameSite::Lax)
-        .secure(state.secure_cookies)
+        .secure(secure)
 }
 
-fn set_cookie(cookie: &cookie::Cookie<'_>) {
+fn set_cookie(cookie: &str) {
     if let (Some(response), Ok(value)) = (
         use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&cookie.to_string()),
+        HeaderValue::from_str(cookie),
     ) {
         response.append_header(SET_COOKIE, value);
     }
@@ -92,7 +97,10 @@ fn set_cookie(cookie: &cookie::Cookie<'_>) {
 /// a request with neither comes from a non-browser client, which cannot
 /// hold the victim's cookie. `Origin` is compared with the site's configured
 /// public origin: behind a CDN the `Host` the server sees is the CDN's
-/// choice, and HTTP/2 sends no `Host` at all.
+/// choice, and HTTP/2 sends no `Host` at all. Without one, it must be this
+/// server's own: plain HTTP at the request's host (the server speaks no
+/// TLS itself; behind one that does, the public origin is configured), so
+/// a page at `https://host` is as foreign as one at another host.
 pub fn require_same_origin(state: &AppState) -> Result<(), AppError> {
     let Some(parts) = request_parts() else {
         return Ok(());
@@ -112,7 +120,7 @@ pub fn require_same_origin(state: &AppState) -> Result<(), AppError> {
     let same = match &state.public_origin {
         Some(public) => origin.eq_ignore_ascii_case(public),
         None => request_authority(&parts)
-            .is_some_and(|host| authority_of(origin).eq_ignore_ascii_case(&host)),
+            .is_some_and(|host| origin.eq_ignore_ascii_case(&format!("http://{host}"))),
     };
     if same {
         Ok(())
@@ -129,12 +137,6 @@ fn request_authority(parts: &Parts) -> Option<String> {
         .and_then(|h| h.to_str().ok())
         .map(str::to_owned)
         .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-}
-
-fn authority_of(origin: &str) -> &str {
-    origin
-        .split_once("://")
-        .map_or(origin, |(_, authority)| authority)
 }
 
 fn cross_site() -> AppError {

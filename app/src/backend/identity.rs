@@ -8,7 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-use super::cache::UserSessions;
+use super::cache::{Change, UserSessions};
 use super::tokens::{Grant, UserId};
 use super::AppState;
 use crate::error::AppError;
@@ -21,6 +21,17 @@ pub struct SignedIn {
     pub session: String,
     /// The token as sent, returned unchanged in `User` answers.
     pub token: String,
+    /// When the token expires (Unix seconds): a signed-out session need
+    /// not be remembered past it.
+    pub expires_at: i64,
+}
+
+impl UserId {
+    /// What this user's write makes stale besides shared entries: what was
+    /// rendered for them alone.
+    pub fn wrote(self) -> Change {
+        Change::Reader { user_id: self.0 }
+    }
 }
 
 /// A caller who may be anonymous.
@@ -29,7 +40,7 @@ pub struct Viewer(pub Option<UserId>);
 /// The signed-in caller `token` names: 401 `is invalid` or `has expired`
 /// otherwise, and `is invalid` once its session was revoked or its user deleted.
 pub async fn signed_in(state: &AppState, token: String) -> Result<SignedIn, AppError> {
-    let grant = state.tokens.decode(&token)?;
+    let (grant, expires_at) = state.tokens.decode(&token)?;
     let sessions = state
         .cache
         .sessions()
@@ -42,19 +53,26 @@ pub async fn signed_in(state: &AppState, token: String) -> Result<SignedIn, AppE
         user: grant.user,
         session: grant.session,
         token,
+        expires_at,
     })
 }
 
 /// A token is valid in the user's current session epoch, and for the
-/// session that last changed the password (see the sessions migration).
+/// session that last changed the password (see the sessions migration),
+/// unless its session was signed out.
 fn admits(sessions: &UserSessions, grant: &Grant) -> bool {
-    sessions.epoch == grant.epoch || sessions.kept_session.as_deref() == Some(&grant.session)
+    let current =
+        sessions.epoch == grant.epoch || sessions.kept_session.as_deref() == Some(&grant.session);
+    current && !sessions.signed_out.contains(&grant.session)
 }
 
 async fn load_sessions(state: &AppState, user: UserId) -> Result<Arc<UserSessions>, AppError> {
     sqlx::query_as!(
         UserSessions,
-        "select session_epoch as epoch, kept_session from users where id = $1",
+        r#"select u.session_epoch as epoch, u.kept_session,
+                  array(select s.session from signed_out_sessions s
+                        where s.user_id = u.id and s.expires_at > now()) as "signed_out!"
+           from users u where u.id = $1"#,
         user.0
     )
     .fetch_optional(state.db()?)

@@ -20,9 +20,22 @@ use crate::error::AppError;
 /// each kind of request; a burst of the same size is allowed. `0` is no limit.
 #[derive(Clone, Copy, Debug)]
 pub struct RateSettings {
-    pub sign_in_per_minute: u32,
-    pub sign_up_per_minute: u32,
-    pub writes_per_minute: u32,
+    pub sign_in_per_address: u32,
+    pub sign_in_per_account: u32,
+    pub sign_up_per_address: u32,
+    pub writes_per_address: u32,
+    pub writes_per_account: u32,
+}
+
+impl RateSettings {
+    /// No limit at all.
+    pub const OFF: Self = Self {
+        sign_in_per_address: 0,
+        sign_in_per_account: 0,
+        sign_up_per_address: 0,
+        writes_per_address: 0,
+        writes_per_account: 0,
+    };
 }
 
 /// What a request does, for the limits that apply to it.
@@ -35,7 +48,7 @@ pub enum Kind {
 
 pub struct RateLimits {
     sign_in_by_address: Limiter<IpAddr>,
-    sign_in_by_account: Limiter<String>,
+    sign_in_by_account: Limiter<i64>,
     sign_up_by_address: Limiter<IpAddr>,
     writes_by_address: Limiter<IpAddr>,
     writes_by_account: Limiter<i64>,
@@ -44,11 +57,11 @@ pub struct RateLimits {
 impl RateLimits {
     pub fn new(settings: RateSettings) -> Self {
         Self {
-            sign_in_by_address: Limiter::per_minute(settings.sign_in_per_minute),
-            sign_in_by_account: Limiter::per_minute(settings.sign_in_per_minute),
-            sign_up_by_address: Limiter::per_minute(settings.sign_up_per_minute),
-            writes_by_address: Limiter::per_minute(settings.writes_per_minute),
-            writes_by_account: Limiter::per_minute(settings.writes_per_minute),
+            sign_in_by_address: Limiter::per_minute(settings.sign_in_per_address),
+            sign_in_by_account: Limiter::per_minute(settings.sign_in_per_account),
+            sign_up_by_address: Limiter::per_minute(settings.sign_up_per_address),
+            writes_by_address: Limiter::per_minute(settings.writes_per_address),
+            writes_by_account: Limiter::per_minute(settings.writes_per_account),
         }
     }
 
@@ -62,9 +75,9 @@ impl RateLimits {
         limiter.check(&client_key(address))
     }
 
-    /// A sign-in attempt for the account with this (lower-cased) email.
-    pub fn sign_in_as(&self, email: &str) -> Result<(), AppError> {
-        self.sign_in_by_account.check(&email.to_owned())
+    /// A sign-in attempt for the account `user`.
+    pub fn sign_in_as(&self, user: UserId) -> Result<(), AppError> {
+        self.sign_in_by_account.check(&user.0)
     }
 
     /// A write by `user`.
@@ -130,9 +143,8 @@ mod tests {
     #[test]
     fn a_client_over_its_limit_is_told_when_to_come_back() {
         let limits = RateLimits::new(RateSettings {
-            sign_in_per_minute: 2,
-            sign_up_per_minute: 0,
-            writes_per_minute: 0,
+            sign_in_per_address: 2,
+            ..RateSettings::OFF
         });
         let client: IpAddr = "203.0.113.7".parse().unwrap();
         let other: IpAddr = "203.0.113.8".parse().unwrap();

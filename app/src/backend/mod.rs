@@ -24,6 +24,8 @@ pub mod passwords;
 mod personal;
 /// Profiles and follows.
 pub mod profiles;
+/// Ending sessions: signing out, here or everywhere.
+pub mod sign_out;
 /// State shared by every request.
 mod state;
 /// Tags in use.
@@ -43,14 +45,19 @@ pub use state::{AppState, Services};
 pub struct RenderNonce(pub String);
 
 /// Additional context of every page render: the request's [`RenderNonce`]
-/// becomes the nonce Leptos puts on the page's inline scripts, and a page
-/// that sends the visitor elsewhere (`<Redirect>`) answers with a redirect.
+/// becomes the nonce Leptos puts on the page's inline scripts, a failed form
+/// post the page answers ([`crate::forms::Resubmitted`]) reaches its forms,
+/// and a page that sends the visitor elsewhere (`<Redirect>`) answers with a
+/// redirect.
 pub fn provide_render_context() {
     use leptos::prelude::{provide_context, use_context};
-    let nonce = use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<RenderNonce>().cloned());
-    if let Some(RenderNonce(nonce)) = nonce {
-        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    let parts = use_context::<axum::http::request::Parts>();
+    let extensions = parts.as_ref().map(|parts| &parts.extensions);
+    if let Some(RenderNonce(nonce)) = extensions.and_then(|e| e.get::<RenderNonce>()) {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.clone()));
+    }
+    if let Some(failed) = extensions.and_then(|e| e.get::<crate::forms::Resubmitted>()) {
+        provide_context(failed.clone());
     }
     leptos_router::components::provide_server_redirect(redirect_page);
 }

@@ -1,5 +1,6 @@
 //! Profiles and the follow graph. Profiles are cached as everyone sees them;
-//! `following` is looked up per request. Follows change nothing shared.
+//! `following` is looked up per request. Follows change nothing shared, only
+//! what was rendered for the follower.
 
 use std::sync::Arc;
 
@@ -75,6 +76,7 @@ pub async fn follow(
     )
     .execute(state.db()?)
     .await?;
+    state.cache.committed([follower.wrote()]).await;
     get(state, Some(follower), username).await
 }
 
@@ -93,6 +95,7 @@ pub async fn unfollow(
     )
     .execute(state.db()?)
     .await?;
+    state.cache.committed([follower.wrote()]).await;
     get(state, Some(follower), username).await
 }
 

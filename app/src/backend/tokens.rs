@@ -87,9 +87,10 @@ impl Tokens {
         })
     }
 
-    /// What a token grants, if this server signed it and it has not
-    /// expired: 401 `is invalid` or `has expired` otherwise.
-    pub fn decode(&self, token: &str) -> Result<Grant, AppError> {
+    /// What a token grants and until when (Unix seconds), if this server
+    /// signed it and it has not expired: 401 `is invalid` or `has expired`
+    /// otherwise.
+    pub fn decode(&self, token: &str) -> Result<(Grant, i64), AppError> {
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => AppError::token_expired(),
@@ -97,11 +98,12 @@ impl Tokens {
             })?
             .claims;
         let user = claims.sub.parse().map_err(|_| AppError::token_invalid())?;
-        Ok(Grant {
+        let grant = Grant {
             user: UserId(user),
             session: claims.sid,
             epoch: claims.ep,
-        })
+        };
+        Ok((grant, claims.exp))
     }
 }
 
@@ -128,7 +130,10 @@ mod tests {
         let tokens = tokens(60);
         let grant = Grant::new_session(UserId(42), 3);
         let token = tokens.issue(&grant).unwrap();
-        assert_eq!(tokens.decode(&token).unwrap(), grant);
+        let (decoded, expires_at) = tokens.decode(&token).unwrap();
+        assert_eq!(decoded, grant);
+        let in_a_minute = chrono::Utc::now().timestamp() + 60;
+        assert!((in_a_minute - 2..=in_a_minute).contains(&expires_at));
     }
 
     #[test]

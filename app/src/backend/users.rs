@@ -123,9 +123,6 @@ pub async fn login(state: &AppState, input: LoginUser) -> Result<User, AppError>
     let (Some(email), Some(password)) = (email, password) else {
         return Err(checks.rejection());
     };
-    // Guessing one account's password from many addresses is held to its own limit.
-    state.limits.sign_in_as(&email.trim().to_lowercase())?;
-
     let found = sqlx::query_as!(
         Credentials,
         r#"select id, username, email, bio, image, session_epoch, password_hash
@@ -135,6 +132,12 @@ pub async fn login(state: &AppState, input: LoginUser) -> Result<User, AppError>
     .fetch_optional(state.db()?)
     .await?
     .map(Credentials::into_parts);
+    // Guessing one account's password from many addresses is held to its
+    // own limit, keyed on the account the lookup found: every spelling of
+    // its email that the lookup matches counts against the same account.
+    if let Some((account, _)) = &found {
+        state.limits.sign_in_as(UserId(account.id))?;
+    }
     let stored = found.as_ref().map(|(_, hash)| hash.clone());
     if !state.passwords.verify(password, stored).await? {
         return Err(AppError::invalid_credentials());
@@ -261,20 +264,21 @@ pub async fn update(
     .await?
     .ok_or_else(AppError::token_invalid)?;
     let (account, old_username) = row.into_parts();
+    let mut changes = vec![caller.user.wrote()];
     if edit.is_public() {
         let usernames = vec![old_username, account.username.clone()];
-        let change = Change::Author {
+        changes.push(Change::Author {
             id: account.id,
             usernames,
-        };
-        state.cache.publish(&state.db, change).await;
+        });
     }
+    if edit.password.is_some() {
+        changes.push(Change::Sessions {
+            user_id: account.id,
+        });
+    }
+    state.cache.committed(changes).await;
     let token = if edit.password.is_some() {
-        let user_id = account.id;
-        state
-            .cache
-            .publish(&state.db, Change::Sessions { user_id })
-            .await;
         let grant = Grant {
             user: caller.user,
             session: caller.session,
@@ -285,23 +289,4 @@ pub async fn update(
         caller.token
     };
     Ok(account.into_user(token))
-}
-
-/// Signs the user out everywhere: every token issued so far stops working,
-/// this one included.
-#[tracing::instrument(skip_all, fields(user = caller.user.0))]
-pub async fn sign_out_everywhere(state: &AppState, caller: SignedIn) -> Result<(), AppError> {
-    sqlx::query!(
-        r#"update users set session_epoch = session_epoch + 1, kept_session = null
-           where id = $1"#,
-        caller.user.0
-    )
-    .execute(state.db()?)
-    .await?;
-    let user_id = caller.user.0;
-    state
-        .cache
-        .publish(&state.db, Change::Sessions { user_id })
-        .await;
-    Ok(())
 }

@@ -23,6 +23,7 @@ fn ArticlePreview(article: Article) -> impl IntoView {
                     slug=article.slug.clone()
                     favorited=article.favorited
                     count=article.favorites_count
+                    label=false
                 />
             </div>
             <a href=urls::article(&article.slug) class="preview-link">

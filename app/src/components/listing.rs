@@ -1,13 +1,15 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use super::{ArticlePreviews, Pagination};
+use super::{ArticlePreviews, ErrorMessages, Pagination};
+use crate::data::page_error;
 use crate::error::AppError;
 use crate::models::{ArticleList, ListQuery};
 use crate::urls;
 
 /// A list of articles and its pagination, as the home and profile pages
-/// show it. A signed-out visitor asking for their feed is sent to sign in.
+/// show it, under the page's error list (a favorite or follow whose post
+/// failed). A signed-out visitor asking for their feed is sent to sign in.
 #[component]
 pub fn ArticleListing(
     query: Memo<ListQuery>,
@@ -17,6 +19,7 @@ pub fn ArticleListing(
     empty: ViewFn,
 ) -> impl IntoView {
     view! {
+        <ErrorMessages error=page_error()/>
         <Transition fallback=|| view! { <div class="article-preview">"Loading articles..."</div> }>
             {move || articles.get().map(|result| match result {
                 Ok(list) => view! {

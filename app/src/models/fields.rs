@@ -81,7 +81,9 @@ impl Username {
     pub fn parse(raw: Option<&str>) -> Result<Self, String> {
         let normal = raw.map(nfkc);
         let name = required_text(normal.as_deref(), Self::MAX_CHARS)?;
-        if name
+        if is_dot_segment(&name) {
+            Err(NOT_A_PATH_SEGMENT.to_owned())
+        } else if name
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
         {
@@ -107,6 +109,14 @@ impl Username {
             .into_owned()
     }
 }
+
+/// `.` and `..` name no page: URL parsers remove them from a path, so
+/// `/profile/..` is `/` to every browser.
+fn is_dot_segment(text: &str) -> bool {
+    matches!(text, "." | "..")
+}
+
+const NOT_A_PATH_SEGMENT: &str = "is reserved ('.' and '..' cannot be linked to)";
 
 fn nfkc(text: &str) -> String {
     icu_normalizer::ComposingNormalizer::new_nfkc()
@@ -263,6 +273,9 @@ impl TagList {
             if tag.is_empty() {
                 return Err("must not contain blank tags".to_owned());
             }
+            if is_dot_segment(tag) {
+                return Err(format!("has a tag that {NOT_A_PATH_SEGMENT}"));
+            }
             if tag.chars().count() > Self::MAX_TAG_CHARS {
                 return Err(format!(
                     "has a tag that is too long (maximum is {} characters)",
@@ -293,6 +306,12 @@ mod tests {
         assert_eq!(Username::parse(Some("   ")).unwrap_err(), BLANK);
         assert_eq!(Username::parse(None).unwrap_err(), BLANK);
         assert!(Username::parse(Some("a/b")).is_err());
+        for dots in [".", "..", "．．"] {
+            assert!(Username::parse(Some(dots)).is_err(), "{dots}");
+        }
+        assert!(Username::parse(Some("...")).is_ok());
+        assert!(TagList::parse(&[".."]).is_err());
+        assert!(TagList::parse(&["..."]).is_ok());
         assert!(Username::parse(Some(&"x".repeat(41))).is_err());
     }
 

@@ -4,10 +4,11 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::ErrorMessages;
-use crate::data::{form_error, get_article, Form};
+use crate::data::{busy, get_article, page_error, typed, Form};
 use crate::layouts::FormPage;
-use crate::models::Article;
+use crate::models::{split_tags, Article};
 use crate::providers::{Session, Writes};
+use crate::rpc::articles::SaveArticle;
 use crate::urls;
 
 /// `/editor` (new) and `/editor/:slug` (edit). Signed-in users only.
@@ -52,8 +53,10 @@ pub fn EditorPage() -> impl IntoView {
 #[component]
 fn EditorForm(article: Option<Article>) -> impl IntoView {
     let action = Writes::get().save_article;
-    let error = form_error(action);
-    let draft = article.map(Draft::from).unwrap_or_default();
+    let error = page_error();
+    let draft = Draft::typed()
+        .or_else(|| article.map(Draft::from))
+        .unwrap_or_default();
     view! {
         <ErrorMessages error/>
         <Form action>
@@ -71,7 +74,7 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
                 <fieldset class="form-group">
                     <TagInput tags=draft.tags/>
                 </fieldset>
-                <button class="btn btn-lg pull-xs-right btn-primary" type="submit" disabled=move || action.pending().get()>"Publish Article"</button>
+                <button class="btn btn-lg pull-xs-right btn-primary" type="submit" disabled=move || busy(action)>"Publish Article"</button>
             </fieldset>
         </Form>
     }
@@ -141,6 +144,24 @@ struct Draft {
     description: String,
     body: String,
     tags: Vec<String>,
+}
+
+impl Draft {
+    /// What was typed, when the page answers the form's failed post.
+    fn typed() -> Option<Self> {
+        let field = |name| typed::<SaveArticle>(name);
+        let title = field("title")?;
+        Some(Self {
+            slug: field("slug").unwrap_or_default(),
+            title,
+            description: field("description").unwrap_or_default(),
+            body: field("body").unwrap_or_default(),
+            tags: split_tags(
+                &field("tags").unwrap_or_default(),
+                &field("tag_input").unwrap_or_default(),
+            ),
+        })
+    }
 }
 
 impl From<Article> for Draft {

@@ -19,12 +19,12 @@ pub fn HomePage() -> impl IntoView {
         let query = query.get();
         let tag = params.get().get("tag").map(|t| urls::decode_segment(&t));
         ListQuery {
-            following: tag.is_none() && query.get("feed").as_deref() == Some("following"),
+            following: tag.is_none() && query.get(urls::FEED).as_deref() == Some(urls::FOLLOWING),
             filter: ListFilter {
                 tag,
                 ..ListFilter::default()
             },
-            page: urls::page_number(query.get("page").as_deref()),
+            page: urls::page_number(query.get(urls::PAGE).as_deref()),
         }
     });
     let articles = Resource::new(

@@ -35,7 +35,7 @@ pub fn ProfilePage() -> impl IntoView {
         ListQuery {
             following: false,
             filter,
-            page: urls::page_number(query.get().get("page").as_deref()),
+            page: urls::page_number(query.get().get(urls::PAGE).as_deref()),
         }
     });
     let profile = Resource::new(

@@ -2,16 +2,18 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::ErrorMessages;
-use crate::data::{form_error, Form};
+use crate::data::{busy, page_error, typed, Form};
 use crate::layouts::FormPage;
 use crate::providers::Session;
+use crate::rpc::users::Register;
 use crate::urls;
 
 /// `/register`
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = Session::get().register;
-    let error = form_error(action);
+    let error = page_error();
+    let (username, email) = (typed::<Register>("username"), typed::<Register>("email"));
     let query = use_query_map();
     view! {
         <FormPage class="auth-page" title="Sign up">
@@ -23,15 +25,15 @@ pub fn RegisterPage() -> impl IntoView {
             <Form action>
                 <input type="hidden" name=urls::REDIRECT value=move || query.get().get(urls::REDIRECT).unwrap_or_default()/>
                 <fieldset class="form-group">
-                    <input class="form-control form-control-lg" type="text" name="username" placeholder="Username" autocomplete="username"/>
+                    <input class="form-control form-control-lg" type="text" name="username" placeholder="Username" autocomplete="username" value=username/>
                 </fieldset>
                 <fieldset class="form-group">
-                    <input class="form-control form-control-lg" type="email" name="email" placeholder="Email" autocomplete="email"/>
+                    <input class="form-control form-control-lg" type="email" name="email" placeholder="Email" autocomplete="email" value=email/>
                 </fieldset>
                 <fieldset class="form-group">
                     <input class="form-control form-control-lg" type="password" name="password" placeholder="Password" autocomplete="new-password"/>
                 </fieldset>
-                <button type="submit" class="btn btn-lg btn-primary pull-xs-right" disabled=move || action.pending().get()>"Sign up"</button>
+                <button type="submit" class="btn btn-lg btn-primary pull-xs-right" disabled=move || busy(action)>"Sign up"</button>
             </Form>
         </FormPage>
     }

@@ -2,24 +2,25 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
 use crate::components::ErrorMessages;
-use crate::data::{form_error, Form};
+use crate::data::{busy, page_error, typed, Form};
 use crate::layouts::FormPage;
 use crate::models::SessionUser;
 use crate::providers::Session;
+use crate::rpc::users::UpdateSettings;
 use crate::urls;
 
 /// `/settings`: the signed-in user's account, and the way out.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let session = Session::get();
-    let error = form_error(session.update_settings);
+    let error = page_error();
     view! {
         <FormPage class="settings-page" title="Settings">
             <h1 class="text-xs-center">"Your Settings"</h1>
             <ErrorMessages error/>
             <Transition fallback=|| ()>
                 {move || session.known().map(|user| match user {
-                    Some(user) => view! { <SettingsForm user/> }.into_any(),
+                    Some(user) => view! { <SettingsForm user session/> }.into_any(),
                     None => view! { <Redirect path=urls::LOGIN/> }.into_any(),
                 })}
             </Transition>
@@ -27,29 +28,36 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
-/// The account fields, filled in, and the sign-out button.
+/// The account fields, filled in (as typed, when the page answers their
+/// failed post), and the sign-out button.
 #[component]
-fn SettingsForm(user: SessionUser) -> impl IntoView {
-    let session = Session::get();
+fn SettingsForm(user: SessionUser, session: Session) -> impl IntoView {
+    let field = |name: &str, stored: Option<String>| {
+        typed::<UpdateSettings>(name).or(stored).unwrap_or_default()
+    };
+    let image = field("image", user.image);
+    let username = field("username", Some(user.username));
+    let bio = field("bio", user.bio);
+    let email = field("email", Some(user.email));
     view! {
         <Form action=session.update_settings>
             <fieldset>
                 <fieldset class="form-group">
-                    <input class="form-control" type="text" name="image" placeholder="URL of profile picture" value=user.image.unwrap_or_default()/>
+                    <input class="form-control" type="text" name="image" placeholder="URL of profile picture" value=image/>
                 </fieldset>
                 <fieldset class="form-group">
-                    <input class="form-control form-control-lg" type="text" name="username" placeholder="Your Name" value=user.username/>
+                    <input class="form-control form-control-lg" type="text" name="username" placeholder="Your Name" value=username/>
                 </fieldset>
                 <fieldset class="form-group">
-                    <textarea class="form-control form-control-lg" rows="8" name="bio" placeholder="Short bio about you">{user.bio.unwrap_or_default()}</textarea>
+                    <textarea class="form-control form-control-lg" rows="8" name="bio" placeholder="Short bio about you">{bio}</textarea>
                 </fieldset>
                 <fieldset class="form-group">
-                    <input class="form-control form-control-lg" type="email" name="email" placeholder="Email" value=user.email/>
+                    <input class="form-control form-control-lg" type="email" name="email" placeholder="Email" value=email/>
                 </fieldset>
                 <fieldset class="form-group">
                     <input class="form-control form-control-lg" type="password" name="password" placeholder="New Password" autocomplete="new-password"/>
                 </fieldset>
-                <button type="submit" class="btn btn-lg btn-primary pull-xs-right" disabled=move || session.update_settings.pending().get()>"Update Settings"</button>
+                <button type="submit" class="btn btn-lg btn-primary pull-xs-right" disabled=move || busy(session.update_settings)>"Update Settings"</button>
             </fieldset>
         </Form>
         <hr/>

@@ -50,13 +50,7 @@ impl Session {
         let logout = data::write::<Logout>();
         let update_settings = data::write::<UpdateSettings>();
         let sign_out_everywhere = data::write::<SignOutEverywhere>();
-        let (state, user) = data::signed_in_state(move || {
-            login.version().get()
-                + register.version().get()
-                + logout.version().get()
-                + update_settings.version().get()
-                + sign_out_everywhere.version().get()
-        });
+        let (state, user) = data::signed_in_state();
         let session = Self {
             state,
             user,

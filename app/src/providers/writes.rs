@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 
 use crate::data::{self, Write};
-use crate::error::AppError;
 use crate::rpc::articles::{DeleteArticle, SaveArticle, SetFavorite};
 use crate::rpc::comments::{AddComment, DeleteComment};
 use crate::rpc::profiles::SetFollowing;
@@ -24,44 +23,47 @@ pub struct Writes {
 
 impl Writes {
     pub fn provide() -> Self {
-        let writes = Self {
+        let writes = Self::new();
+        provide_context(writes);
+        writes
+    }
+
+    fn new() -> Self {
+        Self {
             set_favorite: data::write(),
             set_following: data::write(),
             add_comment: data::write(),
             delete_comment: data::write(),
             delete_article: data::write(),
             save_article: data::write(),
-        };
-        provide_context(writes);
-        writes
-    }
-
-    pub fn get() -> Self {
-        expect_context::<Self>()
-    }
-
-    /// Changes whenever one of the writes completes (tracks all of them).
-    pub fn version(&self) -> usize {
-        self.set_favorite.version().get()
-            + self.set_following.version().get()
-            + self.add_comment.version().get()
-            + self.delete_comment.version().get()
-    }
-
-    /// The failure of the last of the deleting and commenting writes to
-    /// finish, for the article page's one error list (SPA.md: at most one
-    /// `.error-messages` a page).
-    pub fn article_error(&self) -> Signal<Option<AppError>> {
-        let (add, delete, remove) = (self.add_comment, self.delete_comment, self.delete_article);
-        let last = RwSignal::new(None::<AppError>);
-        for value in [add.value(), delete.value(), remove.value()] {
-            Effect::new(move |seen: Option<()>| {
-                let result = value.get();
-                if seen.is_some() {
-                    last.set(result.and_then(Result::err));
-                }
-            });
         }
-        last.into()
+    }
+
+    /// The writes. In the server-rendered build they hold nothing (each is
+    /// the server function a form names), so no context is read: a render
+    /// that outlives its request (the client left) finds none to read.
+    pub fn get() -> Self {
+        #[cfg(feature = "csr")]
+        {
+            expect_context::<Self>()
+        }
+        #[cfg(not(feature = "csr"))]
+        {
+            Self::new()
+        }
+    }
+
+    /// Changes whenever a write completes that changes what the article,
+    /// list and profile pages read (tracks each). A deleted comment is taken
+    /// off its page without reading the comments again.
+    pub fn version(&self) -> usize {
+        #[cfg(feature = "csr")]
+        {
+            self.set_favorite.version().get()
+                + self.set_following.version().get()
+                + self.add_comment.version().get()
+        }
+        #[cfg(not(feature = "csr"))]
+        0
     }
 }

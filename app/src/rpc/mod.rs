@@ -17,6 +17,28 @@ pub mod tags;
 /// Sign in, sign up, sign out and settings.
 pub mod users;
 
+use leptos::server_fn::ServerFn;
+
+/// Where every server function is served; each `#[server]` repeats it,
+/// since the attribute takes a literal (a test holds them to it).
+pub const PREFIX: &str = "/rpc/";
+
+/// The server functions the pages' forms call, by `PATH`: what a form post
+/// may name (`crate::forms::ACTION_FIELD`).
+pub const FORM_ACTIONS: &[&str] = &[
+    users::Login::PATH,
+    users::Register::PATH,
+    users::Logout::PATH,
+    users::UpdateSettings::PATH,
+    users::SignOutEverywhere::PATH,
+    articles::SaveArticle::PATH,
+    articles::DeleteArticle::PATH,
+    articles::SetFavorite::PATH,
+    comments::AddComment::PATH,
+    comments::DeleteComment::PATH,
+    profiles::SetFollowing::PATH,
+];
+
 /// Outcome of a write the UI makes from a form: where the browser goes
 /// next, if anywhere. The server-rendered build also answers a plain form
 /// post with a redirect there; the SPA navigates there itself.
@@ -90,5 +112,25 @@ fn set_error_status(error: &crate::error::AppError) {
         axum::http::StatusCode::from_u16(error.status_code()),
     ) {
         response.set_status(status);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_server_function_is_served_under_the_prefix() {
+        let reads = [
+            articles::ListArticles::PATH,
+            articles::GetArticle::PATH,
+            comments::ListComments::PATH,
+            profiles::GetProfile::PATH,
+            tags::ListTags::PATH,
+            users::CurrentUser::PATH,
+        ];
+        for path in FORM_ACTIONS.iter().chain(&reads) {
+            assert!(path.starts_with(PREFIX), "{path}");
+        }
     }
 }

@@ -71,12 +71,19 @@ pub async fn register(
     .await
 }
 
-/// Sign out: the cookie is removed and the browser goes home.
+/// Sign out: the session ends (its token stops working everywhere), the
+/// cookie is removed and the browser goes home.
 #[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::cookie;
+        use crate::backend::{cookie, sign_out};
         cookie::require_same_origin(&state)?;
+        match cookie::signed_in(&state).await {
+            Ok(caller) => sign_out::sign_out(&state, caller).await?,
+            // A cookie that no longer verifies has no session left to end.
+            Err(AppError::Unauthorized { .. }) => {}
+            Err(error) => return Err(error),
+        }
         cookie::end(&state);
         super::go(crate::urls::HOME)
     })
@@ -119,9 +126,9 @@ pub async fn update_settings(
 #[server(prefix = "/rpc", endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::{cookie, users};
+        use crate::backend::{cookie, sign_out};
         let caller = cookie::writer(&state).await?;
-        users::sign_out_everywhere(&state, caller).await?;
+        sign_out::sign_out_everywhere(&state, caller).await?;
         cookie::end(&state);
         super::go(crate::urls::HOME)
     })

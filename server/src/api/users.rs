@@ -1,7 +1,7 @@
 //! Spec: "Authentication", "Registration", "Get Current User", "Update User".
 
 use app::backend::identity::SignedIn;
-use app::backend::{users, AppState};
+use app::backend::{sign_out, users, AppState};
 use app::error::AppError;
 use app::models::{LoginUser, RegisterUser, UpdateUser};
 use axum::extract::State;
@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/users", post(register))
         .route("/users/login", post(login))
         .route("/user", get(current).put(update))
+        .route("/user/session", delete(sign_out))
         .route("/user/sessions", delete(sign_out_everywhere))
 }
 
@@ -52,12 +53,19 @@ async fn update(
     Ok(enveloped(StatusCode::OK, "user", user))
 }
 
+/// `DELETE /api/user/session`: signs out; this token stops working, the
+/// user's other sessions go on (docs/api.md). 204.
+async fn sign_out(State(state): State<AppState>, caller: SignedIn) -> Result<Response, AppError> {
+    sign_out::sign_out(&state, caller).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 /// `DELETE /api/user/sessions`: signs the user out everywhere; every token
 /// issued so far stops working, this one too (docs/api.md). 204.
 async fn sign_out_everywhere(
     State(state): State<AppState>,
     caller: SignedIn,
 ) -> Result<Response, AppError> {
-    users::sign_out_everywhere(&state, caller).await?;
+    sign_out::sign_out_everywhere(&state, caller).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -5,9 +5,9 @@
 //!   for every visitor: `public, s-maxage, stale-while-revalidate,
 //!   stale-if-error`, with an ETag so revalidation answers `304 Not
 //!   Modified` without a body.
-//! - Anything personal (a session cookie or an `Authorization` header, a
-//!   `Set-Cookie` in the answer, the current-user call) and every write or
-//!   error: `private, no-store`.
+//! - Anything personal (a verified session cookie or `Authorization` token,
+//!   a `Set-Cookie` in the answer, the current-user call), every write or
+//!   error, and server functions: `private, no-store`.
 //!
 //! `Vary: Cookie, Authorization` keeps shared caches from serving one
 //! visitor's answer to another.
@@ -15,15 +15,17 @@
 //! `200` answers are also kept in this instance's response tiers
 //! ([`responses`]): anonymous ones for everybody, and those of a signed-in
 //! reader for that reader alone ([`readers`]). What is stored must depend on
-//! the cache key alone, so an answer is rendered from a request carrying only
-//! what the key holds (method, URI, `Origin`, and the reader's credential),
-//! never from a visitor's other headers.
+//! the cache key alone ([`key`]: the route, the query parameters it reads,
+//! the CORS origin), so an answer is rendered from a request carrying only
+//! what the key holds and the reader's credential, never from a visitor's
+//! other headers. A credential that does not verify counts as none.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use app::backend::cache::StaleIfError;
-use app::backend::{AppState, RenderNonce};
+use app::backend::identity::SignedIn;
+use app::backend::{cookie, AppState, RenderNonce};
 use app::error::AppError;
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
@@ -38,10 +40,13 @@ use sha2::{Digest, Sha256};
 use crate::config::HttpConfig;
 use crate::security_headers::{self, Security};
 
+mod key;
 mod readers;
 mod responses;
 mod tags;
 
+pub use key::CorsOrigins;
+use key::ResponseKey;
 use readers::Credential;
 use responses::{Responses, Stored};
 
@@ -55,9 +60,9 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const MAX_BUFFERED_BYTES: usize = 16 << 20;
 
 /// What the middleware needs: the header policy, the response tiers, the
-/// app (to verify readers and publish their writes), and the static files
-/// (served as they are, never stored: their encoding depends on the
-/// client's `Accept-Encoding`).
+/// app (to verify readers), the API's CORS origins (the part of a key they
+/// make), and the static files (served as they are, never stored: their
+/// encoding depends on the client's `Accept-Encoding`).
 #[derive(Clone)]
 pub struct HttpCache {
     /// `Cache-Control` of shared answers, formatted once.
@@ -69,6 +74,7 @@ pub struct HttpCache {
     /// Shared: this is cloned for every request.
     app: Arc<AppState>,
     security: Security,
+    cors: Arc<CorsOrigins>,
     static_files: Arc<HashSet<String>>,
 }
 
@@ -77,6 +83,7 @@ impl HttpCache {
         config: &HttpConfig,
         app: &AppState,
         security: Security,
+        cors: CorsOrigins,
         static_files: HashSet<String>,
     ) -> Self {
         let cache = &app.cache;
@@ -96,16 +103,11 @@ impl HttpCache {
             readers: Responses::new(cache, "readers", 15, true),
             app: Arc::new(app.clone()),
             security,
+            cors: Arc::new(cors),
             static_files: Arc::new(static_files),
         }
     }
 }
-
-/// Answers never stored: the current user's server function (personal even
-/// without a cookie) and the API's current user, which carries the token as sent.
-const PERSONAL_PATHS: &[&str] = &["/rpc/current_user", "/api/user"];
-/// Probes must always reach the instance.
-const UNCACHED_PATHS: &[&str] = &["/healthz", "/readyz"];
 
 pub async fn headers(State(http): State<HttpCache>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
@@ -115,52 +117,44 @@ pub async fn headers(State(http): State<HttpCache>, request: Request, next: Next
     if http.static_files.contains(path) {
         return with_cache_control(next.run(request).await, http.public.clone());
     }
-    let read = matches!(*request.method(), Method::GET | Method::HEAD)
-        && !PERSONAL_PATHS.contains(&path)
-        && !UNCACHED_PATHS.contains(&path);
-    if !request.method().is_safe() {
-        return write(request, next, &http).await;
-    }
-    let credential = Credential::of(request.headers());
-    if read && matches!(credential, Credential::Anonymous) {
-        return stored(request, next, &http, &http.responses, &credential, None).await;
-    }
-    let caller = if read && http.readers.tier().is_enabled() {
-        credential.verify(&http.app).await
-    } else {
-        None
+    // Writes, preflights, and reads of what is never stored (server
+    // functions, the signed-in pages, unknown paths) are answered for this
+    // visitor only.
+    let key = matches!(*request.method(), Method::GET | Method::HEAD)
+        .then(|| ResponseKey::of(request.uri(), request.headers().get(ORIGIN), &http.cors))
+        .flatten();
+    let Some(key) = key else {
+        return private(next.run(request).await);
     };
-    match caller {
-        Some(caller) => {
-            stored(
-                request,
-                next,
-                &http,
-                &http.readers,
-                &credential,
-                Some(&caller),
-            )
-            .await
+    let credential = Credential::of(key.route(), request.headers());
+    let token = match &credential {
+        Credential::Anonymous => {
+            return stored(request, next, &http, &key, &credential, None).await
         }
-        None => private(next.run(request).await),
-    }
-}
-
-/// A write: answered for this visitor only; once it succeeds, what was
-/// rendered for the users it is signed in as is dropped everywhere.
-async fn write(request: Request, next: Next, http: &HttpCache) -> Response {
-    let writers = if http.readers.tier().is_enabled() {
-        readers::writers(&http.app, request.headers()).await
-    } else {
-        Vec::new()
+        Credential::Malformed => return private(next.run(request).await),
+        Credential::Header(token) | Credential::Cookie(token) => token.clone(),
     };
-    let response = private(next.run(request).await);
-    if !response.status().is_client_error() && !response.status().is_server_error() {
-        for writer in &writers {
-            readers::wrote(&http.app, writer).await;
-        }
+    if !http.readers.tier().is_enabled() {
+        return private(next.run(request).await);
     }
-    response
+    match app::backend::identity::signed_in(&http.app, token).await {
+        Ok(caller) => stored(request, next, &http, &key, &credential, Some(&caller)).await,
+        // A session cookie that does not verify (forged, expired, signed
+        // out) is no session: the visitor is anonymous and gets the shared
+        // answer, with the cookie cleared. Rendering privately for it would
+        // let any client make every request uncached.
+        Err(AppError::Unauthorized { .. }) if matches!(credential, Credential::Cookie(_)) => {
+            let anonymous = stored(request, next, &http, &key, &Credential::Anonymous, None).await;
+            let mut response = private(anonymous);
+            if let Ok(removal) = cookie::removal(http.app.secure_cookies).try_into() {
+                response.headers_mut().append(SET_COOKIE, removal);
+            }
+            response
+        }
+        // A bad API token is the handler's to refuse (401, cheaply); a
+        // database outage is its to report.
+        Err(_) => private(next.run(request).await),
+    }
 }
 
 /// Marks an answer for this visitor only.
@@ -170,40 +164,40 @@ fn private(mut response: Response) -> Response {
     response
 }
 
-/// An answer from `tier`, rendered once per key: shared with every anonymous
-/// visitor, or (with a `caller`) kept for that reader alone.
+/// An answer from a tier, rendered once per key: shared with every
+/// anonymous visitor, or (with a `caller`) kept for that reader alone.
 async fn stored(
     request: Request,
     next: Next,
     http: &HttpCache,
-    tier: &Arc<Responses>,
+    key: &ResponseKey,
     credential: &Credential,
-    caller: Option<&app::backend::identity::SignedIn>,
+    caller: Option<&SignedIn>,
 ) -> Response {
     let if_none_match = request.headers().get(IF_NONE_MATCH).cloned();
-    let anonymous_key = response_key(&request);
-    let (key, cache_control) = match caller {
+    let (tier, text, cache_control) = match caller {
         Some(caller) => (
-            readers::key(&anonymous_key, caller),
+            &http.readers,
+            readers::key(&key.text(), caller),
             HeaderValue::from_static(PRIVATE),
         ),
-        None => (anonymous_key, http.public.clone()),
+        None => (&http.responses, key.text(), http.public.clone()),
     };
-    let mut keyed = keyed_request(&request);
+    let mut keyed = keyed_request(&request, key);
     credential.add_to(&mut keyed);
     // Concurrent misses for one key render it once; an answer that may not
     // be stored (an error, a redirect, a cookie) goes to the request that
     // rendered it only.
-    let render = render(
-        next,
-        keyed,
-        http.clone(),
-        tier.clone(),
-        key.clone(),
-        caller,
+    let render = Render {
+        http: http.clone(),
+        tier: tier.clone(),
+        key: key.clone(),
+        text: text.clone(),
+        caller: caller.map(|caller| caller.user.0),
         cache_control,
-    );
-    match tier.tier().get_or_load(key, render).await {
+    }
+    .run(next, keyed);
+    match tier.tier().get_or_load(text, render).await {
         Ok(page) => shared_response(&page, if_none_match.as_ref()),
         Err(Unshared(captured)) => captured.into_private_response(),
     }
@@ -216,27 +210,19 @@ fn with_cache_control(mut response: Response, value: HeaderValue) -> Response {
     response
 }
 
-/// Method, URI and `Origin` (CORS answers depend on it) identify a response.
-fn response_key(request: &Request) -> String {
-    let origin = request
-        .headers()
-        .get(ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    format!("{} {} {origin}", request.method(), request.uri())
-}
-
-/// The request a shared response is rendered from: what the key holds, and
-/// none of the visitor's other headers (a `Referer` or an `Accept` could
-/// otherwise shape an answer that everyone then gets). The extensions, set
-/// by the server itself (the matched route and its parameters), stay.
-fn keyed_request(request: &Request) -> Request {
+/// The request a stored answer is rendered from: what the key holds (its
+/// canonical URI, and the `Origin` its CORS headers name), and none of the
+/// visitor's other headers (a `Referer` or an `Accept` could otherwise shape
+/// an answer that everyone then gets). A `HEAD` is rendered as the `GET` it
+/// shares its entry with; the server sends its headers only. The extensions,
+/// set by the server itself (the matched route and its parameters), stay.
+fn keyed_request(request: &Request, key: &ResponseKey) -> Request {
     let mut keyed = Request::new(Body::empty());
-    *keyed.method_mut() = request.method().clone();
-    *keyed.uri_mut() = request.uri().clone();
+    *keyed.method_mut() = Method::GET;
+    *keyed.uri_mut() = key.uri();
     *keyed.version_mut() = request.version();
     *keyed.extensions_mut() = request.extensions().clone();
-    if let Some(origin) = request.headers().get(ORIGIN) {
+    if let Some(origin) = key.origin() {
         keyed.headers_mut().insert(ORIGIN, origin.clone());
     }
     keyed
@@ -265,66 +251,73 @@ impl Captured {
     }
 }
 
-/// Renders an answer; one that may be stored is, with the headers it is
-/// sent with (ETag, `Vary`, `cache_control`, its sealed security policy),
-/// so a hit only copies them.
-async fn render(
-    next: Next,
-    request: Request,
+/// How to render one key's answer for its tier.
+struct Render {
     http: HttpCache,
     tier: Arc<Responses>,
-    key: String,
-    caller: Option<&app::backend::identity::SignedIn>,
+    key: ResponseKey,
+    /// The key's text in `tier`.
+    text: String,
+    /// The reader it is rendered for, if any.
+    caller: Option<i64>,
     cache_control: HeaderValue,
-) -> Result<Arc<Stored>, Unshared> {
-    let nonce = request.extensions().get::<RenderNonce>().cloned();
-    let response = next.run(request).await;
-    let (mut parts, body) = response.into_parts();
-    // Pages render completely before they are sent (SsrMode::Async), so
-    // holding the body costs no first-byte time.
-    let body = match to_bytes(body, MAX_BUFFERED_BYTES).await {
-        Ok(body) => body,
-        Err(error) => {
-            tracing::error!(%error, "a response was too large to buffer or failed");
-            let (parts, _) = AppError::Unavailable.into_response().into_parts();
+}
+
+impl Render {
+    /// Renders an answer; one that may be stored is, with the headers it is
+    /// sent with (ETag, `Vary`, `cache_control`, its sealed security
+    /// policy), so a hit only copies them.
+    async fn run(self, next: Next, request: Request) -> Result<Arc<Stored>, Unshared> {
+        let nonce = request.extensions().get::<RenderNonce>().cloned();
+        let response = next.run(request).await;
+        let (mut parts, body) = response.into_parts();
+        // Pages render completely before they are sent (SsrMode::Async), so
+        // holding the body costs no first-byte time.
+        let body = match to_bytes(body, MAX_BUFFERED_BYTES).await {
+            Ok(body) => body,
+            Err(error) => {
+                tracing::error!(%error, "a response was too large to buffer or failed");
+                let (parts, _) = AppError::Unavailable.into_response().into_parts();
+                return Err(Unshared(Captured {
+                    status: parts.status,
+                    headers: parts.headers,
+                    body: Bytes::new(),
+                }));
+            }
+        };
+        parts.headers.remove(REQUEST_ID);
+        if parts.status != StatusCode::OK || parts.headers.contains_key(SET_COOKIE) {
             return Err(Unshared(Captured {
                 status: parts.status,
                 headers: parts.headers,
-                body: Bytes::new(),
+                body,
             }));
         }
-    };
-    parts.headers.remove(REQUEST_ID);
-    if parts.status != StatusCode::OK || parts.headers.contains_key(SET_COOKIE) {
-        return Err(Unshared(Captured {
-            status: parts.status,
+        let security = &self.http.security;
+        let sealed =
+            nonce.and_then(|n| security_headers::seal(security, &n, &mut parts.headers, &body));
+        let body = sealed.map_or(body, Bytes::from);
+        // A strong ETag: the same body gives the same tag on every instance.
+        let digest = Sha256::digest(&body);
+        set(
+            &mut parts.headers,
+            ETAG,
+            &format!("\"{}\"", hex::encode(&digest[..16])),
+        );
+        parts.headers.remove(CONTENT_LENGTH);
+        add_vary(&mut parts.headers);
+        parts.headers.insert(CACHE_CONTROL, self.cache_control);
+        let mut tags = tags::of(&self.key, &body);
+        if let Some(user_id) = self.caller {
+            tags.push(tags::reader(user_id));
+        }
+        let stored = Arc::new(Stored {
             headers: parts.headers,
             body,
-        }));
+        });
+        self.tier.index(&self.text, &tags, &stored);
+        Ok(stored)
     }
-    let sealed =
-        nonce.and_then(|n| security_headers::seal(&http.security, &n, &mut parts.headers, &body));
-    let body = sealed.map_or(body, Bytes::from);
-    // A strong ETag: the same body gives the same tag on every instance.
-    let digest = Sha256::digest(&body);
-    set(
-        &mut parts.headers,
-        ETAG,
-        &format!("\"{}\"", hex::encode(&digest[..16])),
-    );
-    parts.headers.remove(CONTENT_LENGTH);
-    add_vary(&mut parts.headers);
-    parts.headers.insert(CACHE_CONTROL, cache_control);
-    let mut tags = tags::of(&key, &body);
-    if let Some(caller) = caller {
-        tags.push(tags::reader(caller.user.0));
-    }
-    let stored = Arc::new(Stored {
-        headers: parts.headers,
-        body,
-    });
-    tier.index(&key, &tags, &stored);
-    Ok(stored)
 }
 
 fn shared_response(page: &Stored, if_none_match: Option<&HeaderValue>) -> Response {

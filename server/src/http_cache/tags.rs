@@ -7,39 +7,42 @@
 //! the app writes: `href="/article/<slug>"` and `href="/profile/<name>"` in
 //! HTML, `"slug":"…"` and `"username":"…"` in JSON. Anything that shows an
 //! article or a profile links to it or names it, except an article's own
-//! page, which is tagged by its path.
+//! page, which is tagged by its route (the [`ResponseKey`]'s, never the raw URI).
 
 use app::backend::cache::Change;
 use app::models::Username;
-use app::urls;
+use app::urls::{self, Route};
 
-/// The tags of the response stored under `key` (method, URI, origin) with `body`.
-pub fn of(key: &str, body: &[u8]) -> Vec<String> {
+use super::key::ResponseKey;
+
+/// The tags of the response stored under `key` with `body`.
+pub fn of(key: &ResponseKey, body: &[u8]) -> Vec<String> {
     let mut tags = Vec::new();
-    let uri = key.split(' ').nth(1).unwrap_or_default();
-    let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    if let Some(slug) = comments_of(&segments, query) {
-        tags.push(comments(&slug));
+    match key.route() {
+        // It shows the article's favorites count and its comments, and
+        // links to itself nowhere.
+        Route::Article(slug) => tags.extend([article(slug), comments(slug)]),
+        Route::ApiComments(slug) => tags.push(comments(slug)),
+        _ => {}
     }
-    // It shows the article's favorites count, and links to itself nowhere.
-    if let ["article", slug] = segments.as_slice() {
-        tags.push(article(&urls::decode_segment(slug)));
-    }
-    // Any list of someone's favorites: `/profile/x/favorites`,
-    // `?favorited=x`, and the server function's own query string.
-    if uri.contains("favorite") {
+    // Any list of someone's favorites.
+    let favorites = match key.route() {
+        Route::ProfileFavorites(_) => true,
+        Route::ApiArticles => key.parameter("favorited").is_some(),
+        _ => false,
+    };
+    if favorites {
         tags.push(FAVORITES.to_owned());
     }
     let text = String::from_utf8_lossy(body);
-    for slug in values_after(&text, "href=\"/article/", &['"']).chain(values_after(
+    for slug in values_after(&text, "href=\"/article/", &['"', '?']).chain(values_after(
         &text,
         "\"slug\":\"",
         &['"'],
     )) {
         tags.push(article(&urls::decode_segment(slug)));
     }
-    for name in values_after(&text, "href=\"/profile/", &['"', '/']).chain(values_after(
+    for name in values_after(&text, "href=\"/profile/", &['"', '/', '?']).chain(values_after(
         &text,
         "\"username\":\"",
         &['"'],
@@ -83,22 +86,6 @@ fn author(name: &str) -> String {
     format!("author:{}", Username::key_of(name))
 }
 
-/// The article whose comments a response at the path of `segments` (with
-/// `query`) shows: its page, its comments in the API, or the server function
-/// that reads them.
-fn comments_of(segments: &[&str], query: &str) -> Option<String> {
-    match segments {
-        ["article", slug] | ["api", "articles", slug, "comments"] => {
-            Some(urls::decode_segment(slug))
-        }
-        ["rpc", "comments"] => query
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("slug="))
-            .map(urls::decode_segment),
-        _ => None,
-    }
-}
-
 /// Every value that follows `marker` in `text`, up to the first of `ends`.
 fn values_after<'a>(
     text: &'a str,
@@ -115,27 +102,40 @@ fn values_after<'a>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::key::CorsOrigins;
     use super::*;
+
+    fn key(uri: &str) -> ResponseKey {
+        ResponseKey::of(&uri.parse().unwrap(), None, &CorsOrigins::Any).unwrap()
+    }
 
     #[test]
     fn a_page_is_tagged_with_what_it_links_to() {
         let page = br#"<a href="/article/how-to"><a href="/profile/Jake"><a href="/profile/Jake/favorites">"#;
-        let tags = of("GET /article/how-to ", page);
+        let tags = of(&key("/article/how-to"), page);
         assert_eq!(tags, ["article:how-to", "author:jake", "comments:how-to"]);
     }
 
     #[test]
-    fn an_article_page_is_tagged_with_its_article() {
+    fn an_article_page_is_tagged_with_its_article_in_every_form_of_its_uri() {
         let page = br#"<a href="/profile/jake">jake</a>"#;
-        let tags = of("GET /article/how%20to?comments_after=3 ", page);
-        assert_eq!(tags, ["article:how to", "author:jake", "comments:how to"]);
+        let expected = ["article:how to", "author:jake", "comments:how to"];
+        for uri in [
+            "/article/how%20to?comments_after=3",
+            "http://conduit.example/article/how%20to",
+            "/article/how%20to?x=1",
+        ] {
+            assert_eq!(of(&key(uri), page), expected, "{uri}");
+        }
     }
 
     #[test]
     fn json_is_tagged_with_what_it_embeds() {
         let json = br#"{"article":{"slug":"a-b","author":{"username":"anna"}}}"#;
-        let tags = of("GET /api/articles?favorited=anna ", json);
+        let tags = of(&key("/api/articles?fav%6Frited=anna"), json);
         assert_eq!(tags, ["article:a-b", "author:anna", "favorites"]);
+        let comments = of(&key("/api/articles/a-b/comments"), b"{}");
+        assert_eq!(comments, ["comments:a-b"]);
     }
 
     #[test]

@@ -9,10 +9,11 @@ use std::time::Duration;
 use app::backend::limits::{RateLimits, RateSettings};
 use axum::http::StatusCode;
 use serde_json::json;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::PgPool;
 
 use crate::support::{
-    assert_error, client, database_url, Conduit, Remote, ServerProcess, TestApp, NO_RATE_LIMITS,
+    assert_error, client, database_url, waiting_on_locks, ArticlesLocked, Conduit, Remote,
+    ServerProcess, TestApp, NO_RATE_LIMITS,
 };
 
 #[sqlx::test(migrations = "../migrations")]
@@ -93,7 +94,7 @@ async fn offsets_past_the_deepest_window_are_422(db: PgPool) {
 async fn a_client_over_its_sign_in_limit_is_told_to_come_back_later(db: PgPool) {
     let app = TestApp::configured(db, |state| {
         state.limits = Arc::new(RateLimits::new(RateSettings {
-            sign_in_per_minute: 2,
+            sign_in_per_address: 2,
             ..NO_RATE_LIMITS
         }));
     });
@@ -119,12 +120,57 @@ async fn a_client_over_its_sign_in_limit_is_told_to_come_back_later(db: PgPool) 
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn the_sign_in_limit_counts_every_spelling_of_an_accounts_email_as_that_account(db: PgPool) {
+    let app = TestApp::configured(db, |state| {
+        state.limits = Arc::new(RateLimits::new(RateSettings {
+            sign_in_per_account: 2,
+            ..NO_RATE_LIMITS
+        }));
+    });
+    app.register("alexsmith").await;
+    let sign_in =
+        |email: &str, password: &str| json!({ "user": { "email": email, "password": password } });
+    // PostgreSQL's `lower()` finds the account by each of these (U+0130,
+    // the dotted capital I, lower-cases to `i`); Rust's `to_lowercase`
+    // makes `i` plus a combining dot of it, another key.
+    for email in ["alexsmith@example.com", "ALEXSMİTH@example.com"] {
+        let reply = app
+            .post("/api/users/login", None, sign_in(email, "wrong-guess"))
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    }
+    let limited = app
+        .post(
+            "/api/users/login",
+            None,
+            sign_in("alexsmİth@example.com", "password123"),
+        )
+        .await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        limited.body
+    );
+    // Another account has its own allowance.
+    app.register("jake").await;
+    let other = app
+        .post(
+            "/api/users/login",
+            None,
+            sign_in("jake@example.com", "password123"),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn writes_are_limited_per_account_whatever_the_address(db: PgPool) {
     let server = ServerProcess::start(
         &database_url(&db, "conduit-write-limits").await,
         &[
             ("TRUSTED_PROXIES", "127.0.0.1/32"),
-            ("RATE_LIMIT_WRITES_PER_MINUTE", "3"),
+            ("RATE_LIMIT_WRITES_PER_ACCOUNT", "3"),
         ],
     );
     let remote = Remote::new(&server);
@@ -160,17 +206,20 @@ async fn behind_a_trusted_proxy_each_client_address_and_account_has_its_own_limi
         &database_url(&db, "conduit-limits").await,
         &[
             ("TRUSTED_PROXIES", "127.0.0.1/32"),
-            ("RATE_LIMIT_SIGN_IN_PER_MINUTE", "3"),
+            ("RATE_LIMIT_SIGN_IN_PER_ADDRESS", "3"),
+            ("RATE_LIMIT_SIGN_IN_PER_ACCOUNT", "3"),
         ],
     );
+    Remote::new(&server).register("target").await;
     let http = client();
     let login = |address: &str, email: &str| {
         http.post(server.url("/api/users/login"))
             .header("X-Forwarded-For", format!("198.51.100.200, {address}"))
-            .json(&json!({ "user": { "email": email, "password": "password123" } }))
+            .json(&json!({ "user": { "email": email, "password": "wrong-guess" } }))
             .send()
     };
-    // One account guessed at from many addresses: the account's limit.
+    // One account guessed at from many addresses: the account's limit
+    // (an email that names no account has none to protect).
     for i in 0..3 {
         let status = login(&format!("203.0.113.{i}"), "target@example.com")
             .await
@@ -216,38 +265,6 @@ async fn a_client_that_sends_its_headers_too_slowly_is_cut_off(db: PgPool) {
         answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
         "{answer}"
     );
-}
-
-/// Holds an exclusive lock on `articles` until dropped (rolled back).
-struct ArticlesLocked(PgConnection);
-
-impl ArticlesLocked {
-    async fn take(db: &PgPool) -> Self {
-        let mut connection = PgConnection::connect_with(&db.connect_options())
-            .await
-            .unwrap();
-        sqlx::query("begin").execute(&mut connection).await.unwrap();
-        sqlx::query("lock table articles in access exclusive mode")
-            .execute(&mut connection)
-            .await
-            .unwrap();
-        Self(connection)
-    }
-
-    async fn release(mut self) {
-        sqlx::query("rollback").execute(&mut self.0).await.unwrap();
-    }
-}
-
-/// Queries waiting for a lock in this test's database.
-async fn waiting_on_locks(db: &PgPool) -> i64 {
-    sqlx::query_scalar(
-        "select count(*) from pg_stat_activity
-         where datname = current_database() and wait_event_type = 'Lock'",
-    )
-    .fetch_one(db)
-    .await
-    .unwrap()
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -412,3 +412,52 @@ async fn the_sidebar_is_bounded_and_shows_a_tag_just_used_while_the_api_lists_al
     // The sidebar's selection leads the complete list.
     assert!(all[..30].contains(&"just-used"));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_article_titled_like_an_api_path_can_still_be_read(db: PgPool) {
+    let app = TestApp::new(db);
+    let token = app.register("jake").await;
+    let slug = app.publish(&token, "Feed", &[]).await;
+    assert_ne!(slug, "feed", "the feed's own path");
+    let reply = app.get(&format!("/api/articles/{slug}"), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["article"]["title"], "Feed");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn combined_filters_count_no_further_than_any_window_reaches(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    let token = app.register("prolific").await;
+    app.publish(&token, "Tagged", &["many"]).await;
+    // Ten thousand more of the author's articles with the tag, written
+    // straight to the database (the counting triggers off: one row each
+    // would take seconds, and no count here reads them).
+    let mut tx = db.begin().await.unwrap();
+    for statement in [
+        "alter table articles disable trigger user",
+        "alter table article_tags disable trigger user",
+        "insert into articles (author_id, slug, title, description, body, tag_list)
+         select 1, 'bulk-' || g, 'Bulk', 'd', 'b', '{many}' from generate_series(1, 10150) g",
+        "insert into article_tags (article_id, tag_id, article_created_at)
+         select a.id, t.id, a.created_at from articles a, tags t
+         where a.slug like 'bulk-%' and t.name = 'many'",
+        "alter table articles enable trigger user",
+        "alter table article_tags enable trigger user",
+    ] {
+        sqlx::query(statement).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let list = app
+        .get("/api/articles?author=prolific&tag=many&limit=1", None)
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    let cap = app::backend::articles::COMBINED_COUNT_CAP;
+    assert_eq!(list.body["articlesCount"], cap, "counted to the cap");
+    let deepest = app
+        .get(
+            "/api/articles?author=prolific&tag=many&limit=100&offset=10000",
+            None,
+        )
+        .await;
+    assert_eq!(deepest.body["articles"].as_array().unwrap().len(), 100);
+}

@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use crate::support::{database_url, time_until, Conduit, Remote, ServerProcess};
+use crate::support::{database_url, time_until, unannounced, Conduit, Remote, ServerProcess};
 
 /// The bound the design promises for other instances to see a write.
 const PROPAGATION: Duration = Duration::from_secs(1);
@@ -100,6 +100,79 @@ async fn a_write_through_one_instance_is_read_through_another_within_a_second(db
     );
 }
 
+async fn bio_of(server: &Remote) -> Value {
+    let reply = server.get("/api/profiles/writer", None).await.body;
+    reply["profile"]["bio"].clone()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_write_whose_client_left_mid_statement_is_seen_on_every_instance_within_a_second(
+    db: PgPool,
+) {
+    let a = ServerProcess::start(&database_url(&db, "conduit-a").await, &[]);
+    let b = ServerProcess::start(&database_url(&db, "conduit-b").await, &[]);
+    let (remote_a, remote_b) = (Remote::new(&a), Remote::new(&b));
+    let token = remote_a.register("writer").await;
+    for remote in [&remote_a, &remote_b] {
+        for _ in 0..2 {
+            assert_eq!(bio_of(remote).await, Value::Null, "cached without a bio");
+        }
+    }
+
+    // The user's row is held, so the update waits inside PostgreSQL while
+    // its client gives up and closes the connection.
+    let mut holder = db.begin().await.unwrap();
+    sqlx::query("select 1 from users where username = 'writer' for update")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let sent = impatient
+        .put(a.url("/api/user"))
+        .header("Authorization", format!("Token {token}"))
+        .json(&json!({ "user": { "bio": "written after its client left" } }))
+        .send()
+        .await;
+    assert!(sent.is_err(), "the client left before the answer");
+    let waiting = time_until(Duration::from_secs(3), || async {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from pg_stat_activity
+             where wait_event_type = 'Lock' and query ilike 'update users%'",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap()
+            == 1
+    })
+    .await;
+    assert!(waiting.is_some(), "the update is not waiting in PostgreSQL");
+    holder.commit().await.unwrap();
+
+    for (name, remote) in [("A", &remote_a), ("B", &remote_b)] {
+        let seen = time_until(PROPAGATION, || async {
+            bio_of(remote).await == "written after its client left"
+        })
+        .await;
+        assert!(seen.is_some(), "{name} still serves the old profile");
+    }
+
+    // A write from outside the app (an operator's `psql`) reaches them too.
+    sqlx::query("update users set bio = 'set by an operator' where username = 'writer'")
+        .execute(&db)
+        .await
+        .unwrap();
+    for (name, remote) in [("A", &remote_a), ("B", &remote_b)] {
+        let seen = time_until(PROPAGATION, || async {
+            bio_of(remote).await == "set by an operator"
+        })
+        .await;
+        assert!(seen.is_some(), "{name} missed a write made outside the app");
+    }
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn an_instance_flushes_its_cache_when_its_listener_reconnects(db: PgPool) {
     let url = database_url(&db, "conduit-flush").await;
@@ -111,11 +184,8 @@ async fn an_instance_flushes_its_cache_when_its_listener_reconnects(db: PgPool) 
 
     // A change the instance is never told about, like a NOTIFY lost while
     // its listener was disconnected.
-    sqlx::query("update articles set body = 'changed behind its back' where slug = $1")
-        .bind(&slug)
-        .execute(&db)
-        .await
-        .unwrap();
+    let change = "update articles set body = 'changed behind its back'";
+    unannounced(&db, "articles", change).await;
     assert_eq!(
         body_of(&remote, &slug).await,
         "first version",

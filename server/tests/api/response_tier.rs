@@ -5,22 +5,25 @@ use std::time::Duration;
 
 use app::backend::cache::{Cache, Settings};
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, Request, StatusCode, Version};
 use http_body_util::BodyExt;
 use serde_json::json;
 use server::config::{defaults, CacheConfig};
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-use crate::support::{database_url, Conduit, Remote, ScratchDir, ServerProcess, TestApp};
+use crate::support::{
+    database_url, unannounced, Conduit, Remote, ScratchDir, ServerProcess, TestApp,
+};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_shared_answer_is_rendered_from_its_cache_key_alone(db: PgPool) {
     let app = TestApp::new(db);
-    // A browser following a link to a GET server function sends `Accept:
-    // text/html` and a `Referer`; rendered from those, the answer would be a
-    // redirect to the Referer, and everyone coalesced with it would get it.
-    let request = Request::get("/rpc/tags")
+    let token = app.register("jake").await;
+    app.publish(&token, "Keyed", &["cache"]).await;
+    // A forged parameter, another spelling and a visitor's headers: none of
+    // them reaches the render, and all of them share its one entry.
+    let request = Request::get("/api/articles?t%61g=cache&limit=5&__err=forged&x=1")
         .header(header::ACCEPT, "text/html")
         .header(header::REFERER, "https://evil.example/")
         .body(Body::empty())
@@ -28,9 +31,20 @@ async fn a_shared_answer_is_rendered_from_its_cache_key_alone(db: PgPool) {
     let response = app.router_for_tests().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().get(header::LOCATION).is_none());
-    let plain = app.get("/rpc/tags", None).await;
-    assert_eq!(plain.status, StatusCode::OK);
-    assert!(plain.body.is_array(), "{}", plain.body);
+    let plain = app.get("/api/articles?limit=5&tag=cache", None).await;
+    assert_eq!(plain.body["articlesCount"], 1, "{}", plain.body);
+    let stats = app.tier_stats("responses").await;
+    assert_eq!((stats.loads, stats.hits), (1, 1), "one entry for both");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn server_functions_are_answered_for_their_caller_alone(db: PgPool) {
+    let app = TestApp::new(db);
+    let reply = app.get("/rpc/tags", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.is_array(), "{}", reply.body);
+    assert_eq!(reply.headers[header::CACHE_CONTROL], "private, no-store");
+    assert_eq!(app.tier_stats("responses").await.entries, 0);
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -198,11 +212,7 @@ async fn garbage_on_the_invalidation_channel_flushes_nothing(db: PgPool) {
         "first version"
     );
     // Changed behind the server's back: only a flush would show it.
-    sqlx::query("update articles set body = 'changed' where slug = $1")
-        .bind(&slug)
-        .execute(&db)
-        .await
-        .unwrap();
+    unannounced(&db, "articles", "update articles set body = 'changed'").await;
     sqlx::query("select pg_notify('conduit_cache', 'not a message')")
         .execute(&db)
         .await
@@ -219,4 +229,134 @@ async fn garbage_on_the_invalidation_channel_flushes_nothing(db: PgPool) {
         "{}",
         server.log()
     );
+}
+
+/// A page requested as HTTP/2 sends it (an absolute URI, version 2), or as
+/// a proxy does over HTTP/1.1: the same key, the same tags.
+async fn absolute(app: &TestApp, path: &str) -> String {
+    let request = Request::get(format!("http://conduit.example{path}"))
+        .version(Version::HTTP_2)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router_for_tests().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_page_asked_for_by_absolute_uri_is_dropped_by_the_changes_it_shows(db: PgPool) {
+    let app = TestApp::new(db);
+    let token = app.register("writer").await;
+    let slug = app.publish(&token, "Over HTTP/2", &[]).await;
+    let page = format!("/article/{slug}");
+    for _ in 0..2 {
+        assert!(absolute(&app, &page).await.contains("Favorite Article (0)"));
+    }
+    let reader = app.register("reader").await;
+    let favorited = app
+        .post(
+            &format!("/api/articles/{slug}/favorite"),
+            Some(&reader),
+            json!({}),
+        )
+        .await;
+    assert_eq!(favorited.status, StatusCode::OK);
+    assert!(absolute(&app, &page).await.contains("Favorite Article (1)"));
+    let comment = json!({ "comment": { "body": "Seen over HTTP/2" } });
+    let commented = app
+        .post(
+            &format!("/api/articles/{slug}/comments"),
+            Some(&reader),
+            comment,
+        )
+        .await;
+    assert_eq!(commented.status, StatusCode::CREATED);
+    assert!(absolute(&app, &page).await.contains("Seen over HTTP/2"));
+
+    // A list of favorites asked for with a percent-encoded key.
+    let list = "/api/articles?fav%6Frited=reader";
+    assert_eq!(app.get(list, None).await.body["articlesCount"], 1);
+    let unfavorited = app
+        .delete(&format!("/api/articles/{slug}/favorite"), Some(&reader))
+        .await;
+    assert_eq!(unfavorited.status, StatusCode::OK);
+    assert_eq!(app.get(list, None).await.body["articlesCount"], 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_credential_that_does_not_verify_gets_the_shared_answer(db: PgPool) {
+    let app = TestApp::new(db);
+    let shared = app.get("/", None).await;
+    let stored = app.tier_stats("responses").await;
+    let send = |name: header::HeaderName, value: &'static str| {
+        let request = Request::get("/")
+            .header(name, value)
+            .body(Body::empty())
+            .unwrap();
+        app.router_for_tests().oneshot(request)
+    };
+    // A forged cookie: the anonymous page, and the cookie cleared.
+    let forged = send(header::COOKIE, "conduit_session=not.a.token")
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::OK);
+    assert_eq!(forged.headers()[header::ETAG], shared.headers[header::ETAG]);
+    assert_eq!(forged.headers()[header::CACHE_CONTROL], "private, no-store");
+    let cleared = forged.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cleared.starts_with("conduit_session=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    // Pages read no `Authorization` header: it changes nothing.
+    let header_only = send(header::AUTHORIZATION, "Token not.a.token")
+        .await
+        .unwrap();
+    assert_eq!(
+        header_only.headers()[header::ETAG],
+        shared.headers[header::ETAG]
+    );
+    assert!(header_only.headers()[header::CACHE_CONTROL]
+        .to_str()
+        .unwrap()
+        .starts_with("public"));
+    let after = app.tier_stats("responses").await;
+    assert_eq!(after.loads, stored.loads, "nothing was rendered again");
+    assert_eq!(after.hits, stored.hits + 2);
+    // The API refuses a token it cannot verify, as the contract says.
+    assert_eq!(
+        app.get("/api/articles", Some("not.a.token")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn origins_and_unknown_parameters_make_no_new_entries(db: PgPool) {
+    let app = TestApp::new(db);
+    for i in 0..20 {
+        let request = Request::get(format!("/api/tags?nonce={i}"))
+            .header(header::ORIGIN, format!("https://site{i}.example"))
+            .body(Body::empty())
+            .unwrap();
+        let response = app.router_for_tests().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    }
+    let stats = app.tier_stats("responses").await;
+    assert_eq!((stats.loads, stats.hits), (1, 19));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_missing_asset_is_a_bare_404(db: PgPool) {
+    let app = TestApp::new(db);
+    let token = app.register("jake").await;
+    let request = Request::get("/pkg/conduit-0123456789abcdef.js")
+        .header(header::COOKIE, format!("conduit_session={token}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router_for_tests().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&bytes[..], b"Not Found", "no page, no session");
 }

@@ -131,6 +131,41 @@ async fn form_posts_are_checked_against_the_public_origin_not_the_host(db: PgPoo
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn without_a_public_origin_a_form_post_must_come_from_this_very_origin(db: PgPool) {
+    let app = TestApp::new(db);
+    app.register("jake").await;
+    let post = |origin: &'static str| {
+        let request = Request::post("/rpc/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "localhost:3000")
+            .header(header::ORIGIN, origin)
+            .body(Body::from("email=jake%40example.com&password=password123"))
+            .unwrap();
+        app.router_for_tests().oneshot(request)
+    };
+    let ours = post("http://localhost:3000").await.unwrap();
+    assert!(ours.headers().contains_key(header::SET_COOKIE));
+    // Same host, another scheme: another origin.
+    for theirs in ["https://localhost:3000", "http://localhost:3001"] {
+        let refused = post(theirs).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{theirs}");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_request_id_is_ours_whatever_the_client_sends(db: PgPool) {
+    let app = TestApp::new(db);
+    let request = Request::get("/api/tags")
+        .header("x-request-id", "chosen-by-the-client")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router_for_tests().oneshot(request).await.unwrap();
+    let id = response.headers()["x-request-id"].to_str().unwrap();
+    assert_ne!(id, "chosen-by-the-client");
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn metrics_are_not_served_on_the_public_listener(db: PgPool) {
     let app = TestApp::new(db);
     let public = app.get("/metrics", None).await;

@@ -164,3 +164,82 @@ async fn a_new_password_from_the_settings_form_renews_the_session_cookie(db: PgP
         StatusCode::OK
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn signing_out_ends_that_session_and_no_other(db: PgPool) {
+    let app = TestApp::new(db);
+    let first = app.register("jake").await;
+    let second = sign_in(&app, "jake").await;
+    assert_eq!(
+        app.get("/api/user", Some(&first)).await.status,
+        StatusCode::OK
+    );
+    let signed_out = app.delete("/api/user/session", Some(&first)).await;
+    assert_eq!(signed_out.status, StatusCode::NO_CONTENT);
+    assert_error(
+        &app.get("/api/user", Some(&first)).await,
+        StatusCode::UNAUTHORIZED,
+        "token",
+        "is invalid",
+    );
+    assert_eq!(
+        app.get("/api/user", Some(&second)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_sign_out_button_ends_the_cookies_session(db: PgPool) {
+    let app = TestApp::new(db);
+    let token = app.register("jake").await;
+    let request = Request::post("/settings")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, format!("conduit_session={token}"))
+        .body(Body::from("_action=%2Frpc%2Flogout"))
+        .unwrap();
+    let response = app.router_for_tests().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[header::LOCATION], "/");
+    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+    // A copy of the cookie taken before is worth nothing now.
+    assert_eq!(
+        app.get("/api/user", Some(&token)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn past_its_bound_a_sign_out_ends_every_session(db: PgPool) {
+    let app = TestApp::new(db);
+    let kept = app.register("jake").await;
+    let max = app::backend::sign_out::MAX_SIGNED_OUT;
+    for _ in 0..max {
+        let token = sign_in(&app, "jake").await;
+        assert_eq!(
+            app.delete("/api/user/session", Some(&token)).await.status,
+            StatusCode::NO_CONTENT
+        );
+    }
+    assert_eq!(
+        app.get("/api/user", Some(&kept)).await.status,
+        StatusCode::OK
+    );
+    let one_more = sign_in(&app, "jake").await;
+    assert_eq!(
+        app.delete("/api/user/session", Some(&one_more))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get("/api/user", Some(&kept)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/user", Some(&sign_in(&app, "jake").await))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}

@@ -283,3 +283,36 @@ async fn names_that_differ_only_by_case_or_unicode_form_are_one_name(db: PgPool)
     assert_eq!(profile.status, StatusCode::OK);
     assert_eq!(profile.body["profile"]["username"], "ΟΔΟΣ");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn names_that_no_link_can_reach_are_refused(db: PgPool) {
+    let app = TestApp::new(db);
+    // `/profile/..` is `/` to a browser: such a profile could never be shown.
+    for name in [".", "..", "．．"] {
+        let user = json!({ "user": {
+            "username": name, "email": "dots@example.com", "password": "password123",
+        }});
+        let reply = app.post("/api/users", None, user).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            reply.body
+        );
+        assert!(reply.body["errors"]["username"][0]
+            .as_str()
+            .unwrap()
+            .contains("reserved"));
+    }
+    let token = app.register("jake").await;
+    let article = json!({ "article": {
+        "title": "Dots", "description": "d", "body": "b", "tagList": [".."],
+    }});
+    let reply = app.post("/api/articles", Some(&token), article).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+}

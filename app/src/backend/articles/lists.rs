@@ -169,38 +169,73 @@ async fn ids_favorited_by(
     Ok((row.ids, row.total.into()))
 }
 
+/// At most this many matches of two or more filters are counted: every
+/// window the API serves (`offset` ≤ 10,000, `limit` ≤ 100) lies within them,
+/// and counting further would walk an unbounded set on every request.
+pub const COMBINED_COUNT_CAP: i64 = Window::MAX_OFFSET + Window::MAX_LIMIT;
+
 /// Two or more filters at once. The UI never asks for this; the API allows
-/// it. Served by the author index when an author is given, otherwise by
-/// walking the global order and probing each filter.
+/// it. Read from the narrower of the two sets one user bounds, probing the
+/// other filters on each row: the author's articles
+/// (`articles_author_created_idx`) or, without an author, the user's
+/// favorites (`favorites_user_created_idx`). A tag alone is not combined.
+/// The count stops at [`COMBINED_COUNT_CAP`] (docs/api.md).
 async fn ids_combined(
     state: &AppState,
     filter: &ListFilter,
     window: Window,
 ) -> Result<Ids, AppError> {
-    let rows = sqlx::query!(
-        r#"with matches as (
-               select a.id, a.created_at from articles a
-               where ($1::text is null or exists (
-                         select 1 from article_tags at join tags t on t.id = at.tag_id
-                         where at.article_id = a.id and t.name = $1))
-                 and ($2::text is null
-                      or a.author_id = (select id from users where username_key = $2))
-                 and ($3::text is null or exists (
-                         select 1 from favorites f
-                         where f.article_id = a.id
-                           and f.user_id = (select id from users where username_key = $3)))
-           )
-           select id, count(*) over () as "total!" from matches
-           order by created_at desc, id desc
-           limit $4 offset $5"#,
-        filter.tag.as_deref(),
-        filter.author.as_deref().map(Username::key_of),
-        filter.favorited.as_deref().map(Username::key_of),
-        window.limit,
-        window.offset,
-    )
-    .fetch_all(state.db()?)
-    .await?;
-    let total = rows.first().map(|r| r.total).unwrap_or(0);
-    Ok((rows.into_iter().map(|r| r.id).collect(), total))
+    let tag = filter.tag.as_deref();
+    let favorited = filter.favorited.as_deref().map(Username::key_of);
+    let row = match filter.author.as_deref().map(Username::key_of) {
+        Some(author) => sqlx::query!(
+            r#"with matches as materialized (
+                       select a.id, a.created_at from articles a
+                       where a.author_id = (select id from users where username_key = $1)
+                         and ($2::text is null or $2 = any(a.tag_list))
+                         and ($3::text is null or exists (
+                                 select 1 from favorites f
+                                 where f.article_id = a.id
+                                   and f.user_id = (select id from users where username_key = $3)))
+                       order by a.created_at desc, a.id desc
+                       limit $6
+                   )
+                   select array(select id from matches
+                                order by created_at desc, id desc
+                                limit $4 offset $5) as "ids!",
+                          (select count(*) from matches) as "total!""#,
+            author,
+            tag,
+            favorited,
+            window.limit,
+            window.offset,
+            COMBINED_COUNT_CAP,
+        )
+        .fetch_one(state.db()?)
+        .await
+        .map(|row| (row.ids, row.total))?,
+        None => sqlx::query!(
+            r#"with matches as materialized (
+                       select f.article_id as id, f.article_created_at as created_at
+                       from favorites f join articles a on a.id = f.article_id
+                       where f.user_id = (select id from users where username_key = $1)
+                         and ($2::text is null or $2 = any(a.tag_list))
+                       order by f.article_created_at desc, f.article_id desc
+                       limit $5
+                   )
+                   select array(select id from matches
+                                order by created_at desc, id desc
+                                limit $3 offset $4) as "ids!",
+                          (select count(*) from matches) as "total!""#,
+            favorited,
+            tag,
+            window.limit,
+            window.offset,
+            COMBINED_COUNT_CAP,
+        )
+        .fetch_one(state.db()?)
+        .await
+        .map(|row| (row.ids, row.total))?,
+    };
+    Ok(row)
 }

@@ -19,7 +19,7 @@ mod rows;
 mod slug;
 mod write;
 
-pub use lists::{feed, list};
+pub use lists::{feed, list, COMBINED_COUNT_CAP};
 pub use write::{create, delete, favorite, unfavorite, update};
 
 /// Spec: `GET /api/articles/:slug`.

@@ -30,10 +30,16 @@ pub fn base(title: &Title) -> String {
     base.truncate(MAX_BASE_CHARS);
     if base.is_empty() {
         "article".to_owned()
+    } else if RESERVED.contains(&base.as_str()) {
+        // `/api/articles/feed` is the feed: an article there could never be read.
+        format!("{base}-article")
     } else {
         base
     }
 }
+
+/// Slugs the API's own paths take.
+const RESERVED: &[&str] = &["feed"];
 
 /// The slug to try on `attempt`: the base first, then the base with a random suffix.
 pub fn candidate(base: &str, attempt: usize) -> String {
@@ -97,6 +103,12 @@ mod tests {
     #[test]
     fn titles_without_letters_still_get_a_slug() {
         assert_eq!(base(&title("!!!")), "article");
+    }
+
+    #[test]
+    fn a_title_never_takes_a_path_of_the_api() {
+        assert_eq!(base(&title("Feed")), "feed-article");
+        assert_eq!(base(&title("Feed me")), "feed-me");
     }
 
     #[test]

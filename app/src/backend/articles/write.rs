@@ -1,5 +1,6 @@
 //! Publishing, editing, deleting and favoriting articles. Each write
-//! answers from the database, then tells the cache what changed.
+//! answers from the database, then applies what changed to this instance's
+//! cache (the database's change feed tells every instance at the commit).
 
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
@@ -62,13 +63,13 @@ pub async fn create(
     let (row, slug) = inserted.ok_or_else(|| slug::exhausted(&base))?;
     replace_tags(&mut tx, row.id, row.created_at, &tags).await?;
     tx.commit().await?;
-    // Told before the article is read back: once committed, a failure to
-    // read it must not leave the caches unaware of it.
+    // Applied before the article is read back: once committed, a failure
+    // to read it must not leave this instance unaware of it.
     let change = Change::Article {
         id: row.id,
         slugs: vec![slug],
     };
-    state.cache.publish(&state.db, change).await;
+    state.cache.committed([change, author.wrote()]).await;
     reload(state, row.id, author).await
 }
 
@@ -125,12 +126,12 @@ pub async fn update(
     let mut tx = state.db()?.begin().await?;
     let moved_to = save(&mut tx, &article, &edit).await?;
     tx.commit().await?;
-    // Told before the article is read back, as in `create`.
+    // Applied before the article is read back, as in `create`.
     let change = Change::Article {
         id: article.id,
         slugs: std::iter::once(slug.to_owned()).chain(moved_to).collect(),
     };
-    state.cache.publish(&state.db, change).await;
+    state.cache.committed([change, user.wrote()]).await;
     reload(state, article.id, user).await
 }
 
@@ -176,7 +177,7 @@ pub async fn delete(state: &AppState, user: UserId, slug: &str) -> Result<(), Ap
         id: article.id,
         slug: slug.to_owned(),
     };
-    state.cache.publish(&state.db, change).await;
+    state.cache.committed([change, user.wrote()]).await;
     Ok(())
 }
 
@@ -203,7 +204,7 @@ pub async fn favorite(state: &AppState, user: UserId, slug: &str) -> Result<Arti
     )
     .execute(state.db()?)
     .await?;
-    favorites_changed(state, &article, added.rows_affected()).await;
+    favorites_changed(state, user, &article, added.rows_affected()).await;
     reload(state, article.id, user).await
 }
 
@@ -218,20 +219,20 @@ pub async fn unfavorite(state: &AppState, user: UserId, slug: &str) -> Result<Ar
     )
     .execute(state.db()?)
     .await?;
-    favorites_changed(state, &article, removed.rows_affected()).await;
+    favorites_changed(state, user, &article, removed.rows_affected()).await;
     reload(state, article.id, user).await
 }
 
 /// The favorites count is shown in shared entries, and the user's list of
 /// favorites changed; a repeated (idempotent) favorite changes nothing and
 /// invalidates nothing.
-async fn favorites_changed(state: &AppState, article: &Located, rows: u64) {
+async fn favorites_changed(state: &AppState, user: UserId, article: &Located, rows: u64) {
     if rows > 0 {
         let change = Change::Favorites {
             id: article.id,
             slug: article.slug.clone(),
         };
-        state.cache.publish(&state.db, change).await;
+        state.cache.committed([change, user.wrote()]).await;
     }
 }
 

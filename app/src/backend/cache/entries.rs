@@ -35,11 +35,13 @@ pub struct SharedProfile {
 }
 
 /// Which of a user's tokens are valid: those of the current epoch, and
-/// those of the session that last changed the password.
+/// those of the session that last changed the password, but for sessions
+/// signed out before their token expired.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserSessions {
     pub epoch: i32,
     pub kept_session: Option<String>,
+    pub signed_out: Vec<String>,
 }
 
 /// The key of a cached first page: the global list (`tag: None`) or one tag's.
@@ -87,7 +89,7 @@ impl Weigh for SharedComment {
 
 impl Weigh for UserSessions {
     fn weigh(&self) -> usize {
-        self.kept_session.weigh() + 8
+        self.kept_session.weigh() + self.signed_out.weigh() + 8
     }
 }
 

@@ -6,10 +6,12 @@
 //! entries derived from these (the HTTP layer's rendered responses) and
 //! subscribe as [`Dependent`]s to hear of every change.
 //!
-//! Coherence across instances: a write invalidates the affected entries here
-//! at once and tells every other instance through PostgreSQL `NOTIFY`
-//! ([`listener`]). An instance that loses its listener connection flushes
-//! everything when it reconnects, since it may have missed messages.
+//! Coherence across instances: the database tells every instance of each
+//! committed write through PostgreSQL `NOTIFY` from the write's own
+//! transaction ([`listener`] receives it), and the instance that wrote also
+//! applies it at once ([`Cache::committed`]). An instance that loses its
+//! listener connection flushes everything when it reconnects, since it may
+//! have missed messages.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,7 +19,6 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
 
 pub mod entries;
 pub mod listener;
@@ -107,11 +108,10 @@ impl Weigh for TagListKind {
     }
 }
 
-/// What travels over `NOTIFY`.
-#[derive(Debug, Serialize, Deserialize)]
+/// What travels over `NOTIFY`: `{"origin": "database", "change": …}`. The
+/// origin names the sender, for whoever reads the channel with `psql`.
+#[derive(Debug, Deserialize)]
 struct Message {
-    /// The sending instance, which has applied the change already.
-    origin: String,
     change: Change,
 }
 
@@ -119,7 +119,6 @@ struct Message {
 #[derive(Clone)]
 pub struct Cache {
     inner: Arc<Tiers>,
-    instance: Arc<str>,
 }
 
 struct Tiers {
@@ -149,8 +148,6 @@ impl Cache {
                 dependents: RwLock::new(Vec::new()),
                 settings,
             }),
-            // A random id, so that an instance recognises its own messages.
-            instance: Arc::from(crate::backend::tokens::random_hex(16)),
         }
     }
 
@@ -199,51 +196,32 @@ impl Cache {
         &self.inner.comments
     }
 
-    /// Applies `change` here, then tells the other instances. A lost message
-    /// is logged, not returned: the write itself succeeded, and the other
-    /// instances' entries still expire by their time to live.
+    /// Applies `changes` here at once. The write they describe is
+    /// committed, and the database's change feed (triggers that `NOTIFY` in
+    /// the write's own transaction, migration `change_feed`) tells every
+    /// instance of it at the commit, this one too; applying it here first
+    /// means the writer's next request on this instance already sees it.
     ///
-    /// Runs as a task of its own: the write it follows is committed, so a
-    /// caller that stops waiting (the client went away, the request timed
-    /// out) must not stop the news of it.
-    pub async fn publish(&self, db: &PgPool, change: Change) {
-        let (cache, db) = (self.clone(), db.clone());
-        let told = tokio::spawn(async move { cache.publish_now(&db, change).await });
-        if let Err(error) = told.await {
-            tracing::error!(%error, "publishing a cache invalidation failed");
-        }
-    }
-
-    async fn publish_now(&self, db: &PgPool, change: Change) {
-        self.apply(&change).await;
-        let message = Message {
-            origin: self.instance.to_string(),
-            change,
-        };
-        let payload = match serde_json::to_string(&message) {
-            Ok(payload) => payload,
-            Err(error) => {
-                tracing::error!(%error, "cannot encode a cache invalidation");
-                return;
+    /// Runs as a task of its own: a caller that stops waiting (the client
+    /// went away, the request timed out) must not stop it halfway.
+    pub async fn committed(&self, changes: impl IntoIterator<Item = Change>) {
+        let cache = self.clone();
+        let changes: Vec<Change> = changes.into_iter().collect();
+        let applied = tokio::spawn(async move {
+            for change in &changes {
+                cache.apply(change).await;
             }
-        };
-        if let Err(error) = sqlx::query("select pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(&payload)
-            .execute(db)
-            .await
-        {
-            tracing::error!(%error, "cannot send a cache invalidation to other instances");
+        });
+        if let Err(error) = applied.await {
+            tracing::error!(%error, "applying a cache invalidation failed");
         }
     }
 
-    /// Applies a message from [`CHANNEL`] unless this instance sent it.
-    /// Any database role may `NOTIFY` on the channel, so what does not parse
-    /// is logged and ignored: flushing on it would let anyone keep every
-    /// instance cold.
+    /// Applies a message from [`CHANNEL`]. Any database role may `NOTIFY`
+    /// on the channel, so what does not parse is logged and ignored:
+    /// flushing on it would let anyone keep every instance cold.
     pub async fn receive(&self, payload: &str) {
         match serde_json::from_str::<Message>(payload) {
-            Ok(message) if *message.origin == *self.instance => {}
             Ok(message) => self.apply(&message.change).await,
             Err(error) => tracing::warn!(%error, "ignored an unreadable cache invalidation"),
         }
@@ -372,7 +350,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_instance_ignores_its_own_messages_and_applies_others() {
+    async fn messages_from_the_change_feed_are_applied_and_garbage_is_not() {
         let cache = Cache::new(settings());
         let fill = || async {
             cache
@@ -384,22 +362,11 @@ mod tests {
                 .unwrap();
         };
         fill().await;
-        let own = serde_json::to_string(&Message {
-            origin: cache.instance.to_string(),
-            change: Change::Article {
-                id: 1,
-                slugs: vec![],
-            },
-        })
-        .unwrap();
-        cache.receive(&own).await;
+        // As the trigger writes it (`json_build_object` spaces included).
+        let feed = r#"{"origin" : "database", "change" : {"kind" : "article", "id" : 1, "slugs" : ["a"]}}"#;
+        cache.receive(feed).await;
         fill().await;
-        assert_eq!(cache.tags().stats().await.loads, 1, "own message ignored");
-
-        let other = own.replace(&*cache.instance, "another-instance");
-        cache.receive(&other).await;
-        fill().await;
-        assert_eq!(cache.tags().stats().await.loads, 2, "other message applied");
+        assert_eq!(cache.tags().stats().await.loads, 2, "the change applied");
 
         cache.receive("not a message").await;
         fill().await;

@@ -1,23 +1,24 @@
 use leptos::prelude::*;
 
 use crate::components::{avatar, display_date, ErrorMessages};
-use crate::data::{form_error, Form};
+use crate::data::{busy, page_error, typed, Form};
 use crate::error::AppError;
 use crate::models::{Comment, CommentWindow, SessionUser};
 use crate::providers::Writes;
+use crate::rpc::comments::AddComment;
 use crate::urls;
 
-/// The query parameter naming the comment after which the shown window starts.
-pub const COMMENTS_AFTER: &str = "comments_after";
-
-/// The comment form (or the invitation to sign in) and a window of the
-/// comments, with a link to the next window when there is one.
+/// The page's error list (any of its writes that failed), the comment form
+/// (or the invitation to sign in) and a window of the comments, with a link
+/// to the next window when there is one.
 #[component]
 pub fn Comments(
     slug: String,
     viewer: Option<SessionUser>,
     comments: Resource<Result<CommentWindow, AppError>>,
 ) -> impl IntoView {
+    let error = page_error();
+    let deleted = deleted_comments();
     let me = viewer.as_ref().map(|v| v.username.clone());
     let composer = match viewer {
         Some(viewer) => view! { <Composer slug=slug.clone() viewer/> }.into_any(),
@@ -39,17 +40,21 @@ pub fn Comments(
         <div class="container page">
             <div class="row">
                 <div class="col-xs-12 col-md-8 offset-md-2">
+                    <ErrorMessages error/>
                     {composer}
                     <Transition fallback=|| ()>
                         {move || comments.get().map(|result| match result {
                             Ok(window) => {
                                 let more = window.next_after.map(|after| {
-                                    let href = format!("{}?{COMMENTS_AFTER}={after}", urls::article(&slug));
+                                    let href = urls::article_comments_after(&slug, after);
                                     view! { <a class="btn btn-sm btn-outline-secondary more-comments" href=href>"Show more comments"</a> }
                                 });
                                 let cards = window.comments.into_iter().map(|comment| {
                                     let mine = me.as_deref() == Some(comment.author.username.as_str());
-                                    view! { <CommentCard comment slug=slug.clone() mine/> }
+                                    let slug = slug.clone();
+                                    move || (!deleted.get().contains(&comment.id)).then(|| {
+                                        view! { <CommentCard comment=comment.clone() slug=slug.clone() mine/> }
+                                    })
                                 }).collect_view();
                                 view! { {cards}{more} }.into_any()
                             }
@@ -67,8 +72,9 @@ pub fn Comments(
 #[component]
 fn Composer(slug: String, viewer: SessionUser) -> impl IntoView {
     let add = Writes::get().add_comment;
-    let error = form_error(add);
     let form = NodeRef::<leptos::html::Form>::new();
+    let typed_body = typed::<AddComment>("body");
+    #[cfg(feature = "csr")]
     Effect::new(move |previous: Option<usize>| {
         let version = add.version().get();
         if previous.is_some_and(|p| p != version)
@@ -81,15 +87,14 @@ fn Composer(slug: String, viewer: SessionUser) -> impl IntoView {
         version
     });
     view! {
-        <ErrorMessages error/>
         <Form action=add node_ref=form attr:class="card comment-form">
             <input type="hidden" name="slug" value=slug/>
             <div class="card-block">
-                <textarea class="form-control" name="body" placeholder="Write a comment..." rows="3"></textarea>
+                <textarea class="form-control" name="body" placeholder="Write a comment..." rows="3">{typed_body}</textarea>
             </div>
             <div class="card-footer">
                 <img src=avatar(viewer.image.as_deref()) class="comment-author-img" alt=""/>
-                <button type="submit" class="btn btn-sm btn-primary" disabled=move || add.pending().get()>"Post Comment"</button>
+                <button type="submit" class="btn btn-sm btn-primary" disabled=move || busy(add)>"Post Comment"</button>
             </div>
         </Form>
     }
@@ -127,4 +132,35 @@ fn CommentCard(comment: Comment, slug: String, mine: bool) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// The comments deleted from this page since it was shown. In the SPA a
+/// successful delete removes its comment at once, whatever a read of the
+/// comments says next (a replica may lag; a stale answer must not bring
+/// it back). The server-rendered build shows the page after the delete.
+fn deleted_comments() -> Signal<Vec<i64>> {
+    #[cfg(feature = "csr")]
+    {
+        let delete = Writes::get().delete_comment;
+        let deleted = RwSignal::new(Vec::<i64>::new());
+        let sent = RwSignal::new(None::<i64>);
+        Effect::new(move || {
+            if let Some(input) = delete.input().get() {
+                sent.set(Some(input.id));
+            }
+        });
+        Effect::new(move |seen: Option<usize>| {
+            let version = delete.version().get();
+            let succeeded = matches!(delete.value().get_untracked(), Some(Ok(_)));
+            if seen.is_some_and(|seen| seen != version) && succeeded {
+                if let Some(id) = sent.get_untracked() {
+                    deleted.update(|deleted| deleted.push(id));
+                }
+            }
+            version
+        });
+        deleted.into()
+    }
+    #[cfg(not(feature = "csr"))]
+    Signal::derive(Vec::new)
 }

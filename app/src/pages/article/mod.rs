@@ -11,7 +11,7 @@ use crate::urls;
 
 mod comments;
 
-use comments::{Comments, COMMENTS_AFTER};
+use comments::Comments;
 
 /// `/article/:slug`: the article, rendered markdown, and its comments.
 #[component]
@@ -20,7 +20,12 @@ pub fn ArticlePage() -> impl IntoView {
     let query = use_query_map();
     let slug = move || params.get().get("slug").unwrap_or_default();
     // Which window of the comments: the first, or the one after a comment.
-    let after = move || query.get().get(COMMENTS_AFTER).and_then(|a| a.parse().ok());
+    let after = move || {
+        query
+            .get()
+            .get(urls::COMMENTS_AFTER)
+            .and_then(|a| a.parse().ok())
+    };
     let session = Session::get();
     let writes = Writes::get();
     let article = Resource::new(

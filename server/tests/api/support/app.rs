@@ -26,11 +26,7 @@ pub struct TestApp {
 }
 
 /// Limits that never apply.
-pub const NO_RATE_LIMITS: RateSettings = RateSettings {
-    sign_in_per_minute: 0,
-    sign_up_per_minute: 0,
-    writes_per_minute: 0,
-};
+pub const NO_RATE_LIMITS: RateSettings = RateSettings::OFF;
 
 /// The secret the test app signs tokens with.
 pub const SECRET: &[u8] = b"integration-tests-secret-0123456789";

@@ -1,11 +1,12 @@
-//! A TCP proxy in front of PostgreSQL that a test can cut and restore: a
-//! database outage, for one server process, without touching the shared
-//! test cluster.
+//! Faults a test makes: a TCP proxy in front of PostgreSQL that it can cut
+//! and restore (a database outage, for one server process, without touching
+//! the shared test cluster), and a lock that holds queries in PostgreSQL.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use sqlx::{Connection, PgConnection, PgPool};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -97,4 +98,36 @@ pub fn database_addr(database_url: &str) -> SocketAddr {
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host_port = host_port.replace("localhost", "127.0.0.1");
     host_port.parse().unwrap()
+}
+
+/// Holds an exclusive lock on `articles` until dropped (rolled back).
+pub struct ArticlesLocked(PgConnection);
+
+impl ArticlesLocked {
+    pub async fn take(db: &PgPool) -> Self {
+        let mut connection = PgConnection::connect_with(&db.connect_options())
+            .await
+            .unwrap();
+        sqlx::query("begin").execute(&mut connection).await.unwrap();
+        sqlx::query("lock table articles in access exclusive mode")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        Self(connection)
+    }
+
+    pub async fn release(mut self) {
+        sqlx::query("rollback").execute(&mut self.0).await.unwrap();
+    }
+}
+
+/// Queries waiting for a lock in this test's database.
+pub async fn waiting_on_locks(db: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "select count(*) from pg_stat_activity
+         where datname = current_database() and wait_event_type = 'Lock'",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap()
 }

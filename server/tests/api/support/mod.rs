@@ -10,7 +10,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 pub use app::{TestApp, NO_RATE_LIMITS, SECRET};
-pub use faults::{database_addr, Outage};
+pub use faults::{database_addr, waiting_on_locks, ArticlesLocked, Outage};
 pub use process::{
     client, database_url, free_port, time_until, wait_for_port, Remote, ScratchDir, ServerProcess,
 };
@@ -83,6 +83,21 @@ pub trait Conduit {
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         reply.body["article"]["slug"].as_str().unwrap().to_owned()
     }
+}
+
+/// Runs `statement` with `table`'s change-feed trigger off: a change the
+/// instances are never told of, like a notification lost while a listener
+/// was away. (The trigger of `articles` is `articles_changed`, and so on.)
+pub async fn unannounced(db: &sqlx::PgPool, table: &str, statement: &str) {
+    let mut tx = db.begin().await.unwrap();
+    for statement in [
+        &format!("alter table {table} disable trigger {table}_changed"),
+        statement,
+        &format!("alter table {table} enable trigger {table}_changed"),
+    ] {
+        sqlx::query(statement).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
 }
 
 /// Reads a response body: JSON when it parses, else the text.

@@ -185,10 +185,8 @@ fn command(
         .env("LEPTOS_SITE_PKG_DIR", "pkg")
         .env("LEPTOS_SITE_ADDR", addr.to_string())
         .env("METRICS_ADDR", "127.0.0.1:0")
-        // Every test process's clients share 127.0.0.1; limits are tested on their own.
-        .env("RATE_LIMIT_SIGN_IN_PER_MINUTE", "0")
-        .env("RATE_LIMIT_SIGN_UP_PER_MINUTE", "0")
-        .env("RATE_LIMIT_WRITES_PER_MINUTE", "0")
+        // Development has no rate limits unless they are set: every test
+        // process's clients share 127.0.0.1, and limits are tested on their own.
         .env("RUST_LOG", "info,sqlx=warn,tower_http=warn")
         .envs(env.iter().copied());
     command

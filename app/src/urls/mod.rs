@@ -1,7 +1,11 @@
 //! Every URL the app links to, built in one place: path segments are
-//! percent-encoded here and nowhere else.
+//! percent-encoded here and nowhere else. [`Route`] reads them back.
 
 use crate::models::ListQuery;
+
+mod route;
+
+pub use route::Route;
 
 pub const HOME: &str = "/";
 pub const LOGIN: &str = "/login";
@@ -9,6 +13,14 @@ pub const REGISTER: &str = "/register";
 pub const SETTINGS: &str = "/settings";
 pub const NEW_ARTICLE: &str = "/editor";
 pub const YOUR_FEED: &str = "/?feed=following";
+/// The query parameter that picks Your Feed on `/`, and its one value.
+pub const FEED: &str = "feed";
+pub const FOLLOWING: &str = "following";
+/// The query parameter of a list's page number (1 has none).
+pub const PAGE: &str = "page";
+/// The query parameter of an article page naming the comment after which
+/// the shown window of comments starts.
+pub const COMMENTS_AFTER: &str = "comments_after";
 /// The default avatar, for profiles without an image (FRONTEND.md, "Avatars").
 pub const DEFAULT_AVATAR: &str = "/default-avatar.svg";
 
@@ -22,6 +34,11 @@ pub fn profile_favorites(username: &str) -> String {
 
 pub fn article(slug: &str) -> String {
     format!("/article/{}", encode_segment(slug))
+}
+
+/// An article's page showing the window of comments after comment `after`.
+pub fn article_comments_after(slug: &str, after: i64) -> String {
+    format!("{}?{COMMENTS_AFTER}={after}", article(slug))
 }
 
 pub fn editor(slug: &str) -> String {
@@ -81,8 +98,8 @@ pub fn list_page(query: &ListQuery, page: u32) -> String {
     };
     match (page, base.contains('?')) {
         (0 | 1, _) => base,
-        (page, true) => format!("{base}&page={page}"),
-        (page, false) => format!("{base}?page={page}"),
+        (page, true) => format!("{base}&{PAGE}={page}"),
+        (page, false) => format!("{base}?{PAGE}={page}"),
     }
 }
 
