@@ -6,6 +6,9 @@ Everything on loopback, bounded in time and requests. At once:
     proxy header), each connection dropped right after its request, so
     password hashes are abandoned mid-way;
   - slowloris sockets that send their headers a byte every few seconds;
+  - sockets that connect and send nothing, and keep-alive connections
+    (HTTP/1.1 and HTTP/2) that make one request and then idle, each
+    measured until the server closes it;
   - anonymous reads from twice as many connections as the instance admits
     at once (wrk), to push it past its concurrency limit;
   - one reader, measuring its latency, and a prober on /healthz;
@@ -41,6 +44,12 @@ OUTAGE_AT, OUTAGE_FOR = 25.0, 10.0
 MAX_IN_FLIGHT = 200
 SLOW_SOCKETS = 200
 FLOOD_CONNECTIONS = 40
+SILENT_SOCKETS = 300
+IDLE_CONNECTIONS = 50
+# Short enough to be seen within the soak; the defaults are 10 s and 75 s.
+HEADER_READ_TIMEOUT, KEEP_ALIVE_TIMEOUT = 10, 20
+# Below what the load opens at once, so that the cap is reached.
+MAX_CONNECTIONS = 900
 PG = {"CONDUIT_DATA_DIR": str(ROOT / ".data/soak"), **os.environ}
 
 
@@ -155,6 +164,92 @@ async def login_flood(stop_at):
     return sent
 
 
+async def silent(stop_at):
+    """Sockets that connect and never send a byte, each reopened once the
+    server closes it. Returns how long the server kept each (seconds)."""
+    kept = []
+
+    async def one():
+        while time.monotonic() < stop_at:
+            try:
+                opened = time.monotonic()
+                reader, writer = await asyncio.open_connection(*ADDR)
+                left = stop_at - time.monotonic()
+                data = await asyncio.wait_for(reader.read(64), timeout=max(left, 0.1))
+                if not data:
+                    kept.append(time.monotonic() - opened)
+                writer.close()
+            except (asyncio.TimeoutError, ConnectionError, OSError):
+                await asyncio.sleep(0.2)
+
+    await asyncio.gather(*(one() for _ in range(SILENT_SOCKETS)))
+    return kept
+
+
+# HTTP/2 with prior knowledge: the preface, empty SETTINGS, and one HEADERS
+# frame (stream 1, END_STREAM|END_HEADERS) for GET /healthz, in HPACK:
+# :method GET (static 2), :scheme http (6), :path literal "/healthz" (name 4),
+# :authority literal "soak" (name 1).
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+H2_BLOCK = bytes([0x82, 0x86, 0x04, 8]) + b"/healthz" + bytes([0x01, 4]) + b"soak"
+H2_GET = len(H2_BLOCK).to_bytes(3, "big") + bytes([1, 5, 0, 0, 0, 1]) + H2_BLOCK
+H2_GOAWAY = 7
+
+
+async def idle(stop_at, http2):
+    """Keep-alive connections that make one request and then say nothing:
+    how long after its answer the server closed each, and (HTTP/2) how many
+    were told so with a GOAWAY first."""
+    kept, goaways = [], 0
+
+    async def one():
+        nonlocal goaways
+        while time.monotonic() < stop_at:
+            try:
+                reader, writer = await asyncio.open_connection(*ADDR)
+                writer.write(H2_PREFACE + H2_GET if http2 else
+                             b"GET /healthz HTTP/1.1\r\nHost: soak\r\n\r\n")
+                await writer.drain()
+                answered, seen = None, b""
+                while time.monotonic() < stop_at:
+                    left = stop_at - time.monotonic()
+                    data = await asyncio.wait_for(reader.read(4096), timeout=max(left, 0.1))
+                    if not data:
+                        break
+                    seen += data
+                    if answered is None:
+                        answered = time.monotonic()
+                if answered is not None and time.monotonic() < stop_at:
+                    kept.append(time.monotonic() - answered)
+                    goaways += http2 and has_goaway(seen)
+                writer.close()
+            except (asyncio.TimeoutError, ConnectionError, OSError):
+                await asyncio.sleep(0.2)
+
+    await asyncio.gather(*(one() for _ in range(IDLE_CONNECTIONS)))
+    return {"kept": kept, "goaways": goaways}
+
+
+def has_goaway(frames):
+    """Whether a GOAWAY is among the server's HTTP/2 frames."""
+    at = 0
+    while at + 9 <= len(frames):
+        length = int.from_bytes(frames[at:at + 3], "big")
+        if frames[at + 3] == H2_GOAWAY:
+            return True
+        at += 9 + length
+    return False
+
+
+def open_sockets(pid):
+    """Sockets the server process holds: its connections, listeners and pool."""
+    try:
+        fds = Path(f"/proc/{pid}/fd")
+        return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+    except OSError:
+        return 0
+
+
 def rss_kib(pid):
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -173,7 +268,10 @@ def main():
     env = {**os.environ, "DATABASE_URL": database, "LEPTOS_SITE_ADDR": f"{ADDR[0]}:{ADDR[1]}",
            "METRICS_ADDR": "127.0.0.1:0", "APP_ENV": "development", "SEED_DEMO_DATA": "true",
            "RUST_LOG": "warn", "TRUSTED_PROXIES": "127.0.0.1/32",
-           "MAX_IN_FLIGHT": str(MAX_IN_FLIGHT), "LOG_FORMAT": "json"}
+           "MAX_IN_FLIGHT": str(MAX_IN_FLIGHT), "LOG_FORMAT": "json",
+           "HEADER_READ_TIMEOUT_SECS": str(HEADER_READ_TIMEOUT),
+           "KEEP_ALIVE_TIMEOUT_SECS": str(KEEP_ALIVE_TIMEOUT),
+           "MAX_CONNECTIONS": str(MAX_CONNECTIONS)}
     log = open(ROOT / "target/soak-server.log", "w")
     server = subprocess.Popen([str(SERVER)], cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
@@ -218,11 +316,12 @@ def run(server):
     ]
     for thread in threads:
         thread.start()
-    rss = []
+    rss, sockets = [], []
 
     def sample_memory():
         while not stop.is_set():
             rss.append(rss_kib(server.pid))
+            sockets.append(open_sockets(server.pid))
             stop.wait(0.5)
 
     sampler = threading.Thread(target=sample_memory)
@@ -257,6 +356,7 @@ def run(server):
     outage = (outage_start, restart)
     return {
         "idle_rss_mib": idle_rss / 1024, "max_rss_mib": max(rss) / 1024,
+        "max_sockets": max(sockets),
         "base": base, "flood": flood, "abuse": abuse, "outage": outage, "recovered": recovered,
         "reader": reader, "prober": prober, "writer": writer,
     }
@@ -266,11 +366,13 @@ def attack(results):
     os.nice(10)
     stop_at = time.monotonic() + DURATION
 
-    async def both():
-        return await asyncio.gather(slowloris(stop_at), login_flood(stop_at))
+    async def all_of_them():
+        return await asyncio.gather(slowloris(stop_at), login_flood(stop_at), silent(stop_at),
+                                    idle(stop_at, http2=False), idle(stop_at, http2=True))
 
-    slow_cut, logins = asyncio.run(both())
-    results.put({"slow_cut": slow_cut, "logins": logins})
+    slow_cut, logins, quiet, idle_h1, idle_h2 = asyncio.run(all_of_them())
+    results.put({"slow_cut": slow_cut, "logins": logins, "silent": quiet,
+                 "idle_h1": idle_h1, "idle_h2": idle_h2})
 
 
 def run_wrk(connections, seconds, nice=False):
@@ -295,6 +397,13 @@ def summary(recorder, start, end):
             "max": max(latencies) if latencies else float("nan")}
 
 
+def kept(durations):
+    """'N, kept 9.8–10.4 s': how many closed, and the range of their lifetimes."""
+    if not durations:
+        return "none"
+    return f"{len(durations)}, kept {min(durations):.1f}–{max(durations):.1f} s"
+
+
 def last_failure(recorder, restart):
     """Seconds after `restart` of the last answer that was not a 2xx, or '-'."""
     failed = [t for t, status, _ in recorder.between(restart, DURATION) if not 200 <= status < 300]
@@ -312,8 +421,12 @@ def write(r):
         "",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit "
         f"{subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()}",
-        f"- One release server (MAX_IN_FLIGHT={MAX_IN_FLIGHT}, defaults otherwise), PostgreSQL 15 and the load, all on one 2-core machine.",
-        f"- For {DURATION:.0f} s at once: {SLOW_SOCKETS} slowloris sockets, a login flood on {FLOOD_CONNECTIONS} connections "
+        f"- One release server (MAX_IN_FLIGHT={MAX_IN_FLIGHT}, HEADER_READ_TIMEOUT_SECS={HEADER_READ_TIMEOUT}, "
+        f"KEEP_ALIVE_TIMEOUT_SECS={KEEP_ALIVE_TIMEOUT}, MAX_CONNECTIONS={MAX_CONNECTIONS}, defaults otherwise), "
+        "PostgreSQL 15 and the load, all on one 2-core machine.",
+        f"- For {DURATION:.0f} s at once: {SLOW_SOCKETS} slowloris sockets, {SILENT_SOCKETS} sockets that never send a byte, "
+        f"{IDLE_CONNECTIONS} HTTP/1.1 and {IDLE_CONNECTIONS} HTTP/2 keep-alive connections that make one request and idle, "
+        f"a login flood on {FLOOD_CONNECTIONS} connections "
         f"from random forged addresses (each dropped right after sending), anonymous reads of `/` by wrk on "
         f"{2 * MAX_IN_FLIGHT} connections (twice the concurrency limit), a reader (one page every 50 ms), "
         f"a prober on `/healthz` (every 200 ms) and a writer (a comment every 500 ms).",
@@ -327,6 +440,14 @@ def write(r):
         f"| anonymous `/` under the soak (wrk, {2 * MAX_IN_FLIGHT} connections) | {r['flood']['rate']:.0f} req/s, statuses {r['flood']['statuses']} | only 200 and shed 503 |",
         f"| login requests sent and dropped | {r['abuse']['logins']} | |",
         f"| slowloris sockets cut by the header timeout | {r['abuse']['slow_cut']} | |",
+        f"| silent sockets (never a byte) closed, and how long each was kept | {kept(r['abuse']['silent'])} | "
+        f"≈ {HEADER_READ_TIMEOUT} s (the header read timeout) |",
+        f"| idle HTTP/1.1 keep-alive connections closed after their answer | {kept(r['abuse']['idle_h1']['kept'])} | "
+        f"≈ {KEEP_ALIVE_TIMEOUT} s (the keep-alive timeout) |",
+        f"| idle HTTP/2 connections closed after their answer | {kept(r['abuse']['idle_h2']['kept'])}, "
+        f"{r['abuse']['idle_h2']['goaways']} with a GOAWAY | ≈ {KEEP_ALIVE_TIMEOUT} s, each with a GOAWAY |",
+        f"| sockets the server held at once (highest; MAX_CONNECTIONS={MAX_CONNECTIONS}) | {r['max_sockets']} | "
+        f"≤ {MAX_CONNECTIONS} + its listeners and pool |",
         f"| back to ready after PostgreSQL started | {r['recovered']:.1f} s | < 5 s |" if r["recovered"] is not None
         else "| back to ready after PostgreSQL started | never | < 5 s |",
         f"| last failed read / write after PostgreSQL started | {last_failure(r['reader'], restart)} / {last_failure(r['writer'], restart)} | within 5 s |",

@@ -7,8 +7,12 @@
 #   API_BASE=https://api.example.com/api scripts/spa.sh
 #
 # API_BASE is the REST API the SPA calls: an absolute URL ending in /api,
-# without a trailing slash (default: the local `make run` server). Only tools
-# from the registries: cargo, wasm-bindgen-cli, binaryen's wasm-opt (npm).
+# without a trailing slash (default: the local `make run` server); the page
+# may connect to that origin and its own, nothing else (a policy in
+# index.html). SPA_DEBUG_HOOK=0 leaves out `window.__conduit_debug__` (the
+# state SPA.md lets test suites read; Amplify.yml's production build sets
+# it). Only tools from the registries: cargo, wasm-bindgen-cli, binaryen's
+# wasm-opt (npm).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,6 +25,9 @@ if ! [[ "$API_BASE" =~ ^https?://[^/]+(/.*)?/api$ ]]; then
     exit 2
 fi
 export API_BASE
+api_origin="$(sed -E 's|^(https?://[^/]+).*|\1|' <<<"$API_BASE")"
+features=csr
+[ "${SPA_DEBUG_HOOK:-1}" = 0 ] || features=csr,debug-hook
 
 out="${SPA_OUT:-target/spa}"
 stage="$out.build"
@@ -29,7 +36,7 @@ wasm_target="target/front"
 
 echo "==> building the SPA against $API_BASE into $out"
 cargo build --package=frontend --lib --target=wasm32-unknown-unknown --target-dir="$wasm_target" \
-    --profile=wasm-release --no-default-features --features=csr
+    --profile=wasm-release --no-default-features --features="$features"
 rm -rf "$stage" "$out"
 mkdir -p "$stage" "$out/pkg"
 wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name conduit \
@@ -51,6 +58,7 @@ printf 'import init from "./%s";\ninit({ module_or_path: new URL("./%s", import.
     "$js" "$wasm" > "$stage/boot.js"
 boot="$(hashed "$stage/boot.js" js boot)"
 sed -e "s|{css}|$css|" -e "s|{js}|$js|" -e "s|{wasm}|$wasm|" -e "s|{boot}|$boot|" \
+    -e "s|{api_origin}|$api_origin|" \
     frontend/index.html > "$out/index.html"
 cp -r public/. "$out/"
 node scripts/precompress.mjs "$out"

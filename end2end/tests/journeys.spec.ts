@@ -19,12 +19,72 @@ test("signing up with a taken username shows the error", async ({ page, browser 
   await expect(other.locator("ul.error-messages li")).toContainText("username has already been taken");
 });
 
-test("signing in with a wrong password shows the error", async ({ page }) => {
-  await page.goto("/login");
+test("signing in with a wrong password shows the error and keeps the page and the email", async ({ page, build }) => {
+  await page.goto("/login?redirect=%2Fsettings");
   await page.fill("input[name=email]", "nobody@example.com");
   await page.fill("input[name=password]", "wrong-password");
   await page.click("button[type=submit]");
   await expect(page.locator("ul.error-messages li")).toContainText("credentials invalid");
+  await expect(page).toHaveURL("/login?redirect=%2Fsettings");
+  await expect(page.locator("input[name=email]")).toHaveValue("nobody@example.com");
+  // The server never sends a password back; the SPA's form never left the page.
+  await expect(page.locator("input[name=password]")).toHaveValue(build === "ssr" ? "" : "wrong-password");
+});
+
+test("a failed article keeps the page and everything typed", async ({ page, build }) => {
+  await signUp(page);
+  await page.goto("/editor");
+  await page.fill("input[name=description]", "kept description");
+  await page.fill("textarea[name=body]", "kept *body*");
+  await page.fill('input[placeholder="Enter tags"]', "kept");
+  await page.click("button:has-text('Publish Article')");
+  await expect(page.locator("ul.error-messages li")).toContainText("title can't be blank");
+  await expect(page).toHaveURL("/editor");
+  await expect(page.locator("input[name=description]")).toHaveValue("kept description");
+  await expect(page.locator("textarea[name=body]")).toHaveValue("kept *body*");
+  if (build === "ssr") {
+    // The page came back from the server: what was typed in the tag field is a pill now.
+    await expect(page.locator(".tag-list .tag-pill", { hasText: "kept" })).toBeVisible();
+  } else {
+    await expect(page.locator('input[placeholder="Enter tags"]')).toHaveValue("kept");
+  }
+});
+
+test("a refused comment keeps its text", async ({ page, browser, request }) => {
+  const author = newAccount("talked");
+  await signUp(await browser.newPage(), author);
+  const slug = await apiArticle(request, author, uniqueName("Talked "));
+  await signUp(page);
+  await page.goto(`/article/${slug}`);
+  const long = "x".repeat(10_001);
+  await page.fill('textarea[placeholder="Write a comment..."]', long);
+  await page.click("button:has-text('Post Comment')");
+  await expect(page.locator("ul.error-messages li")).toContainText("body is too long");
+  await expect(page).toHaveURL(`/article/${slug}`);
+  await expect(page.locator('textarea[placeholder="Write a comment..."]')).toHaveValue(long);
+  await expect(page.locator("ul.error-messages")).toHaveCount(1);
+});
+
+test("a favorite and a follow change both of the page's buttons in place", async ({ page, browser, request }) => {
+  const author = newAccount("inplace");
+  await signUp(await browser.newPage(), author);
+  const slug = await apiArticle(request, author, uniqueName("In place "));
+  await signUp(page);
+  await page.goto(`/article/${slug}`);
+  await waitForHydration(page);
+  // A property of the page's window survives only if the page is not loaded again.
+  await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+  await page.locator(".article-actions button", { hasText: "Favorite Article" }).click();
+  for (const meta of [".banner .article-meta", ".article-actions"]) {
+    await expect(page.locator(`${meta} button`, { hasText: "Unfavorite Article (1)" })).toBeVisible();
+  }
+  await page.locator(".banner button", { hasText: `Follow ${author.username}` }).click();
+  for (const meta of [".banner .article-meta", ".article-actions"]) {
+    await expect(page.locator(`${meta} button`, { hasText: `Unfollow ${author.username}` })).toBeVisible();
+  }
+  expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+  await page.reload();
+  await expect(page.locator(".article-actions button", { hasText: "Unfavorite Article (1)" })).toBeVisible();
 });
 
 test("an author publishes, edits and deletes an article with tags", async ({ page, build }) => {
@@ -241,12 +301,25 @@ test.describe("without JavaScript", () => {
     await expect(page.locator(".article-content .tag-list li")).toHaveText(["forms", "nojs"]);
   });
 
-  test("a failed sign-in shows the error", async ({ page }) => {
+  test("a failed sign-in shows the error and keeps the page and the email", async ({ page }) => {
     await page.goto("/login");
     await page.fill("input[name=email]", "nobody@example.com");
     await page.fill("input[name=password]", "wrong-password");
     await page.click("button[type=submit]");
     await expect(page.locator("ul.error-messages li")).toContainText("credentials invalid");
+    await expect(page).toHaveURL("/login");
+    await expect(page.locator("input[name=email]")).toHaveValue("nobody@example.com");
+  });
+
+  test("a favorite is a plain form post that comes back to the page", async ({ page, browser, request }) => {
+    const author = newAccount("nojsfav");
+    await signUp(await browser.newPage(), author);
+    const slug = await apiArticle(request, author, uniqueName("No script favorite "));
+    await signUp(page, newAccount("nojsreader"));
+    await page.goto(`/article/${slug}`);
+    await page.locator(".article-actions button", { hasText: "Favorite Article" }).click();
+    await expect(page).toHaveURL(`/article/${slug}`);
+    await expect(page.locator(".article-actions button", { hasText: "Unfavorite Article (1)" })).toBeVisible();
   });
 
   test("signing in works", async ({ page, browser }) => {

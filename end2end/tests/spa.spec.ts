@@ -136,6 +136,52 @@ test("a refused write keeps its old label and never crashes the page", async ({ 
   expect(await debug(page, "getAuthState")).toBe("authenticated");
 });
 
+test("a refused comment delete says why; a delete that succeeds takes the comment away for good", async ({ page, browser, request, apiURL }) => {
+  const author = newAccount("thread");
+  await signUp(await browser.newPage(), author);
+  const slug = await apiArticle(request, author, uniqueName("Thread "));
+  await signUp(page);
+  await page.goto(`/article/${slug}`);
+  await page.fill('textarea[placeholder="Write a comment..."]', "Short-lived");
+  await page.click("button:has-text('Post Comment')");
+  const card = page.locator(".card", { hasText: "Short-lived" });
+  await expect(card).toBeVisible();
+  const cors = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Headers": "authorization, content-type",
+    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
+  };
+  const deletes = new RegExp(`/api/articles/${slug}/comments/\\d+$`);
+  await page.route(deletes, (route) =>
+    route.fulfill({
+      status: route.request().method() === "OPTIONS" ? 204 : 403,
+      contentType: "application/json",
+      headers: cors,
+      body: '{"errors":{"comment":["forbidden"]}}',
+    }),
+  );
+  await card.locator(".mod-options button").click();
+  await expect(page.locator("ul.error-messages li")).toHaveText("comment forbidden");
+  await expect(card).toBeVisible();
+  await page.unroute(deletes);
+
+  // The delete succeeds with a 200 and a body; a read of the comments that
+  // still lists it (a lagging replica, a stale cache) must not bring it back.
+  const stale = await (await request.get(`${apiURL}/api/articles/${slug}/comments`)).text();
+  await page.route(deletes, (route) =>
+    route.fulfill({ status: route.request().method() === "OPTIONS" ? 204 : 200, contentType: "application/json", headers: cors, body: "{}" }),
+  );
+  await page.route(`${apiURL}/api/articles/${slug}/comments`, (route) =>
+    route.request().method() === "GET"
+      ? route.fulfill({ status: 200, contentType: "application/json", headers: cors, body: stale })
+      : route.fallback(),
+  );
+  await card.locator(".mod-options button").click();
+  await expect(card).toHaveCount(0);
+  await page.waitForTimeout(500);
+  await expect(card).toHaveCount(0);
+});
+
 test("deep links load the app through the static host", async ({ page, browser, request }) => {
   const author = newAccount("linked");
   await signUp(await browser.newPage(), author);
@@ -156,10 +202,32 @@ test("the static host sends the hosting headers", async ({ page, request, baseUR
   expect(index.headers()["cache-control"]).toBe("no-cache");
   expect(index.headers()["x-content-type-options"]).toBe("nosniff");
   expect(index.headers()["content-security-policy"]).toContain("'wasm-unsafe-eval'");
+  expect(index.headers()["strict-transport-security"]).toContain("max-age=");
   await page.goto("/");
   const css = await page.locator('link[rel="stylesheet"]').getAttribute("href");
   const asset = await request.get(`${baseURL}${css}`);
   expect(asset.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+});
+
+test("the page may send requests to its API and to nowhere else", async ({ browser, apiURL }) => {
+  // Its own page: the refusal below is what the suite's console watch reports as a defect.
+  const page = await browser.newPage();
+  const refused: string[] = [];
+  page.on("console", (message) => {
+    if (/violates the following Content Security Policy directive: "connect-src/.test(message.text())) {
+      refused.push(message.text());
+    }
+  });
+  await page.goto("/");
+  await expect(page.locator("nav.navbar")).toBeVisible();
+  const send = (url: string) => page.evaluate((url) => fetch(url).then(() => "sent", () => "failed"), url);
+  // A local origin the hosting header admits, but the page's own policy does not.
+  expect(await send("http://127.0.0.1:9/token")).toBe("failed");
+  await expect.poll(() => refused.length).toBe(1);
+  expect(refused[0]).toContain("http://127.0.0.1:9/token");
+  expect(await send(`${apiURL}/api/tags`)).toBe("sent");
+  expect(refused).toHaveLength(1);
+  await page.close();
 });
 
 test("the API answers the SPA's origin only", async ({ request, baseURL }) => {

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use serde_json::json;
 
 use super::api::{self, Call};
 use crate::error::AppError;
@@ -153,8 +152,12 @@ fn store_token(token: Option<&str>) {
     }
 }
 
-/// `window.__conduit_debug__`: the app state tests read (SPA.md, "Debug hook").
+/// `window.__conduit_debug__`: the app state tests read (SPA.md, "Debug
+/// hook"). Only in builds for them: it hands out the token, which a
+/// script injected into the page could otherwise only read from storage.
+#[cfg(feature = "debug-hook")]
 pub fn install_debug_hook(auth: Auth) {
+    use serde_json::json;
     use wasm_bindgen::prelude::*;
     let hook = js_sys::Object::new();
     let function = |f: Box<dyn Fn() -> JsValue>| Closure::wrap(f).into_js_value();

@@ -13,10 +13,11 @@ pub use auth::Auth;
 pub use reads::{get_article, get_profile, list_articles, list_comments, list_tags};
 pub use writes::Submit;
 
-/// Reads the stored token, starts its check and installs the debug hook:
-/// before anything renders, as SPA.md asks.
+/// Reads the stored token, starts its check and (in a build for test
+/// suites) installs the debug hook: before anything renders, as SPA.md asks.
 pub fn start() {
     let auth = Auth::start();
     leptos::prelude::provide_context(auth);
+    #[cfg(feature = "debug-hook")]
     auth::install_debug_hook(auth);
 }

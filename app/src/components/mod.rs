@@ -73,3 +73,45 @@ mod tests {
         assert_eq!(avatar(Some("https://x.test/a.png")), "https://x.test/a.png");
     }
 }
+
+/// A render may outlive its request: when the client leaves while a page's
+/// data is on its way, the page's context (provided by `App` for the
+/// request) is gone by the time the data arrives and the rest renders.
+/// What renders inside a page's `Transition`s reads none of it.
+#[cfg(all(test, feature = "ssr"))]
+mod without_context {
+    use leptos::prelude::*;
+
+    use super::{ArticleMeta, ArticlePreviews};
+    use crate::models::{Article, Profile};
+
+    fn article() -> Article {
+        Article {
+            slug: "how-to".into(),
+            title: "How to".into(),
+            description: "It is done so.".into(),
+            body: None,
+            tag_list: vec!["rust".into()],
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+            favorited: false,
+            favorites_count: 3,
+            author: Profile::public("jake".into(), None, None),
+        }
+    }
+
+    #[test]
+    fn a_list_and_an_articles_actions_render_with_no_context_at_all() {
+        let html = Owner::new().with(|| {
+            view! {
+                <ArticlePreviews articles=vec![article()] empty=|| ()/>
+                <ArticleMeta article=article() is_author=false/>
+                <ArticleMeta article=article() is_author=true/>
+            }
+            .to_html()
+        });
+        assert!(html.contains("Favorite Article (3)"), "{html}");
+        assert!(html.contains("Follow jake"), "{html}");
+        assert!(html.contains("Delete Article"), "{html}");
+    }
+}

@@ -9,8 +9,8 @@ use crate::rpc::articles::{DeleteArticle, SaveArticle, SetFavorite};
 use crate::rpc::comments::{AddComment, DeleteComment};
 use crate::rpc::profiles::SetFollowing;
 
-/// The actions whose completion makes shown content stale: any of them
-/// finishing bumps [`Writes::version`], which pages' resources track.
+/// The actions whose success makes shown content stale: each one that
+/// succeeds bumps [`Writes::version`], which pages' resources track.
 #[derive(Clone, Copy)]
 pub struct Writes {
     pub set_favorite: Write<SetFavorite>,
@@ -19,11 +19,20 @@ pub struct Writes {
     pub delete_comment: Write<DeleteComment>,
     pub delete_article: Write<DeleteArticle>,
     pub save_article: Write<SaveArticle>,
+    /// How many of the writes pages re-read after have succeeded (SPA).
+    #[cfg(feature = "csr")]
+    succeeded: RwSignal<usize>,
 }
 
 impl Writes {
     pub fn provide() -> Self {
         let writes = Self::new();
+        #[cfg(feature = "csr")]
+        {
+            count_successes(writes.set_favorite, writes.succeeded);
+            count_successes(writes.set_following, writes.succeeded);
+            count_successes(writes.add_comment, writes.succeeded);
+        }
         provide_context(writes);
         writes
     }
@@ -36,6 +45,8 @@ impl Writes {
             delete_comment: data::write(),
             delete_article: data::write(),
             save_article: data::write(),
+            #[cfg(feature = "csr")]
+            succeeded: RwSignal::new(0),
         }
     }
 
@@ -53,17 +64,29 @@ impl Writes {
         }
     }
 
-    /// Changes whenever a write completes that changes what the article,
-    /// list and profile pages read (tracks each). A deleted comment is taken
-    /// off its page without reading the comments again.
+    /// Changes whenever a write succeeds that changes what the article,
+    /// list and profile pages read (tracked). A failed one changes nothing,
+    /// so the page and what was typed into it stay; a deleted comment is
+    /// taken off its page without reading the comments again.
     pub fn version(&self) -> usize {
         #[cfg(feature = "csr")]
         {
-            self.set_favorite.version().get()
-                + self.set_following.version().get()
-                + self.add_comment.version().get()
+            self.succeeded.get()
         }
         #[cfg(not(feature = "csr"))]
         0
     }
+}
+
+/// Bumps `succeeded` each time `action` finishes with success.
+#[cfg(feature = "csr")]
+fn count_successes<S: Send + Sync + 'static>(action: Write<S>, succeeded: RwSignal<usize>) {
+    Effect::new(move |seen: Option<usize>| {
+        let version = action.version().get();
+        let ok = matches!(action.value().get_untracked(), Some(Ok(_)));
+        if seen.is_some_and(|seen| seen != version) && ok {
+            succeeded.update(|n| *n += 1);
+        }
+        version
+    });
 }

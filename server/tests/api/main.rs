@@ -7,7 +7,6 @@ mod cache;
 mod coherence;
 mod comments;
 mod connections;
-mod disconnects;
 mod forms;
 mod http_cache;
 mod outage;

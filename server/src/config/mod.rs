@@ -1,6 +1,7 @@
 //! Configuration, read once at start-up from environment variables (or the
 //! matching command-line flags), in groups by the layer that uses them.
-//! Every default is written here, once; see the README for the full table.
+//! Every default is written here, once; the README's table is written from
+//! these definitions ([`table`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,6 +9,9 @@ use std::time::Duration;
 use app::backend::{cache, db, limits};
 use clap::{Args, FromArgMatches, Parser, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
+
+/// The README's table of these settings.
+pub mod table;
 
 /// The whole configuration. `Debug` shows no secret: they are [`SecretString`]s.
 #[derive(Clone, Debug, Parser)]
@@ -263,36 +267,40 @@ pub struct CacheConfig {
 /// they are tight, since an account is one person.
 #[derive(Clone, Debug, Args)]
 pub struct LimitsConfig {
-    /// Sign-in attempts per client address (production: 60).
+    /// Sign-in attempts a minute per client address (production: 60;
+    /// development: no limit).
     #[arg(
         long = "rate-limit-sign-in-per-address",
         env = "RATE_LIMIT_SIGN_IN_PER_ADDRESS"
     )]
     pub sign_in_per_address: Option<u32>,
 
-    /// Sign-in attempts per account, whatever the address: password
-    /// guessing (production: 10).
+    /// Sign-in attempts a minute per account, whatever the address:
+    /// password guessing (production: 10; development: no limit).
     #[arg(
         long = "rate-limit-sign-in-per-account",
         env = "RATE_LIMIT_SIGN_IN_PER_ACCOUNT"
     )]
     pub sign_in_per_account: Option<u32>,
 
-    /// Sign-ups per client address (production: 20).
+    /// Sign-ups a minute per client address (production: 20; development:
+    /// no limit).
     #[arg(
         long = "rate-limit-sign-up-per-address",
         env = "RATE_LIMIT_SIGN_UP_PER_ADDRESS"
     )]
     pub sign_up_per_address: Option<u32>,
 
-    /// Writes per client address (production: 600).
+    /// Writes a minute per client address (production: 600; development:
+    /// no limit).
     #[arg(
         long = "rate-limit-writes-per-address",
         env = "RATE_LIMIT_WRITES_PER_ADDRESS"
     )]
     pub writes_per_address: Option<u32>,
 
-    /// Writes per account, whatever the address (production: 60).
+    /// Writes a minute per account, whatever the address (production: 60;
+    /// development: no limit).
     #[arg(
         long = "rate-limit-writes-per-account",
         env = "RATE_LIMIT_WRITES_PER_ACCOUNT"
