@@ -52,8 +52,14 @@ mod tests {
     fn settings_table_in_the_readme_is_the_one_the_code_defines() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
         let readme = std::fs::read_to_string(&path).unwrap();
-        let start = readme.find(BEGIN).expect("the README marks its table of settings") + BEGIN.len();
-        let end = start + readme[start..].find(END).expect("the table's end is marked");
+        let start = readme
+            .find(BEGIN)
+            .expect("the README marks its table of settings")
+            + BEGIN.len();
+        let end = start
+            + readme[start..]
+                .find(END)
+                .expect("the table's end is marked");
         let table = super::markdown();
         if readme[start..end] == table {
             return;
