@@ -45,8 +45,16 @@ test: deps-test
 	@DATABASE_URL="$(DB_URL)" cargo test -p app -p server
 	$(call section,release build)
 	$(MAKE) --no-print-directory build
-	$(call section,asset upload (dry run: exactly the JS, WASM and CSS that hash.txt names))
+	$(call section,deploy scripts (dry runs: the asset upload and the SPA's deployment of docs/deploy.md))
 	scripts/push-assets.sh --bucket conduit-assets --dry-run | tee /dev/stderr | grep -c '^aws s3 cp ' | grep -qx 3
+	scripts/deploy-spa.sh --stack conduit-prod --dry-run --app-id d1 --branch main \
+	  --api-base https://conduit.example.com/api --repository none 2>&1 | tee /dev/stderr \
+	  | grep -c -e '^API_BASE=https://conduit.example.com/api SPA_DEBUG_HOOK=0 make spa$$' \
+	    -e '^aws amplify create-deployment --app-id d1 --branch-name main ' \
+	    -e '^aws amplify start-deployment --app-id d1 --branch-name main --job-id ' | grep -qx 3
+	scripts/deploy-spa.sh --stack conduit-prod --dry-run --app-id d1 --branch main \
+	  --api-base https://conduit.example.com/api --repository https://github.com/example/conduit 2>&1 \
+	  | tee /dev/stderr | grep -q '^aws amplify start-job --app-id d1 --branch-name main --job-type RELEASE ' 
 	$(call section,infrastructure lint (cfn-lint and checkov))
 	infra/lint.sh
 	$(call section,container image)

@@ -4,7 +4,9 @@
 # .tools/infra-venv; VENV=path uses another virtualenv).
 #
 # 1. cfn-lint on the template as written (parameter defaults).
-# 2. cfn-lint with each infra/parameters/<stage>.json (ImageTag added: it is given at deploy time).
+# 2. cfn-lint with each infra/parameters/<stage>.json, plus what a deploy gives besides: ImageTag,
+#    Instance and, for launch and later, a domain and its certificates (example values), so that
+#    the HTTPS origin those stages must have is what gets checked.
 # 3. checkov on the template as written.
 # 4. checkov on one copy per stage whose parameter defaults are that stage's values, so that the
 #    resources a stage turns on by condition (RDS Proxy, replicas, NAT...) are checked as deployed.
@@ -26,7 +28,12 @@ import json, sys
 from cfnlint.decode import decode
 
 params_file, out = sys.argv[1], sys.argv[2]
-params = json.load(open(params_file)) + [{"ParameterKey": "ImageTag", "ParameterValue": "0000000"}]
+given = {"ImageTag": "0000000", "Instance": "lint"}
+if not out.endswith("/dev"):
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    given.update({"DomainName": "conduit.example.com", "HostedZoneId": "Z0000000000000000000",
+                  "ViewerCertificateArn": cert, "OriginCertificateArn": cert})
+params = json.load(open(params_file)) + [{"ParameterKey": k, "ParameterValue": v} for k, v in given.items()]
 json.dump(params, open(out + ".params.json", "w"))
 template, errors = decode("infra/conduit.yaml")
 if errors:
@@ -35,7 +42,7 @@ for p in params:
     template["Parameters"][p["ParameterKey"]]["Default"] = p["ParameterValue"]
 json.dump(template, open(out + ".template.json", "w"), indent=1)
 EOF
-    echo "== cfn-lint infra/conduit.yaml --parameter-files $params (+ ImageTag)"
+    echo "== cfn-lint infra/conduit.yaml --parameter-files $params (+ what a deploy gives)"
     "$venv/bin/cfn-lint" infra/conduit.yaml --parameter-files "$work/$stage.params.json"
 done
 
@@ -57,4 +64,6 @@ for params in infra/parameters/*.json; do
     # shellcheck disable=SC2046 # the skip flags are meant to split into words
     "$venv/bin/checkov" -f "$work/$stage.template.json" --framework cloudformation --skip-download --compact --quiet $(stage_skips "$stage")
 done
+echo "== the WAF lets article text through (infra/waf-check.py)"
+"$venv/bin/python" infra/waf-check.py
 echo "infra lint: clean"
