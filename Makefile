@@ -16,6 +16,7 @@ export LEPTOS_ENV := PROD
 
 SERVER := target/release/server
 E2E_ADDR := 127.0.0.1:3100
+E2E_SPA_ADDR := 127.0.0.1:3102
 # DATABASE_URL from the environment wins; otherwise the private cluster's.
 DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
@@ -41,6 +42,8 @@ test: deps-test
 	cargo clippy -p frontend --no-default-features --features csr --target wasm32-unknown-unknown -- -D warnings
 	$(call section,SPA hosting rules)
 	python3 scripts/spa-hosting.py check
+	$(call section,dependencies run one way)
+	python3 scripts/layers.py
 	$(call section,rust tests)
 	@DATABASE_URL="$(DB_URL)" cargo test -p app -p server
 	$(call section,release build)
@@ -131,9 +134,12 @@ $(E2E_SPA)/.built: $(BUILD_INPUTS) frontend/index.html scripts/spa.sh
 
 ## e2e: Playwright against the release build and the SPA, on a fresh database
 e2e: deps-test $(E2E_SPA)/.built
+	@# Fixed ports (the e2e SPA is built against this API's address): fail at once, naming who holds one.
+	@python3 scripts/ports.py --check $(lastword $(subst :, ,$(E2E_ADDR)))
+	@python3 scripts/ports.py --check $(lastword $(subst :, ,$(E2E_SPA_ADDR)))
 	@url="$(DB_URL)"; base="$${url%/*}"; \
 	psql "$$base/postgres" -qc "drop database if exists conduit_e2e with (force)" -c "create database conduit_e2e"; \
-	cd end2end && E2E_DATABASE_URL="$$base/conduit_e2e" E2E_ADDR=$(E2E_ADDR) E2E_SPA_DIR=$(CURDIR)/$(E2E_SPA) \
+	cd end2end && E2E_DATABASE_URL="$$base/conduit_e2e" E2E_ADDR=$(E2E_ADDR) E2E_SPA_ADDR=$(E2E_SPA_ADDR) E2E_SPA_DIR=$(CURDIR)/$(E2E_SPA) \
 	  SERVER_BIN=$(CURDIR)/$(SERVER) npx playwright test $(ARGS)
 
 ## sqlx-prepare: refresh .sqlx/ after changing a query or a migration

@@ -12,7 +12,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 base="${1:?usage: $0 <database-server-url>}"
-addr="127.0.0.1:${FUZZ_PORT:-3200}"
+# A free port (or FUZZ_PORT, which must be free): what answers there is the server started here.
+port="${FUZZ_PORT:-$(python3 scripts/ports.py)}"
+python3 scripts/ports.py --check "$port"
+addr="127.0.0.1:$port"
 log="$root/target/api-fuzz.log"
 
 psql "$base/postgres" -qc "drop database if exists conduit_fuzz with (force)" -c "create database conduit_fuzz"
@@ -24,6 +27,7 @@ APP_ENV=development SEED_DEMO_DATA=false RUST_LOG=warn \
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
+    kill -0 "$server" 2>/dev/null || { echo "api-fuzz: the server exited; $log:" >&2; cat "$log" >&2; exit 1; }
     curl -fs "http://$addr/readyz" >/dev/null && break
     sleep 0.1
 done

@@ -7,7 +7,8 @@
 # Writes the tables to docs/benchmarks.md.
 #
 # BENCH_DURATION (default 10s) per run, BENCH_CONNECTIONS (default "50 200"),
-# BENCH_PORT (default 3200). Expects the variables the Makefile exports.
+# BENCH_PORT (the server's; the ceiling and the SPA host take the next two;
+# default: free ports). Expects the variables the Makefile exports.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,16 +16,21 @@ cd "$root"
 
 duration="${BENCH_DURATION:-10s}"
 connections="${BENCH_CONNECTIONS:-50 200}"
-addr="127.0.0.1:${BENCH_PORT:-3200}"
+# Ports that are free (or the given ones, which must be): what answers there
+# is what this script started.
+port="${BENCH_PORT:-$(python3 scripts/ports.py)}"
+ceiling_port="$([ -n "${BENCH_PORT:-}" ] && echo $((BENCH_PORT + 1)) || python3 scripts/ports.py)"
+spa_port="$([ -n "${BENCH_PORT:-}" ] && echo $((BENCH_PORT + 2)) || python3 scripts/ports.py)"
+for p in "$port" "$ceiling_port" "$spa_port"; do python3 scripts/ports.py --check "$p"; done
+addr="127.0.0.1:$port"
 server_bin=target/release/server
 ceiling_bin=target/release/examples/ceiling
-ceiling_addr="127.0.0.1:$(( ${BENCH_PORT:-3200} + 1 ))"
+ceiling_addr="127.0.0.1:$ceiling_port"
 report=docs/benchmarks.md
 results="$(mktemp)"
 server_pid=""
 ceiling_pid=""
 spa_pid=""
-spa_port="$(( ${BENCH_PORT:-3200} + 2 ))"
 tti="$(mktemp)"
 
 say() { printf '==> %s\n' "$*" >&2; }

@@ -27,10 +27,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from ports import free_port  # noqa: E402
+
 IMAGE = os.environ.get("IMAGE", "localhost/conduit:latest")
 NAME = "conduit-image-test"
-ADDR = ("127.0.0.1", 3300)
-METRICS_ADDR = "127.0.0.1:3301"
+# Ports nothing else holds: an answer on them can only be the container's
+# (wait_ready also checks that the container says it listens there).
+ADDR = ("127.0.0.1", free_port())
+METRICS_ADDR = f"127.0.0.1:{free_port()}"
 GRACE_SECS = 10
 ENV = dict(os.environ, CONTAINERS_CONF=str(ROOT / "infra/container/containers.conf"))
 
@@ -84,17 +89,22 @@ def status_field(pid, field):
 
 
 def wait_ready(started, limit=30.0):
+    """Seconds until the container answers /readyz with 200, itself: it is
+    running and has said that it listens on ADDR."""
+    listening = f"listening on http://{ADDR[0]}:{ADDR[1]}"
     while time.monotonic() - started < limit:
-        try:
-            if request("GET", "/readyz", timeout=1)[0] == 200:
-                return time.monotonic() - started
-        except OSError:
-            pass
         running = podman("inspect", "--format", "{{.State.Running}}", NAME, check=False)
         if running.stdout.strip() != "true":
             expect(False, "the container keeps running while it starts")
+        try:
+            if request("GET", "/readyz", timeout=1)[0] == 200:
+                logs = podman("logs", NAME, check=False)
+                if listening in logs.stdout + logs.stderr:
+                    return time.monotonic() - started
+        except OSError:
+            pass
         time.sleep(0.05)
-    expect(False, f"/readyz answered 200 within {limit:.0f} s")
+    expect(False, f"/readyz answered 200 within {limit:.0f} s, from the container")
 
 
 def journey():

@@ -36,8 +36,11 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from ports import free_port, holder  # noqa: E402
+
 SERVER = ROOT / "target/release/server"
-ADDR = ("127.0.0.1", int(os.environ.get("SOAK_PORT", "3300")))
+ADDR = ("127.0.0.1", int(os.environ.get("SOAK_PORT") or free_port()))
 BASE = f"http://{ADDR[0]}:{ADDR[1]}"
 DURATION = 60.0
 OUTAGE_AT, OUTAGE_FOR = 25.0, 10.0
@@ -278,10 +281,15 @@ def main():
            "HEADER_READ_TIMEOUT_SECS": str(HEADER_READ_TIMEOUT),
            "KEEP_ALIVE_TIMEOUT_SECS": str(KEEP_ALIVE_TIMEOUT),
            "MAX_CONNECTIONS": str(MAX_CONNECTIONS)}
+    taken = holder(ADDR[1])
+    if taken:
+        sys.exit(f"soak: {taken}")
     log = open(ROOT / "target/soak-server.log", "w")
     server = subprocess.Popen([str(SERVER)], cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
         for _ in range(200):
+            if server.poll() is not None:
+                sys.exit(f"soak: the server exited ({server.returncode}); see target/soak-server.log")
             if request("GET", "/readyz")[0] == 200:
                 break
             time.sleep(0.1)

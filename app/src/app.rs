@@ -4,11 +4,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::{Footer, Navbar};
-use crate::data::{self, NavigateAfterWrites};
 use crate::pages::{
     ArticlePage, EditorPage, HomePage, LoginPage, NotFound, ProfilePage, RegisterPage, SettingsPage,
 };
-use crate::providers::{Session, Writes};
+use crate::providers::{self, NavigateAfterWrites, Visitor, Writes};
 
 /// The HTML document rendered around the app on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -48,7 +47,7 @@ fn BundleLinks() -> impl IntoView {
         if let Some(context) = Owner::current_shared_context() {
             context.set_is_hydrating(false);
         }
-        let state = use_context::<crate::backend::AppState>()?;
+        let state = use_context::<crate::web::AppState>()?;
         let pkg = format!(
             "{}/{}",
             state.asset_base_url, state.leptos_options.site_pkg_dir
@@ -82,7 +81,7 @@ fn BundleLinks() -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    Session::provide();
+    Visitor::provide();
     Writes::provide();
 
     view! {
@@ -95,7 +94,7 @@ pub fn App() -> impl IntoView {
             <NavigateAfterWrites/>
             <Navbar/>
             <main>
-                <Show when=data::ready>
+                <Show when=providers::ready>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/tag/:tag") view=HomePage ssr=SsrMode::Async/>

@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "csr")]
 use crate::error::AppError;
 pub use crate::rpc::Done;
 
@@ -17,7 +18,7 @@ pub use crate::rpc::{
 };
 
 #[cfg(feature = "csr")]
-pub use crate::client::{get_article, get_profile, list_articles, list_comments, list_tags};
+pub use crate::spa::{get_article, get_profile, list_articles, list_comments, list_tags};
 
 /// A write a form makes: in the server-rendered build, the server function
 /// `S` the form names (nothing runs in the page, so there is nothing to
@@ -47,18 +48,18 @@ pub fn write<S>() -> Write<S> {
 #[cfg(feature = "csr")]
 pub fn write<S>() -> Write<S>
 where
-    S: crate::client::Submit + Send + Sync,
+    S: crate::spa::Submit + Send + Sync,
 {
-    let auth = expect_context::<crate::client::Auth>();
+    let auth = expect_context::<crate::spa::Auth>();
     Action::new_unsync(move |input: &S| input.clone().submit(auth))
 }
 
-/// Starts what the session stands on: nothing in the server-rendered build
+/// Starts what signing in stands on: nothing in the server-rendered build
 /// (the cookie is the server's); in the SPA, the stored token's check and
 /// the debug hook, before anything renders.
-pub fn start_session() {
+pub fn start_auth() {
     #[cfg(feature = "csr")]
-    crate::client::start();
+    crate::spa::start();
 }
 
 /// Whether `action`'s request is in flight, so its button waits: only in
@@ -78,12 +79,12 @@ pub fn busy<S: Send + Sync + 'static>(action: Write<S>) -> bool {
 /// Who is signed in and what is known of it: from the server (read once
 /// per page, each write being a page load), or from the SPA's token check.
 pub fn signed_in_state() -> (
-    Signal<crate::providers::AuthState>,
+    Signal<crate::models::AuthState>,
     Signal<Option<crate::models::SessionUser>>,
 ) {
     #[cfg(not(feature = "csr"))]
     {
-        use crate::providers::AuthState;
+        use crate::models::AuthState;
         let user = Resource::new(|| (), |_| crate::rpc::users::current_user());
         let state = Signal::derive(move || match user.get() {
             None => AuthState::Loading,
@@ -96,66 +97,12 @@ pub fn signed_in_state() -> (
     }
     #[cfg(feature = "csr")]
     {
-        let auth = expect_context::<crate::client::Auth>();
+        let auth = expect_context::<crate::spa::Auth>();
         (
             Signal::derive(move || auth.state()),
             Signal::derive(move || auth.current()),
         )
     }
-}
-
-/// Whether pages may render (and so fetch their data) yet: in the SPA, not
-/// while the start-up check of a stored token is out (SPA.md: "While
-/// loading, fetch no page data and run no auth redirects"); the
-/// server-rendered build always may (tracked).
-pub fn ready() -> bool {
-    #[cfg(feature = "csr")]
-    {
-        crate::providers::Session::get().state() != crate::providers::AuthState::Loading
-    }
-    #[cfg(not(feature = "csr"))]
-    true
-}
-
-/// Goes where each finished write says (`Done::next`), for the whole life
-/// of the router: a form may be gone by the time its write finishes (a
-/// settings form re-rendered for the new user). Only the SPA needs it; in
-/// the server-rendered build the server's redirect does this.
-#[component]
-pub fn NavigateAfterWrites() -> impl IntoView {
-    #[cfg(feature = "csr")]
-    {
-        use crate::providers::{Session, Writes};
-        let navigate = leptos_router::hooks::use_navigate();
-        let go = move |next: Option<Done>| {
-            if let Some(Done { next: Some(path) }) = next {
-                navigate(&path, Default::default());
-            }
-        };
-        let session = Session::get();
-        let writes = Writes::get();
-        follow(session.login, go.clone());
-        follow(session.register, go.clone());
-        follow(session.logout, go.clone());
-        follow(session.update_settings, go.clone());
-        follow(session.sign_out_everywhere, go.clone());
-        follow(writes.save_article, go.clone());
-        follow(writes.delete_article, go.clone());
-        follow(writes.set_favorite, go.clone());
-        follow(writes.set_following, go);
-    }
-}
-
-/// Calls `go` with the outcome of each write of `action` that finishes.
-#[cfg(feature = "csr")]
-fn follow<S: Send + Sync + 'static>(action: Write<S>, go: impl Fn(Option<Done>) + Clone + 'static) {
-    Effect::new(move |seen: Option<usize>| {
-        let version = action.version().get();
-        if seen.is_some_and(|seen| seen != version) {
-            go(action.value().get_untracked().and_then(Result::ok));
-        }
-        version
-    });
 }
 
 /// What the visitor typed into field `name` of `S`'s form, when this page
@@ -174,55 +121,12 @@ pub fn typed<S>(name: &str) -> Option<String> {
     None
 }
 
-/// The error for a page's one error list. In the server-rendered build:
-/// the failure of the form post this page answers, if it does (the server
-/// renders the page again for it, at its own URL). In the SPA: the failure
-/// of the last of the page's writes to finish since it was shown, but for
-/// favorites and follows, whose buttons keep their old label instead
-/// (SPA.md, "Form and action errors").
-#[cfg(not(feature = "csr"))]
-pub fn page_error() -> Signal<Option<AppError>> {
-    let failed = use_context::<crate::forms::Resubmitted>().map(|failed| failed.error);
-    Signal::derive(move || failed.clone())
-}
-
-#[cfg(feature = "csr")]
-pub fn page_error() -> Signal<Option<AppError>> {
-    use crate::providers::{Session, Writes};
-    let (session, writes) = (Session::get(), Writes::get());
-    let last = RwSignal::new(None::<AppError>);
-    let watch = |failure: Signal<Option<AppError>>| {
-        Effect::new(move |seen: Option<()>| {
-            let failure = failure.get();
-            if seen.is_some() {
-                last.set(failure);
-            }
-        });
-    };
-    watch(failure_of(session.login));
-    watch(failure_of(session.register));
-    watch(failure_of(session.logout));
-    watch(failure_of(session.update_settings));
-    watch(failure_of(session.sign_out_everywhere));
-    watch(failure_of(writes.save_article));
-    watch(failure_of(writes.delete_article));
-    watch(failure_of(writes.add_comment));
-    watch(failure_of(writes.delete_comment));
-    last.into()
-}
-
-/// The outcome of `action`'s last run, as a failure or none.
-#[cfg(feature = "csr")]
-fn failure_of<S: Send + Sync + 'static>(action: Write<S>) -> Signal<Option<AppError>> {
-    Signal::derive(move || action.value().get().and_then(Result::err))
-}
-
 /// A form that makes `action`'s write. In the server-rendered build it is
 /// an HTML form posting to its own page, naming the server function to call
 /// (`crate::forms`); the server answers with the next page, or with this one
 /// again showing why it failed (the page is not hydrated, only its islands
 /// are). In the SPA it sends from the page, and where the write says to go
-/// next, the page goes ([`NavigateAfterWrites`]). Either way the browser does
+/// next, the page goes (`crate::providers::NavigateAfterWrites`). Either way the browser does
 /// not validate it (the server does).
 #[cfg(not(feature = "csr"))]
 #[component]

@@ -11,9 +11,6 @@ mod app;
 /// Services, cache, database and auth (server only).
 #[cfg(feature = "ssr")]
 pub mod backend;
-/// The SPA's data layer over the REST API (browser, `csr` only).
-#[cfg(feature = "csr")]
-pub mod client;
 /// View pieces shared by several pages.
 pub mod components;
 /// What pages read and write, and the one place that decides how.
@@ -34,7 +31,14 @@ pub mod pages;
 pub mod providers;
 /// Server functions, grouped by area of the spec.
 pub mod rpc;
+/// The SPA's data layer over the REST API (browser, `csr` only).
+#[cfg(feature = "csr")]
+pub mod spa;
 /// Every URL the app links to.
 pub mod urls;
+/// The web glue of the server build: state, cookie, nonce, redirects,
+/// error answers (server only).
+#[cfg(feature = "ssr")]
+pub mod web;
 
 pub use app::{shell, App};

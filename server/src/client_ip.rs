@@ -48,7 +48,7 @@ impl Proxies {
             .as_ref()
             .and_then(|name| headers.get(&**name))
             .and_then(|value| value.to_str().ok())
-            .and_then(parse_address)
+            .and_then(parse_address_and_port)
         {
             return address;
         }
@@ -69,16 +69,27 @@ impl Proxies {
     }
 }
 
-/// `203.0.113.7`, `2001:db8::1`, or either with a port (`CloudFront-Viewer-Address` has one).
+/// An `X-Forwarded-For` entry: `203.0.113.7` or `2001:db8::1`, or either
+/// with a port the usual way (`203.0.113.7:80`, `[2001:db8::1]:80`).
 fn parse_address(text: &str) -> Option<IpAddr> {
     let text = text.trim();
     text.parse::<IpAddr>()
         .ok()
         .or_else(|| text.parse::<SocketAddr>().ok().map(|s| s.ip()))
-        .or_else(|| {
-            let (host, _port) = text.rsplit_once(':')?;
-            host.parse().ok()
-        })
+}
+
+/// The value of a proxy's client-address header: the address and the
+/// client's port, IPv6 unbracketed as CloudFront writes
+/// `CloudFront-Viewer-Address` (`198.51.100.10:46532`, `2001:db8::1:4433`).
+/// The port is always there, so the address is what precedes the last
+/// colon: read whole, `2001:db8::1:4433` is another (valid) IPv6 address.
+fn parse_address_and_port(text: &str) -> Option<IpAddr> {
+    let (host, port) = text.trim().rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 /// Puts the [`ClientIp`] into the request. Requests that came through no
@@ -132,5 +143,24 @@ mod tests {
             "203.0.113.7:46532".parse().unwrap(),
         );
         assert_eq!(proxies.client(ip("10.0.0.5"), &seen), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn an_ipv6_viewer_address_is_read_without_its_port() {
+        assert_eq!(
+            parse_address_and_port("2001:db8::1:4433"),
+            Some(ip("2001:db8::1"))
+        );
+        assert_eq!(
+            parse_address_and_port("203.0.113.7:46532"),
+            Some(ip("203.0.113.7"))
+        );
+        assert_eq!(
+            parse_address_and_port("[2001:db8::1]:443"),
+            Some(ip("2001:db8::1"))
+        );
+        // No port: not the header's form; X-Forwarded-For is asked instead.
+        assert_eq!(parse_address_and_port("2001:db8::1"), None);
+        assert_eq!(parse_address_and_port("203.0.113.7"), None);
     }
 }

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use app::backend::cache::TierStats;
-use app::backend::AppState;
+use app::web::AppState;
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::IntoResponse;

@@ -24,7 +24,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use app::backend::tokens::random_hex;
-use app::backend::RenderNonce;
+use app::web::RenderNonce;
 
 /// Which origins the policy allows besides this one, and whether to pin HTTPS.
 #[derive(Clone, Debug)]

@@ -7,9 +7,10 @@
 
 use app::backend::identity::{self, SignedIn};
 use app::backend::tokens::UserId;
-use app::backend::{articles, comments, profiles, users, AppState};
+use app::backend::{articles, comments, profiles, users};
 use app::error::AppError;
 use app::models::{NewArticle, NewComment, RegisterUser, UpdateUser};
+use app::web::AppState;
 
 /// Password of every demo account (local development only).
 pub const DEMO_PASSWORD: &str = "password123";

@@ -10,7 +10,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use app::backend::Bundle;
+use app::web::Bundle;
 use leptos::prelude::LeptosOptions;
 
 /// The kinds of asset `hash.txt` names, each with its file extension, in

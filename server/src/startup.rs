@@ -9,7 +9,8 @@ use app::backend::db::{self, Health};
 use app::backend::limits::RateLimits;
 use app::backend::passwords::Passwords;
 use app::backend::tokens::Tokens;
-use app::backend::{provide_render_context, AppState, Services};
+use app::backend::Services;
+use app::web::{provide_render_context, AppState, Shared};
 use app::{shell, App};
 use axum::body::Body;
 use axum::extract::MatchedPath;
@@ -80,29 +81,43 @@ pub struct Application {
     shutdown_grace: Duration,
 }
 
-impl Application {
-    /// Connects to the database, applies migrations and binds the listening sockets.
-    pub async fn build(
-        config: &Config,
-        leptos_options: LeptosOptions,
-    ) -> Result<Self, StartupError> {
-        // Configuration errors first: nothing is opened for a server that cannot run.
+/// What a configuration makes of itself before anything is opened: the
+/// settings that could be wrong are checked here, so that a server that
+/// cannot run says so before it connects anywhere.
+pub struct Prepared {
+    config: Config,
+    leptos_options: LeptosOptions,
+    secret: secrecy::SecretString,
+    cors_origins: Vec<String>,
+    bundle: app::web::Bundle,
+}
+
+impl Prepared {
+    pub fn new(config: &Config, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
         let secret = config.resolve_jwt_secret().map_err(StartupError::Config)?;
         let cors_origins = config
             .http
             .cors_origins(config.app_env)
             .map_err(StartupError::Config)?;
         let bundle = site_assets::load(&leptos_options).map_err(StartupError::Config)?;
-        let connect_options: PgConnectOptions = config
-            .database
-            .url
-            .expose_secret()
-            .parse()
-            .map_err(StartupError::DatabaseUrl)?;
-        let db = db::connect(connect_options, &config.database.pool_settings())
-            .await
-            .map_err(StartupError::DatabaseUnreachable)?;
-        db::migrate(&db).await?;
+        Ok(Self {
+            config: config.clone(),
+            leptos_options,
+            secret,
+            cors_origins,
+            bundle,
+        })
+    }
+
+    /// The state every request gets, over `db`, and the tasks that keep it
+    /// current: the cache listener (its own connection, `DATABASE_LISTEN_URL`
+    /// or `db`'s) and the rate limits' forgetting. The server and the tests
+    /// start the app through here, and only here.
+    pub fn start(
+        &self,
+        db: PgPool,
+    ) -> Result<(AppState, Vec<tokio::task::JoinHandle<()>>), StartupError> {
+        let config = &self.config;
         // The listener's session is its own connection, never one of the
         // request pool's: those are handed out unpinged while in steady use,
         // and one the database is dropping at that moment would look like a
@@ -114,10 +129,6 @@ impl Application {
                 .map_err(StartupError::DatabaseUrl)?,
             None => (*db.connect_options()).clone(),
         });
-
-        let listener = bind(leptos_options.site_addr).await?;
-        let metrics_listener = bind(config.http.metrics_addr).await?;
-
         let cache = Cache::new(config.cache.settings());
         let db_health = Health::default();
         let limits = Arc::new(RateLimits::new(config.limits.settings(config.app_env)));
@@ -129,12 +140,11 @@ impl Application {
             )),
             tokio::spawn(forget_idle_clients(limits.clone())),
         ];
-        let state = AppState::new(Services {
-            leptos_options,
-            db: db.clone(),
+        let services = Services {
+            db,
             db_health,
             tokens: Arc::new(Tokens::new(
-                secret.expose_secret().as_bytes(),
+                self.secret.expose_secret().as_bytes(),
                 config.auth.token_ttl(),
             )),
             passwords: Arc::new(Passwords::new(
@@ -143,11 +153,45 @@ impl Application {
             )),
             limits,
             cache,
+        };
+        let state = AppState::new(Shared {
+            services,
+            leptos_options: self.leptos_options.clone(),
             secure_cookies: config.app_env == AppEnv::Production,
             asset_base_url: config.http.asset_base_url.trim_end_matches('/').to_owned(),
-            bundle,
+            bundle: self.bundle.clone(),
             public_origin: config.http.public_origin.clone(),
         });
+        Ok((state, background))
+    }
+
+    /// The public router of `state`.
+    pub fn router(&self, state: AppState) -> Router {
+        router(state, &self.config.http, &self.cors_origins)
+    }
+}
+
+impl Application {
+    /// Checks the configuration, connects to the database, applies
+    /// migrations and binds the listening sockets.
+    pub async fn build(
+        config: &Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartupError> {
+        let prepared = Prepared::new(config, leptos_options)?;
+        let connect_options: PgConnectOptions = config
+            .database
+            .url
+            .expose_secret()
+            .parse()
+            .map_err(StartupError::DatabaseUrl)?;
+        let db = db::connect(connect_options, &config.database.pool_settings())
+            .await
+            .map_err(StartupError::DatabaseUnreachable)?;
+        db::migrate(&db).await?;
+        let listener = bind(prepared.leptos_options.site_addr).await?;
+        let metrics_listener = bind(config.http.metrics_addr).await?;
+        let (state, background) = prepared.start(db.clone())?;
         if config.seed_demo_data && config.app_env == AppEnv::Development {
             match crate::seed::demo_data(&state).await {
                 Ok(true) => tracing::info!("seeded the demo data set into an empty database"),
@@ -159,7 +203,7 @@ impl Application {
             listener,
             metrics_listener,
             metrics: metrics::router(state.clone()),
-            router: router(state, &config.http, &cors_origins),
+            router: prepared.router(state),
             db,
             background,
             connection_limits: config.http.connection_limits(),

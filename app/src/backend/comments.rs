@@ -9,7 +9,7 @@ use super::articles;
 use super::cache::{Change, SharedComment};
 use super::personal::Personal;
 use super::tokens::UserId;
-use super::AppState;
+use super::Services;
 use crate::error::AppError;
 use crate::models::{
     Checks, Comment, CommentBody, CommentQuery, CommentWindow, NewComment, Profile,
@@ -47,7 +47,7 @@ impl CommentRow {
 /// an article with a thousand comments costs what one with fifty does.
 #[tracing::instrument(skip(state, viewer))]
 pub async fn list(
-    state: &AppState,
+    state: &Services,
     viewer: Option<UserId>,
     slug: &str,
     query: CommentQuery,
@@ -86,7 +86,7 @@ pub async fn list(
 }
 
 async fn load(
-    state: &AppState,
+    state: &Services,
     article_id: i64,
     after: Option<i64>,
     limit: i64,
@@ -114,7 +114,7 @@ async fn load(
 /// so `input` is looked at only once the article is found.
 #[tracing::instrument(skip(state, input))]
 pub async fn add(
-    state: &AppState,
+    state: &Services,
     author: UserId,
     slug: &str,
     input: Result<NewComment, AppError>,
@@ -152,7 +152,7 @@ pub async fn add(
 /// Spec: `DELETE /api/articles/:slug/comments/:id`, comment author only; 204.
 /// Unknown article: 404 `article`; unknown id or a comment of another article: 404 `comment`.
 #[tracing::instrument(skip(state))]
-pub async fn delete(state: &AppState, user: UserId, slug: &str, id: i64) -> Result<(), AppError> {
+pub async fn delete(state: &Services, user: UserId, slug: &str, id: i64) -> Result<(), AppError> {
     let article_id = articles::id_of(state, slug).await?;
     let author = sqlx::query_scalar!(
         "select author_id from comments where id = $1 and article_id = $2",

@@ -6,6 +6,8 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 
+use crate::error::AppError;
+
 /// The schema migrations, embedded in the binary so that a container needs no files beside it.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
@@ -138,4 +140,53 @@ pub async fn migrations_applied(pool: &PgPool) -> sqlx::Result<bool> {
     Ok(MIGRATOR
         .iter()
         .all(|m| applied.binary_search(&m.version).is_ok()))
+}
+
+/// Names of the unique constraints whose violation is the caller's fault,
+/// mapped to the field they protect (see the users migration).
+const UNIQUE_FIELDS: &[(&str, &str)] = &[
+    ("users_username_key_key", "username"),
+    ("users_email_lower_key", "email"),
+];
+
+/// A database that is down or too slow for the statement timeout is an
+/// outage, not a bug: 503, and cached entries may stand in.
+const QUERY_CANCELED: &str = "57014";
+
+/// A text parameter PostgreSQL cannot hold (U+0000). Stored fields refuse
+/// it when parsed; this covers lookups by a name, tag or email as typed.
+const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
+
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        if let Some(db_error) = error.as_database_error() {
+            if db_error.code().as_deref() == Some(QUERY_CANCELED) {
+                tracing::warn!(error = %db_error, "database statement timed out");
+                return AppError::Unavailable;
+            }
+            if db_error.code().as_deref() == Some(CHARACTER_NOT_IN_REPERTOIRE) {
+                return AppError::invalid("input", "must not contain NUL characters");
+            }
+            if db_error.is_unique_violation() {
+                let constraint = db_error.constraint().unwrap_or_default();
+                if let Some((_, field)) = UNIQUE_FIELDS.iter().find(|(name, _)| *name == constraint)
+                {
+                    return AppError::conflict(field);
+                }
+            }
+        }
+        match error {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_) => {
+                tracing::error!(error = %error, "database unavailable");
+                AppError::Unavailable
+            }
+            other => {
+                tracing::error!(error = %other, "database error");
+                AppError::Internal
+            }
+        }
+    }
 }

@@ -1,16 +1,12 @@
 //! Who is calling: the user a token names, once verified. The REST API
 //! sends the token in the `Authorization` header, the web UI in its session
-//! cookie ([`super::cookie`]); both end here.
+//! cookie (`crate::web`, which reads both); both end here.
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
-
 use super::cache::{Change, UserSessions};
 use super::tokens::{Grant, UserId};
-use super::AppState;
+use super::Services;
 use crate::error::AppError;
 
 /// A caller whose token was verified.
@@ -39,7 +35,7 @@ pub struct Viewer(pub Option<UserId>);
 
 /// The signed-in caller `token` names: 401 `is invalid` or `has expired`
 /// otherwise, and `is invalid` once its session was revoked or its user deleted.
-pub async fn signed_in(state: &AppState, token: String) -> Result<SignedIn, AppError> {
+pub async fn signed_in(state: &Services, token: String) -> Result<SignedIn, AppError> {
     let (grant, expires_at) = state.tokens.decode(&token)?;
     let sessions = state
         .cache
@@ -66,7 +62,7 @@ fn admits(sessions: &UserSessions, grant: &Grant) -> bool {
     current && !sessions.signed_out.contains(&grant.session)
 }
 
-async fn load_sessions(state: &AppState, user: UserId) -> Result<Arc<UserSessions>, AppError> {
+async fn load_sessions(state: &Services, user: UserId) -> Result<Arc<UserSessions>, AppError> {
     sqlx::query_as!(
         UserSessions,
         r#"select u.session_epoch as epoch, u.kept_session,
@@ -82,75 +78,9 @@ async fn load_sessions(state: &AppState, user: UserId) -> Result<Arc<UserSession
 }
 
 /// The caller, who may be anonymous; a token that is sent must still be valid.
-pub async fn viewer(state: &AppState, token: Option<&str>) -> Result<Option<UserId>, AppError> {
+pub async fn viewer(state: &Services, token: Option<&str>) -> Result<Option<UserId>, AppError> {
     match token {
         Some(token) => Ok(Some(signed_in(state, token.to_owned()).await?.user)),
         None => Ok(None),
-    }
-}
-
-/// An API caller: 401 `token: is missing|is invalid|has expired` otherwise.
-/// A caller who writes (any method but `GET` and `HEAD`) is held to the
-/// per-account write limit too.
-impl FromRequestParts<AppState> for SignedIn {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer(parts)?.ok_or_else(AppError::token_missing)?;
-        let caller = signed_in(state, token.to_owned()).await?;
-        if !parts.method.is_safe() {
-            state.limits.write_by(caller.user)?;
-        }
-        Ok(caller)
-    }
-}
-
-impl FromRequestParts<AppState> for Viewer {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        viewer(state, bearer(parts)?).await.map(Self)
-    }
-}
-
-fn bearer(parts: &Parts) -> Result<Option<&str>, AppError> {
-    let header = match parts.headers.get(AUTHORIZATION) {
-        Some(value) => Some(value.to_str().map_err(|_| AppError::token_invalid())?),
-        None => None,
-    };
-    token_from_header(header)
-}
-
-/// The token in an `Authorization` header value: `Token <jwt>` or `Bearer <jwt>`.
-/// `Ok(None)` when there is no header; 401 `is invalid` for any other scheme.
-pub fn token_from_header(value: Option<&str>) -> Result<Option<&str>, AppError> {
-    let Some(value) = value else {
-        return Ok(None);
-    };
-    let (scheme, token) = value
-        .trim()
-        .split_once(' ')
-        .ok_or_else(AppError::token_invalid)?;
-    let token = token.trim();
-    if (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
-        && !token.is_empty()
-    {
-        Ok(Some(token))
-    } else {
-        Err(AppError::token_invalid())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_token_and_bearer_schemes_are_accepted() {
-        assert_eq!(token_from_header(Some("Token abc")).unwrap(), Some("abc"));
-        assert_eq!(token_from_header(Some("Bearer abc")).unwrap(), Some("abc"));
-        assert_eq!(token_from_header(None).unwrap(), None);
-        assert!(token_from_header(Some("Basic abc")).is_err());
-        assert!(token_from_header(Some("abc")).is_err());
     }
 }

@@ -1,17 +1,13 @@
 //! Server-only code: the services that both server functions and the REST
 //! API call, and what they stand on (database, cache, tokens, passwords).
-//! Nothing here knows about HTTP routes or pages.
+//! Nothing here knows about HTTP routes or pages: that is `crate::web`'s.
 
 /// Articles, lists, the feed and favorites.
 pub mod articles;
-/// The files of the bundle pages link to.
-mod bundle;
 /// The in-process cache in front of PostgreSQL, kept coherent across instances.
 pub mod cache;
 /// Comments on articles.
 pub mod comments;
-/// The web UI's session cookie and the same-origin check.
-pub mod cookie;
 /// Connection pools and embedded migrations.
 pub mod db;
 /// Who is calling: verified tokens.
@@ -26,7 +22,7 @@ mod personal;
 pub mod profiles;
 /// Ending sessions: signing out, here or everywhere.
 pub mod sign_out;
-/// State shared by every request.
+/// What every service stands on, built once at start-up.
 mod state;
 /// Tags in use.
 pub mod tags;
@@ -35,43 +31,4 @@ pub mod tokens;
 /// Registration, login and account updates.
 pub mod users;
 
-pub use bundle::Bundle;
-pub use state::{AppState, Services};
-
-/// The script nonce of one response. The HTTP layer chooses it, writes the
-/// Content-Security-Policy that names it, and hands it to the render in the
-/// request's extensions, so that the policy and the page always agree.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RenderNonce(pub String);
-
-/// Additional context of every page render: the request's [`RenderNonce`]
-/// becomes the nonce Leptos puts on the page's inline scripts, a failed form
-/// post the page answers ([`crate::forms::Resubmitted`]) reaches its forms,
-/// and a page that sends the visitor elsewhere (`<Redirect>`) answers with a
-/// redirect.
-pub fn provide_render_context() {
-    use leptos::prelude::{provide_context, use_context};
-    let parts = use_context::<axum::http::request::Parts>();
-    let extensions = parts.as_ref().map(|parts| &parts.extensions);
-    if let Some(RenderNonce(nonce)) = extensions.and_then(|e| e.get::<RenderNonce>()) {
-        provide_context(leptos::nonce::Nonce::from_value(nonce.clone()));
-    }
-    if let Some(failed) = extensions.and_then(|e| e.get::<crate::forms::Resubmitted>()) {
-        provide_context(failed.clone());
-    }
-    leptos_router::components::provide_server_redirect(redirect_page);
-}
-
-/// A page's redirect: a 302 to every client. leptos_axum's own is a 302 only
-/// for requests that accept HTML (the others being its server-function
-/// client), and shared pages are rendered from a request stripped of the
-/// visitor's headers (the server's `http_cache`), so a signed-out visitor
-/// of `/editor` got the editor's frame with a `Location` header and a 200.
-fn redirect_page(path: &str) {
-    use axum::http::{header::LOCATION, HeaderValue, StatusCode};
-    let response = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
-    if let (Some(response), Ok(location)) = (response, HeaderValue::from_str(path)) {
-        response.insert_header(LOCATION, location);
-        response.set_status(StatusCode::FOUND);
-    }
-}
+pub use state::Services;

@@ -4,7 +4,7 @@
 //! follows_pkey lookups) for a whole page, and none for anonymous readers.
 
 use super::tokens::UserId;
-use super::AppState;
+use super::Services;
 use crate::error::AppError;
 
 #[derive(Debug, Default)]
@@ -16,7 +16,7 @@ pub struct Personal {
 impl Personal {
     /// The viewer's favorites among `articles` and follows among `authors`.
     pub async fn load(
-        state: &AppState,
+        state: &Services,
         viewer: Option<UserId>,
         articles: &[i64],
         authors: &[i64],

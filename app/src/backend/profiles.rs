@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::cache::SharedProfile;
 use super::personal::Personal;
 use super::tokens::UserId;
-use super::AppState;
+use super::Services;
 use crate::error::AppError;
 use crate::models::{Profile, Username};
 
@@ -30,7 +30,7 @@ impl ProfileRow {
 /// Spec: `GET /api/profiles/:username`; `following` is relative to the viewer.
 #[tracing::instrument(skip(state, viewer))]
 pub async fn get(
-    state: &AppState,
+    state: &Services,
     viewer: Option<UserId>,
     username: &str,
 ) -> Result<Profile, AppError> {
@@ -46,7 +46,7 @@ pub async fn get(
     Ok(profile)
 }
 
-async fn load(state: &AppState, key: String) -> Result<Arc<SharedProfile>, AppError> {
+async fn load(state: &Services, key: String) -> Result<Arc<SharedProfile>, AppError> {
     let row = sqlx::query_as!(
         ProfileRow,
         "select id, username, bio, image from users where username_key = $1",
@@ -61,7 +61,7 @@ async fn load(state: &AppState, key: String) -> Result<Arc<SharedProfile>, AppEr
 /// Spec: `POST /api/profiles/:username/follow`. Idempotent.
 #[tracing::instrument(skip(state))]
 pub async fn follow(
-    state: &AppState,
+    state: &Services,
     follower: UserId,
     username: &str,
 ) -> Result<Profile, AppError> {
@@ -83,7 +83,7 @@ pub async fn follow(
 /// Spec: `DELETE /api/profiles/:username/follow`. Idempotent.
 #[tracing::instrument(skip(state))]
 pub async fn unfollow(
-    state: &AppState,
+    state: &Services,
     follower: UserId,
     username: &str,
 ) -> Result<Profile, AppError> {
@@ -99,7 +99,7 @@ pub async fn unfollow(
     get(state, Some(follower), username).await
 }
 
-async fn id_of(state: &AppState, username: &str) -> Result<i64, AppError> {
+async fn id_of(state: &Services, username: &str) -> Result<i64, AppError> {
     sqlx::query_scalar!(
         "select id from users where username_key = $1",
         Username::key_of(username)

@@ -4,7 +4,7 @@
 
 use super::cache::Change;
 use super::identity::SignedIn;
-use super::AppState;
+use super::Services;
 use crate::error::AppError;
 
 /// Most signed-out sessions remembered per user. Each is remembered until
@@ -16,7 +16,7 @@ pub const MAX_SIGNED_OUT: i64 = 50;
 /// Ends the caller's session: its token stops working on every instance,
 /// while the user's other sessions go on.
 #[tracing::instrument(skip_all, fields(user = caller.user.0))]
-pub async fn sign_out(state: &AppState, caller: SignedIn) -> Result<(), AppError> {
+pub async fn sign_out(state: &Services, caller: SignedIn) -> Result<(), AppError> {
     let expires_at = chrono::DateTime::from_timestamp(caller.expires_at, 0).unwrap_or_default();
     let mut tx = state.db()?.begin().await?;
     sqlx::query!(
@@ -55,7 +55,7 @@ pub async fn sign_out(state: &AppState, caller: SignedIn) -> Result<(), AppError
 /// Signs the user out everywhere: every token issued so far stops working,
 /// this one included.
 #[tracing::instrument(skip_all, fields(user = caller.user.0))]
-pub async fn sign_out_everywhere(state: &AppState, caller: SignedIn) -> Result<(), AppError> {
+pub async fn sign_out_everywhere(state: &Services, caller: SignedIn) -> Result<(), AppError> {
     let mut tx = state.db()?.begin().await?;
     end_every_session(&mut tx, &caller).await?;
     tx.commit().await?;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::cache::TagListKind;
-use super::AppState;
+use super::Services;
 use crate::error::AppError;
 
 /// Tags the sidebar shows: the most used, then the most recently used.
@@ -16,7 +16,7 @@ pub const SIDEBAR_RECENT: i64 = 10;
 /// first few shows the sidebar. Precomputed counts, cached until an article
 /// is written.
 #[tracing::instrument(skip(state))]
-pub async fn all(state: &AppState) -> Result<Arc<Vec<String>>, AppError> {
+pub async fn all(state: &Services) -> Result<Arc<Vec<String>>, AppError> {
     state
         .cache
         .tags()
@@ -38,7 +38,7 @@ pub async fn all(state: &AppState) -> Result<Arc<Vec<String>>, AppError> {
 /// What the sidebar shows: bounded however many tags exist, and a tag just
 /// used shows even before it is popular (FRONTEND.md).
 #[tracing::instrument(skip(state))]
-pub async fn sidebar(state: &AppState) -> Result<Arc<Vec<String>>, AppError> {
+pub async fn sidebar(state: &Services) -> Result<Arc<Vec<String>>, AppError> {
     state
         .cache
         .tags()

@@ -3,7 +3,7 @@
 use super::cache::Change;
 use super::identity::SignedIn;
 use super::tokens::{Grant, UserId};
-use super::AppState;
+use super::Services;
 use crate::error::AppError;
 use crate::models::{
     Bio, Checks, Email, ImageUrl, LoginUser, Password, RegisterUser, UpdateUser, User, Username,
@@ -84,7 +84,7 @@ impl Updated {
 /// Spec: `POST /api/users`. 422 per blank or invalid field, 409 when the
 /// username or email is taken (in any letter case).
 #[tracing::instrument(skip_all)]
-pub async fn register(state: &AppState, input: RegisterUser) -> Result<User, AppError> {
+pub async fn register(state: &Services, input: RegisterUser) -> Result<User, AppError> {
     let mut checks = Checks::default();
     let username = checks.field("username", Username::parse(input.username.as_deref()));
     let email = checks.field("email", Email::parse(input.email.as_deref()));
@@ -116,7 +116,7 @@ pub async fn register(state: &AppState, input: RegisterUser) -> Result<User, App
 /// Spec: `POST /api/users/login`. 401 `credentials: invalid` for an unknown
 /// email or a wrong password alike.
 #[tracing::instrument(skip_all)]
-pub async fn login(state: &AppState, input: LoginUser) -> Result<User, AppError> {
+pub async fn login(state: &Services, input: LoginUser) -> Result<User, AppError> {
     let mut checks = Checks::default();
     let email = checks.field("email", non_blank(input.email, Email::MAX_CHARS));
     let password = checks.field("password", non_blank(input.password, Password::MAX_CHARS));
@@ -162,7 +162,7 @@ fn non_blank(value: Option<String>, max_chars: usize) -> Result<String, String> 
 
 /// Spec: `GET /api/user`. A token whose user no longer exists is invalid.
 #[tracing::instrument(skip_all, fields(user = caller.user.0))]
-pub async fn current(state: &AppState, caller: SignedIn) -> Result<User, AppError> {
+pub async fn current(state: &Services, caller: SignedIn) -> Result<User, AppError> {
     let account = sqlx::query_as!(
         Account,
         "select id, username, email, bio, image, session_epoch from users where id = $1",
@@ -224,7 +224,7 @@ impl AccountEdit {
 /// token of the user stops.
 #[tracing::instrument(skip_all, fields(user = caller.user.0))]
 pub async fn update(
-    state: &AppState,
+    state: &Services,
     caller: SignedIn,
     input: UpdateUser,
 ) -> Result<User, AppError> {

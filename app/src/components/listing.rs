@@ -2,9 +2,9 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
 use super::{ArticlePreviews, ErrorMessages, Pagination};
-use crate::data::page_error;
 use crate::error::AppError;
 use crate::models::{ArticleList, ListQuery};
+use crate::providers::page_error;
 use crate::urls;
 
 /// A list of articles and its pagination, as the home and profile pages

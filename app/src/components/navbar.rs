@@ -2,20 +2,21 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use super::avatar;
-use crate::providers::{AuthState, Session};
+use crate::models::AuthState;
+use crate::providers::Visitor;
 use crate::urls;
 
 /// The top navigation bar: the links of who is signed in, rendered where
 /// the page is, inside the frame that folds them on narrow screens.
 #[component]
 pub fn Navbar() -> impl IntoView {
-    let session = Session::get();
+    let visitor = Visitor::get();
     view! {
         <NavbarFrame>
             <ul class="nav navbar-nav pull-xs-right">
                 <NavLink href=urls::HOME>"Home"</NavLink>
                 <Transition fallback=|| ()>
-                    {move || match (session.state(), session.current()) {
+                    {move || match (visitor.state(), visitor.current()) {
                         (AuthState::Authenticated, Some(user)) => {
                             let profile = urls::profile(&user.username);
                             view! {

@@ -9,7 +9,7 @@ const NEIGHBOURS: u32 = 4;
 /// `.pagination` for a list of `total` articles, linking each page of `query`'s list.
 #[component]
 pub fn Pagination(total: i64, query: ListQuery) -> impl IntoView {
-    let current = query.page;
+    let current = query.page_number;
     // Pages past the deepest window the server reads are not linked.
     let pages = u32::try_from((total.max(0) + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE))
         .unwrap_or(u32::MAX)

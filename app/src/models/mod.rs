@@ -18,4 +18,4 @@ pub use input::{
     Checks, LoginUser, NewArticle, NewComment, RegisterUser, UpdateArticle, UpdateUser,
 };
 pub use user::{Profile, User};
-pub use view::{split_tags, ArticleView, ListQuery, SessionUser, PAGE_SIZE};
+pub use view::{split_tags, ArticleView, AuthState, ListQuery, SessionUser, PAGE_SIZE};

@@ -40,9 +40,9 @@ pub struct ListQuery {
     pub following: bool,
     #[serde(default)]
     pub filter: ListFilter,
-    /// 1-based page number.
+    /// Which window of [`PAGE_SIZE`] the page shows, from 1 (`?page=N`).
     #[serde(default = "first_page")]
-    pub page: u32,
+    pub page_number: u32,
 }
 
 fn first_page() -> u32 {
@@ -57,7 +57,7 @@ impl ListQuery {
     pub fn window(&self) -> Result<super::Window, crate::error::AppError> {
         super::Window::new(
             i64::from(PAGE_SIZE),
-            i64::from(self.page.max(1) - 1) * i64::from(PAGE_SIZE),
+            i64::from(self.page_number.max(1) - 1) * i64::from(PAGE_SIZE),
         )
     }
 
@@ -87,7 +87,7 @@ mod tests {
     #[test]
     fn ui_pages_map_to_windows() {
         let query = ListQuery {
-            page: 3,
+            page_number: 3,
             ..ListQuery::default()
         };
         assert_eq!(query.window().unwrap().offset, 20);
@@ -101,5 +101,28 @@ mod tests {
             ["rust", "axum", "leptos"]
         );
         assert!(split_tags("", "").is_empty());
+    }
+}
+
+/// What is known of who is signed in (SPA.md, "Start-up check"; the
+/// server-rendered build knows at once, but for an unreachable database).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthState {
+    /// Still asking.
+    Loading,
+    Authenticated,
+    Unauthenticated,
+    /// The question could not be answered; asked again shortly.
+    Unavailable,
+}
+
+impl AuthState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Loading => "loading",
+            Self::Authenticated => "authenticated",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Unavailable => "unavailable",
+        }
     }
 }

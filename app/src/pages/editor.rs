@@ -4,17 +4,18 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::ErrorMessages;
-use crate::data::{busy, get_article, page_error, typed, Form};
+use crate::data::{busy, get_article, typed, Form};
 use crate::layouts::FormPage;
 use crate::models::{split_tags, Article};
-use crate::providers::{Session, Writes};
+use crate::providers::page_error;
+use crate::providers::{Visitor, Writes};
 use crate::rpc::articles::SaveArticle;
 use crate::urls;
 
 /// `/editor` (new) and `/editor/:slug` (edit). Signed-in users only.
 #[component]
 pub fn EditorPage() -> impl IntoView {
-    let session = Session::get();
+    let visitor = Visitor::get();
     let params = use_params_map();
     let slug = move || params.get().get("slug");
     let existing = Resource::new(slug, |slug| async move {
@@ -27,7 +28,7 @@ pub fn EditorPage() -> impl IntoView {
         <FormPage class="editor-page" title="Editor" column="col-md-10 offset-md-1 col-xs-12">
             <Transition fallback=|| ()>
                 {move || {
-                    let user = session.known()?;
+                    let user = visitor.known()?;
                     let existing = existing.get()?;
                     Some(match (user, existing) {
                         (Some(user), Ok(article)) => {

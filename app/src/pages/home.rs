@@ -6,7 +6,7 @@ use crate::components::ArticleListing;
 use crate::data::{list_articles, list_tags};
 use crate::error::AppError;
 use crate::models::{ListFilter, ListQuery};
-use crate::providers::{Session, Writes};
+use crate::providers::{Visitor, Writes};
 use crate::urls;
 
 /// `/`, `/?feed=following`, `/tag/:tag`, each with `?page=N`.
@@ -24,7 +24,7 @@ pub fn HomePage() -> impl IntoView {
                 tag,
                 ..ListFilter::default()
             },
-            page: urls::page_number(query.get(urls::PAGE).as_deref()),
+            page_number: urls::page_number(query.get(urls::PAGE).as_deref()),
         }
     });
     let articles = Resource::new(
@@ -72,7 +72,7 @@ pub fn HomePage() -> impl IntoView {
 /// "Your Feed" (signed in), "Global Feed" and the tag being browsed.
 #[component]
 fn FeedTabs(list: Memo<ListQuery>) -> impl IntoView {
-    let session = Session::get();
+    let visitor = Visitor::get();
     let tab = move |label: &'static str, href: String, active: bool| {
         view! {
             <li class="nav-item">
@@ -84,7 +84,7 @@ fn FeedTabs(list: Memo<ListQuery>) -> impl IntoView {
         <div class="feed-toggle">
             <ul class="nav nav-pills outline-active">
                 <Transition fallback=|| ()>
-                    {move || session.current().map(|_| {
+                    {move || visitor.current().map(|_| {
                         tab("Your Feed", urls::YOUR_FEED.into(), list.get().following)
                     })}
                 </Transition>

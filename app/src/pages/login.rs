@@ -2,16 +2,17 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::ErrorMessages;
-use crate::data::{busy, page_error, typed, Form};
+use crate::data::{busy, typed, Form};
 use crate::layouts::FormPage;
-use crate::providers::Session;
+use crate::providers::page_error;
+use crate::providers::Visitor;
 use crate::rpc::users::Login;
 use crate::urls;
 
 /// `/login`
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let action = Session::get().login;
+    let action = Visitor::get().login;
     let error = page_error();
     let email = typed::<Login>("email");
     let query = use_query_map();

@@ -7,7 +7,7 @@ use crate::components::{avatar, ArticleListing, FollowButton};
 use crate::data::{get_profile, list_articles};
 use crate::error::AppError;
 use crate::models::{ListFilter, ListQuery, Profile};
-use crate::providers::{Session, Writes};
+use crate::providers::{Visitor, Writes};
 use crate::urls;
 
 /// `/profile/:username` (their articles) and `/profile/:username/favorites`.
@@ -16,7 +16,7 @@ pub fn ProfilePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let path = use_location().pathname;
-    let session = Session::get();
+    let visitor = Visitor::get();
     let writes = Writes::get();
     let username = move || urls::decode_segment(&params.get().get("username").unwrap_or_default());
     let list = Memo::new(move |_| {
@@ -35,7 +35,7 @@ pub fn ProfilePage() -> impl IntoView {
         ListQuery {
             following: false,
             filter,
-            page: urls::page_number(query.get().get(urls::PAGE).as_deref()),
+            page_number: urls::page_number(query.get().get(urls::PAGE).as_deref()),
         }
     });
     let profile = Resource::new(
@@ -51,7 +51,7 @@ pub fn ProfilePage() -> impl IntoView {
         <Transition fallback=|| view! { <div class="profile-page"></div> }>
             {move || profile.get().map(|result| match result {
                 Ok(profile) => {
-                    let is_me = session.username().as_deref() == Some(profile.username.as_str());
+                    let is_me = visitor.username().as_deref() == Some(profile.username.as_str());
                     view! {
                     <Title text=profile.username.clone()/>
                     <Meta name="description" content=format!("Articles by {} on Conduit", profile.username)/>

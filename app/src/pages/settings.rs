@@ -2,25 +2,26 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
 use crate::components::ErrorMessages;
-use crate::data::{busy, page_error, typed, Form};
+use crate::data::{busy, typed, Form};
 use crate::layouts::FormPage;
 use crate::models::SessionUser;
-use crate::providers::Session;
+use crate::providers::page_error;
+use crate::providers::Visitor;
 use crate::rpc::users::UpdateSettings;
 use crate::urls;
 
 /// `/settings`: the signed-in user's account, and the way out.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let session = Session::get();
+    let visitor = Visitor::get();
     let error = page_error();
     view! {
         <FormPage class="settings-page" title="Settings">
             <h1 class="text-xs-center">"Your Settings"</h1>
             <ErrorMessages error/>
             <Transition fallback=|| ()>
-                {move || session.known().map(|user| match user {
-                    Some(user) => view! { <SettingsForm user session/> }.into_any(),
+                {move || visitor.known().map(|user| match user {
+                    Some(user) => view! { <SettingsForm user visitor/> }.into_any(),
                     None => view! { <Redirect path=urls::LOGIN/> }.into_any(),
                 })}
             </Transition>
@@ -31,7 +32,7 @@ pub fn SettingsPage() -> impl IntoView {
 /// The account fields, filled in (as typed, when the page answers their
 /// failed post), and the sign-out button.
 #[component]
-fn SettingsForm(user: SessionUser, session: Session) -> impl IntoView {
+fn SettingsForm(user: SessionUser, visitor: Visitor) -> impl IntoView {
     let field = |name: &str, stored: Option<String>| {
         typed::<UpdateSettings>(name).or(stored).unwrap_or_default()
     };
@@ -40,7 +41,7 @@ fn SettingsForm(user: SessionUser, session: Session) -> impl IntoView {
     let bio = field("bio", user.bio);
     let email = field("email", Some(user.email));
     view! {
-        <Form action=session.update_settings>
+        <Form action=visitor.update_settings>
             <fieldset>
                 <fieldset class="form-group">
                     <input class="form-control" type="text" name="image" placeholder="URL of profile picture" value=image/>
@@ -57,14 +58,14 @@ fn SettingsForm(user: SessionUser, session: Session) -> impl IntoView {
                 <fieldset class="form-group">
                     <input class="form-control form-control-lg" type="password" name="password" placeholder="New Password" autocomplete="new-password"/>
                 </fieldset>
-                <button type="submit" class="btn btn-lg btn-primary pull-xs-right" disabled=move || busy(session.update_settings)>"Update Settings"</button>
+                <button type="submit" class="btn btn-lg btn-primary pull-xs-right" disabled=move || busy(visitor.update_settings)>"Update Settings"</button>
             </fieldset>
         </Form>
         <hr/>
-        <Form action=session.logout>
+        <Form action=visitor.logout>
             <button type="submit" class="btn btn-outline-danger">"Or click here to logout."</button>
         </Form>
-        <Form action=session.sign_out_everywhere attr:class="sign-out-everywhere">
+        <Form action=visitor.sign_out_everywhere attr:class="sign-out-everywhere">
             <button type="submit" class="btn btn-sm btn-outline-secondary">"Sign out on every device"</button>
         </Form>
     }

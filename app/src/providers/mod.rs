@@ -1,7 +1,9 @@
 //! Context the whole component tree reads, provided once by `App`.
 
-mod session;
+mod outcomes;
+mod visitor;
 mod writes;
 
-pub use session::{AuthState, Session};
+pub use outcomes::{page_error, NavigateAfterWrites};
+pub use visitor::{ready, Visitor};
 pub use writes::Writes;

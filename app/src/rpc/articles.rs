@@ -8,7 +8,8 @@ use crate::models::{ArticleList, ArticleView, ListQuery};
 #[server(prefix = "/rpc", endpoint = "articles", input = GetUrl)]
 pub async fn list_articles(query: ListQuery) -> Result<ArticleList, AppError> {
     super::call(|state| async move {
-        use crate::backend::{articles, cookie};
+        use crate::backend::articles;
+        use crate::web::cookie;
         let viewer = cookie::viewer(&state).await?;
         let window = query.window()?;
         if query.following {
@@ -25,8 +26,9 @@ pub async fn list_articles(query: ListQuery) -> Result<ArticleList, AppError> {
 #[server(prefix = "/rpc", endpoint = "article", input = GetUrl)]
 pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
     super::call(|state| async move {
-        use crate::backend::{articles, cookie};
+        use crate::backend::articles;
         use crate::markdown;
+        use crate::web::cookie;
         let article = articles::get(&state, cookie::viewer(&state).await?, &slug).await?;
         let body_html = markdown::render(article.body.as_deref().unwrap_or_default());
         Ok(ArticleView { article, body_html })
@@ -47,8 +49,9 @@ pub async fn save_article(
     tag_input: String,
 ) -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::{articles, cookie};
+        use crate::backend::articles;
         use crate::models::{split_tags, NewArticle, UpdateArticle};
+        use crate::web::cookie;
         let caller = cookie::writer(&state).await?;
         let tag_list = split_tags(&tags, &tag_input);
         let saved = if slug.is_empty() {
@@ -77,7 +80,8 @@ pub async fn save_article(
 #[server(prefix = "/rpc", endpoint = "delete_article")]
 pub async fn delete_article(slug: String) -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::{articles, cookie};
+        use crate::backend::articles;
+        use crate::web::cookie;
         let caller = cookie::writer(&state).await?;
         articles::delete(&state, caller.user, &slug).await?;
         super::go(crate::urls::HOME)
@@ -89,7 +93,8 @@ pub async fn delete_article(slug: String) -> Result<super::Done, AppError> {
 #[server(prefix = "/rpc", endpoint = "set_favorite")]
 pub async fn set_favorite(slug: String, favorite: bool) -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::{articles, cookie};
+        use crate::backend::articles;
+        use crate::web::cookie;
         let Some(user) = cookie::writer_or_sign_in(&state).await? else {
             return Ok(super::Done::go(crate::urls::LOGIN));
         };

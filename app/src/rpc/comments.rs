@@ -9,8 +9,9 @@ use crate::models::CommentWindow;
 #[server(prefix = "/rpc", endpoint = "comments", input = GetUrl)]
 pub async fn list_comments(slug: String, after: Option<i64>) -> Result<CommentWindow, AppError> {
     super::call(|state| async move {
-        use crate::backend::{comments, cookie};
+        use crate::backend::comments;
         use crate::models::CommentQuery;
+        use crate::web::cookie;
         let query = CommentQuery {
             after,
             limit: CommentQuery::PAGE,
@@ -24,8 +25,9 @@ pub async fn list_comments(slug: String, after: Option<i64>) -> Result<CommentWi
 #[server(prefix = "/rpc", endpoint = "add_comment")]
 pub async fn add_comment(slug: String, body: String) -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::{comments, cookie};
+        use crate::backend::comments;
         use crate::models::NewComment;
+        use crate::web::cookie;
         let caller = cookie::writer(&state).await?;
         let input = NewComment { body: Some(body) };
         comments::add(&state, caller.user, &slug, Ok(input)).await?;
@@ -38,7 +40,8 @@ pub async fn add_comment(slug: String, body: String) -> Result<super::Done, AppE
 #[server(prefix = "/rpc", endpoint = "delete_comment")]
 pub async fn delete_comment(slug: String, id: i64) -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::{comments, cookie};
+        use crate::backend::comments;
+        use crate::web::cookie;
         let caller = cookie::writer(&state).await?;
         comments::delete(&state, caller.user, &slug, id).await?;
         Ok(super::Done::stay())

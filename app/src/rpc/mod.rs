@@ -74,13 +74,13 @@ fn go(path: &str) -> Result<Done, crate::error::AppError> {
 #[cfg(feature = "ssr")]
 async fn call<T, F, Fut>(body: F) -> Result<T, crate::error::AppError>
 where
-    F: FnOnce(crate::backend::AppState) -> Fut,
+    F: FnOnce(crate::web::AppState) -> Fut,
     Fut: std::future::Future<Output = Result<T, crate::error::AppError>>,
 {
     // The state is always provided when a request is handled; it is missing
     // only while Leptos renders the app outside a request (to list its
     // routes), where an error is the right answer and a panic is not.
-    let result = match leptos::prelude::use_context::<crate::backend::AppState>() {
+    let result = match leptos::prelude::use_context::<crate::web::AppState>() {
         Some(state) => body(state).await,
         None => Err(crate::error::AppError::Internal),
     };

@@ -8,7 +8,8 @@ use crate::models::Profile;
 #[server(prefix = "/rpc", endpoint = "profile", input = GetUrl)]
 pub async fn get_profile(username: String) -> Result<Profile, AppError> {
     super::call(|state| async move {
-        use crate::backend::{cookie, profiles};
+        use crate::backend::profiles;
+        use crate::web::cookie;
         profiles::get(&state, cookie::viewer(&state).await?, &username).await
     })
     .await
@@ -18,7 +19,8 @@ pub async fn get_profile(username: String) -> Result<Profile, AppError> {
 #[server(prefix = "/rpc", endpoint = "set_following")]
 pub async fn set_following(username: String, follow: bool) -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::{cookie, profiles};
+        use crate::backend::profiles;
+        use crate::web::cookie;
         let Some(user) = cookie::writer_or_sign_in(&state).await? else {
             return Ok(super::Done::go(crate::urls::LOGIN));
         };

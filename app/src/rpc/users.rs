@@ -8,7 +8,8 @@ use crate::models::SessionUser;
 #[server(prefix = "/rpc", endpoint = "current_user", input = GetUrl)]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     super::call(|state| async move {
-        use crate::backend::{cookie, users};
+        use crate::backend::users;
+        use crate::web::cookie;
         // A cookie for a revoked session or a deleted account is as good as none.
         let caller = match cookie::signed_in(&state).await {
             Ok(caller) => caller,
@@ -33,8 +34,9 @@ pub async fn login(
     #[server(default)] redirect: String,
 ) -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::{cookie, users};
+        use crate::backend::users;
         use crate::models::LoginUser;
+        use crate::web::cookie;
         cookie::require_same_origin(&state)?;
         let input = LoginUser {
             email: Some(email),
@@ -56,8 +58,9 @@ pub async fn register(
     #[server(default)] redirect: String,
 ) -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::{cookie, users};
+        use crate::backend::users;
         use crate::models::RegisterUser;
+        use crate::web::cookie;
         cookie::require_same_origin(&state)?;
         let input = RegisterUser {
             username: Some(username),
@@ -76,7 +79,8 @@ pub async fn register(
 #[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::{cookie, sign_out};
+        use crate::backend::sign_out;
+        use crate::web::cookie;
         cookie::require_same_origin(&state)?;
         match cookie::signed_in(&state).await {
             Ok(caller) => sign_out::sign_out(&state, caller).await?,
@@ -101,8 +105,9 @@ pub async fn update_settings(
     password: String,
 ) -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::{cookie, users};
+        use crate::backend::users;
         use crate::models::UpdateUser;
+        use crate::web::cookie;
         let caller = cookie::writer(&state).await?;
         let input = UpdateUser {
             image: Some(Some(image)),
@@ -126,7 +131,8 @@ pub async fn update_settings(
 #[server(prefix = "/rpc", endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<super::Done, AppError> {
     super::call(|state| async move {
-        use crate::backend::{cookie, sign_out};
+        use crate::backend::sign_out;
+        use crate::web::cookie;
         let caller = cookie::writer(&state).await?;
         sign_out::sign_out_everywhere(&state, caller).await?;
         cookie::end(&state);

@@ -1,10 +1,11 @@
 //! Spec: "List Articles", "Feed Articles", "Get Article", "Create Article",
 //! "Update Article", "Delete Article", "Favorite Article", "Unfavorite Article".
 
+use app::backend::articles;
 use app::backend::identity::{SignedIn, Viewer};
-use app::backend::{articles, AppState};
 use app::error::AppError;
 use app::models::{ListFilter, NewArticle, Window};
+use app::web::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -29,7 +30,7 @@ pub fn router() -> Router<AppState> {
 
 /// Query parameters as sent; parsed into a filter and a window.
 #[derive(Deserialize)]
-struct ListQuery {
+struct ListParams {
     tag: Option<String>,
     author: Option<String>,
     favorited: Option<String>,
@@ -42,7 +43,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
 }
 
 fn parse_query(
-    query: Result<Query<ListQuery>, QueryRejection>,
+    query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<(ListFilter, Window), AppError> {
     let Query(query) = query.map_err(|e| AppError::invalid("query", &e.body_text()))?;
     let window = Window::parse(query.limit.as_deref(), query.offset.as_deref())?;
@@ -58,7 +59,7 @@ fn parse_query(
 async fn list(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let (filter, window) = parse_query(query)?;
     let list = articles::list(&state, viewer, &filter, window).await?;
@@ -69,7 +70,7 @@ async fn list(
 async fn feed(
     State(state): State<AppState>,
     caller: SignedIn,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let (_, window) = parse_query(query)?;
     let list = articles::feed(&state, caller.user, window).await?;

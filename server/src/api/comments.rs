@@ -1,9 +1,10 @@
 //! Spec: "Add Comments to an Article", "Get Comments from an Article", "Delete Comment".
 
+use app::backend::comments;
 use app::backend::identity::{SignedIn, Viewer};
-use app::backend::{comments, AppState};
 use app::error::AppError;
 use app::models::CommentQuery;
+use app::web::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};

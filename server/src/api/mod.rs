@@ -8,8 +8,8 @@ mod profiles;
 mod tags;
 mod users;
 
-use app::backend::AppState;
 use app::error::AppError;
+use app::web::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -1,8 +1,9 @@
 //! Spec: "Get Profile", "Follow user", "Unfollow user".
 
 use app::backend::identity::{SignedIn, Viewer};
-use app::backend::{profiles, AppState};
+use app::backend::profiles;
 use app::error::AppError;
+use app::web::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -1,7 +1,8 @@
 //! Spec: "Get Tags".
 
-use app::backend::{tags, AppState};
+use app::backend::tags;
 use app::error::AppError;
+use app::web::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -1,9 +1,10 @@
 //! Spec: "Authentication", "Registration", "Get Current User", "Update User".
 
 use app::backend::identity::SignedIn;
-use app::backend::{sign_out, users, AppState};
+use app::backend::{sign_out, users};
 use app::error::AppError;
 use app::models::{LoginUser, RegisterUser, UpdateUser};
+use app::web::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use app::backend::{cache, db, limits};
-use clap::{Args, FromArgMatches, Parser, ValueEnum};
+use clap::{Args, Parser, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 
 /// The README's table of these settings.
@@ -324,13 +324,6 @@ fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
     Ok(SecretString::from(value))
 }
 
-/// A settings group with every value at its default (or as the environment
-/// sets it): what tests and tools use where no full configuration is parsed.
-pub fn defaults<T: Args + FromArgMatches>() -> T {
-    let matches = T::augment_args(clap::Command::new("defaults")).get_matches_from(["defaults"]);
-    T::from_arg_matches(&matches).expect("every setting of the group has a default")
-}
-
 impl Config {
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
@@ -467,7 +460,17 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
 
 #[cfg(test)]
 mod tests {
+    use clap::FromArgMatches;
+
     use super::*;
+
+    /// A settings group with every value at its default (or as the environment
+    /// sets it): what tests and tools use where no full configuration is parsed.
+    fn defaults<T: Args + FromArgMatches>() -> T {
+        let matches =
+            T::augment_args(clap::Command::new("defaults")).get_matches_from(["defaults"]);
+        T::from_arg_matches(&matches).expect("every setting of the group has a default")
+    }
 
     #[test]
     fn debug_output_never_contains_a_secret() {

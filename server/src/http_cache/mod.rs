@@ -25,8 +25,8 @@ use std::sync::Arc;
 
 use app::backend::cache::StaleIfError;
 use app::backend::identity::SignedIn;
-use app::backend::{cookie, AppState, RenderNonce};
 use app::error::AppError;
+use app::web::{cookie, AppState, RenderNonce};
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::header::{

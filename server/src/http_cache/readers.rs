@@ -16,9 +16,10 @@
 //! - They are stored and sent `private, no-store`: no shared cache or
 //!   browser keeps them.
 
-use app::backend::cookie::{session_token, COOKIE_NAME};
-use app::backend::identity::{token_from_header, SignedIn};
+use app::backend::identity::SignedIn;
 use app::urls::Route;
+use app::web::cookie::{session_token, COOKIE_NAME};
+use app::web::extract::token_from_header;
 use axum::extract::Request;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::{HeaderMap, HeaderValue};

@@ -3,17 +3,15 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::sync::Arc;
 use std::time::Duration;
 
-use app::backend::limits::{RateLimits, RateSettings};
 use axum::http::StatusCode;
 use serde_json::json;
 use sqlx::PgPool;
 
 use crate::support::{
     assert_error, client, database_url, waiting_on_locks, ArticlesLocked, Conduit, Remote,
-    ServerProcess, TestApp, NO_RATE_LIMITS,
+    ServerProcess, TestApp,
 };
 
 #[sqlx::test(migrations = "../migrations")]
@@ -92,12 +90,7 @@ async fn offsets_past_the_deepest_window_are_422(db: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_client_over_its_sign_in_limit_is_told_to_come_back_later(db: PgPool) {
-    let app = TestApp::configured(db, |state| {
-        state.limits = Arc::new(RateLimits::new(RateSettings {
-            sign_in_per_address: 2,
-            ..NO_RATE_LIMITS
-        }));
-    });
+    let app = TestApp::configured(db, &["--rate-limit-sign-in-per-address", "2"]);
     let attempt = json!({ "user": { "email": "who@example.com", "password": "password123" } });
     for _ in 0..2 {
         let reply = app.post("/api/users/login", None, attempt.clone()).await;
@@ -121,12 +114,7 @@ async fn a_client_over_its_sign_in_limit_is_told_to_come_back_later(db: PgPool) 
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_sign_in_limit_counts_every_spelling_of_an_accounts_email_as_that_account(db: PgPool) {
-    let app = TestApp::configured(db, |state| {
-        state.limits = Arc::new(RateLimits::new(RateSettings {
-            sign_in_per_account: 2,
-            ..NO_RATE_LIMITS
-        }));
-    });
+    let app = TestApp::configured(db, &["--rate-limit-sign-in-per-account", "2"]);
     app.register("alexsmith").await;
     let sign_in =
         |email: &str, password: &str| json!({ "user": { "email": email, "password": password } });

@@ -10,8 +10,6 @@ use serde_json::json;
 use sqlx::{Connection, PgConnection, PgPool};
 use tower::ServiceExt;
 
-use server::config::{defaults, CacheConfig};
-
 use crate::support::{Conduit, TestApp};
 
 const CONCURRENT: usize = 20;
@@ -236,13 +234,7 @@ async fn writes_are_read_back_at_once_on_the_same_instance(db: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn with_the_cache_off_every_read_goes_to_the_database(db: PgPool) {
-    let app = TestApp::configured(db, |state| {
-        let config = CacheConfig {
-            enabled: false,
-            ..defaults()
-        };
-        state.cache = app::backend::cache::Cache::new(config.settings());
-    });
+    let app = TestApp::configured(db, &["--cache-enabled", "false"]);
     let jake = app.register("jake").await;
     let slug = app.publish(&jake, "Uncached", &[]).await;
     for _ in 0..3 {

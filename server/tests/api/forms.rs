@@ -2,9 +2,6 @@
 //! page's own URL, naming the server function. A failure answers with the
 //! same page, its error and what was typed; success with `303 See Other`.
 
-use std::sync::Arc;
-
-use app::backend::limits::{RateLimits, RateSettings};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use base64::Engine;
@@ -12,7 +9,7 @@ use http_body_util::BodyExt;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-use crate::support::{Conduit, TestApp, NO_RATE_LIMITS};
+use crate::support::{Conduit, TestApp};
 
 /// What a page answered: status, headers and the HTML.
 struct Answer {
@@ -177,12 +174,7 @@ async fn a_form_must_name_a_known_action(db: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_form_is_rate_limited_by_what_it_does_not_by_the_page_it_is_on(db: PgPool) {
-    let app = TestApp::configured(db, |state| {
-        state.limits = Arc::new(RateLimits::new(RateSettings {
-            sign_in_per_address: 1,
-            ..NO_RATE_LIMITS
-        }));
-    });
+    let app = TestApp::configured(db, &["--rate-limit-sign-in-per-address", "1"]);
     let token = app.register("jake").await;
     let slug = app.publish(&token, "Limited", &[]).await;
     let sign_in = "_action=%2Frpc%2Flogin&email=who%40example.com&password=password123";

@@ -3,12 +3,10 @@
 
 use std::time::Duration;
 
-use app::backend::cache::{Cache, Settings};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode, Version};
 use http_body_util::BodyExt;
 use serde_json::json;
-use server::config::{defaults, CacheConfig};
 use sqlx::PgPool;
 use tower::ServiceExt;
 
@@ -53,7 +51,7 @@ async fn static_files_are_served_as_each_client_asks_and_never_stored(db: PgPool
     std::fs::write(site.path().join("favicon.svg"), "<svg/>").unwrap();
     std::fs::write(site.path().join("favicon.svg.br"), [0x0b, 0x02, 0x80]).unwrap();
     let root = site.path().to_str().unwrap().to_owned();
-    let app = TestApp::configured(db, |state| state.leptos_options.site_root = root.into());
+    let app = TestApp::with_site_root(db, &root);
     let fetch = |encoding: &'static str| {
         let request = Request::get("/favicon.svg")
             .header(header::ACCEPT_ENCODING, encoding)
@@ -173,13 +171,17 @@ async fn a_page_rendered_again_after_it_expired_is_still_dropped_by_a_change(db:
     // rendered again and replaces the expired entry in place, and the cache
     // then reports the expired one removed: that report must not take the
     // new render out of the index that changes are matched against.
-    let settings = Settings {
-        time_to_live: Duration::from_secs(2),
-        time_to_idle: Duration::from_secs(2),
-        stale_for: Duration::ZERO,
-        ..defaults::<CacheConfig>().settings()
-    };
-    let app = TestApp::configured(db, |state| state.cache = Cache::new(settings));
+    let app = TestApp::configured(
+        db,
+        &[
+            "--cache-ttl-secs",
+            "2",
+            "--cache-tti-secs",
+            "2",
+            "--cache-stale-if-error-secs",
+            "0",
+        ],
+    );
     let jake = app.register("jake").await;
     let page = format!("/article/{}", app.publish(&jake, "Kept warm", &[]).await);
     app.get(&page, None).await;

@@ -5,8 +5,6 @@ use axum::http::{header, Request, StatusCode};
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-use server::config::{defaults, CacheConfig};
-
 use crate::support::{Conduit, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
@@ -64,13 +62,7 @@ async fn signed_in_home(app: &TestApp, token: &str) -> (String, String) {
 #[sqlx::test(migrations = "../migrations")]
 async fn a_page_rendered_for_one_request_allows_the_scripts_carrying_its_own_nonce(db: PgPool) {
     // With the cache off no page is stored, so each keeps its render's nonce.
-    let app = TestApp::configured(db, |state| {
-        let config = CacheConfig {
-            enabled: false,
-            ..defaults()
-        };
-        state.cache = app::backend::cache::Cache::new(config.settings());
-    });
+    let app = TestApp::configured(db, &["--cache-enabled", "false"]);
     let token = app.register("jake").await;
     let (policy, html) = signed_in_home(&app, &token).await;
     let nonce = policy
@@ -99,7 +91,7 @@ async fn a_readers_stored_page_allows_its_own_scripts_by_hash(db: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn production_pins_https(db: PgPool) {
-    let app = TestApp::configured(db, |state| state.secure_cookies = true);
+    let app = TestApp::configured(db, &["--app-env", "production"]);
     let reply = app.get("/api/tags", None).await;
     assert!(reply.headers[header::STRICT_TRANSPORT_SECURITY]
         .to_str()
@@ -109,9 +101,7 @@ async fn production_pins_https(db: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn form_posts_are_checked_against_the_public_origin_not_the_host(db: PgPool) {
-    let app = TestApp::configured(db, |state| {
-        state.public_origin = Some("https://conduit.example".to_owned());
-    });
+    let app = TestApp::configured(db, &["--public-origin", "https://conduit.example"]);
     app.register("jake").await;
     let post = |origin: &'static str| {
         let request = Request::post("/rpc/login")

@@ -158,9 +158,7 @@ async fn pages_for_signed_in_readers_redirect_signed_out_visitors_to_sign_in(db:
 
 #[sqlx::test(migrations = "../migrations")]
 async fn pages_load_their_assets_from_the_configured_cdn(db: PgPool) {
-    let app = TestApp::configured(db, |state| {
-        state.asset_base_url = "https://assets.example.com".to_owned();
-    });
+    let app = TestApp::configured(db, &["--asset-base-url", "https://assets.example.com"]);
     let page = app.get("/", None).await;
     let html = page.body.as_str().unwrap();
     // The stylesheet, the WASM's preload and the loader's import.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::super::cache::{ListKey, SharedList};
 use super::super::tokens::UserId;
-use super::super::AppState;
+use super::super::Services;
 use super::rows::{load, personalise};
 use crate::error::AppError;
 use crate::models::{ArticleList, ListFilter, Username, Window};
@@ -21,7 +21,7 @@ type Ids = (Vec<i64>, i64);
 /// author/favorited/tag names give an empty list.
 #[tracing::instrument(skip(state, viewer))]
 pub async fn list(
-    state: &AppState,
+    state: &Services,
     viewer: Option<UserId>,
     filter: &ListFilter,
     window: Window,
@@ -45,7 +45,7 @@ pub async fn list(
 
 /// Spec: `GET /api/articles/feed`: articles by the authors the user follows.
 #[tracing::instrument(skip(state))]
-pub async fn feed(state: &AppState, user: UserId, window: Window) -> Result<ArticleList, AppError> {
+pub async fn feed(state: &Services, user: UserId, window: Window) -> Result<ArticleList, AppError> {
     // One index range per followed author (articles_author_created_idx).
     let row = sqlx::query!(
         r#"select array(select a.id from articles a
@@ -73,7 +73,7 @@ pub async fn feed(state: &AppState, user: UserId, window: Window) -> Result<Arti
 /// the cache: that is what the home page and every anonymous visitor read.
 /// Deeper windows are read straight from the database.
 async fn first_page_cached(
-    state: &AppState,
+    state: &Services,
     tag: Option<&str>,
     window: Window,
     ids: impl Future<Output = Result<Ids, AppError>>,
@@ -93,7 +93,7 @@ async fn first_page_cached(
 }
 
 async fn fetch(
-    state: &AppState,
+    state: &Services,
     ids: impl Future<Output = Result<Ids, AppError>>,
 ) -> Result<Arc<SharedList>, AppError> {
     let (ids, total) = ids.await?;
@@ -101,7 +101,7 @@ async fn fetch(
     Ok(Arc::new(SharedList { articles, total }))
 }
 
-async fn ids_all(state: &AppState, window: Window) -> Result<Ids, AppError> {
+async fn ids_all(state: &Services, window: Window) -> Result<Ids, AppError> {
     let row = sqlx::query!(
         r#"select array(select id from articles
                         order by created_at desc, id desc
@@ -115,7 +115,7 @@ async fn ids_all(state: &AppState, window: Window) -> Result<Ids, AppError> {
     Ok((row.ids, row.total))
 }
 
-async fn ids_by_tag(state: &AppState, tag: &str, window: Window) -> Result<Ids, AppError> {
+async fn ids_by_tag(state: &Services, tag: &str, window: Window) -> Result<Ids, AppError> {
     let row = sqlx::query!(
         r#"select array(select at.article_id from article_tags at
                         where at.tag_id = (select id from tags where name = $1)
@@ -131,7 +131,7 @@ async fn ids_by_tag(state: &AppState, tag: &str, window: Window) -> Result<Ids, 
     Ok((row.ids, row.total.into()))
 }
 
-async fn ids_by_author(state: &AppState, author: &str, window: Window) -> Result<Ids, AppError> {
+async fn ids_by_author(state: &Services, author: &str, window: Window) -> Result<Ids, AppError> {
     let row = sqlx::query!(
         r#"select array(select id from articles
                         where author_id = (select id from users where username_key = $1)
@@ -149,7 +149,7 @@ async fn ids_by_author(state: &AppState, author: &str, window: Window) -> Result
 }
 
 async fn ids_favorited_by(
-    state: &AppState,
+    state: &Services,
     username: &str,
     window: Window,
 ) -> Result<Ids, AppError> {
@@ -181,7 +181,7 @@ pub const COMBINED_COUNT_CAP: i64 = Window::MAX_OFFSET + Window::MAX_LIMIT;
 /// favorites (`favorites_user_created_idx`). A tag alone is not combined.
 /// The count stops at [`COMBINED_COUNT_CAP`] (docs/api.md).
 async fn ids_combined(
-    state: &AppState,
+    state: &Services,
     filter: &ListFilter,
     window: Window,
 ) -> Result<Ids, AppError> {

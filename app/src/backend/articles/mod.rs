@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::cache::SharedArticle;
 use super::tokens::UserId;
-use super::AppState;
+use super::Services;
 use crate::error::AppError;
 use crate::models::Article;
 
@@ -25,7 +25,7 @@ pub use write::{create, delete, favorite, unfavorite, update};
 /// Spec: `GET /api/articles/:slug`.
 #[tracing::instrument(skip(state, viewer))]
 pub async fn get(
-    state: &AppState,
+    state: &Services,
     viewer: Option<UserId>,
     slug: &str,
 ) -> Result<Article, AppError> {
@@ -35,7 +35,7 @@ pub async fn get(
 
 /// The article at `slug` with its body, as every reader sees it; cached.
 pub(super) async fn shared_by_slug(
-    state: &AppState,
+    state: &Services,
     slug: &str,
 ) -> Result<Arc<SharedArticle>, AppError> {
     state
@@ -49,7 +49,7 @@ pub(super) async fn shared_by_slug(
 }
 
 /// The id of the article at `slug`, for the comments service.
-pub(super) async fn id_of(state: &AppState, slug: &str) -> Result<i64, AppError> {
+pub(super) async fn id_of(state: &Services, slug: &str) -> Result<i64, AppError> {
     locate(state, slug).await.map(|a| a.id)
 }
 
@@ -62,7 +62,7 @@ struct Located {
     created_at: DateTime<Utc>,
 }
 
-async fn locate(state: &AppState, slug: &str) -> Result<Located, AppError> {
+async fn locate(state: &Services, slug: &str) -> Result<Located, AppError> {
     sqlx::query_as!(
         Located,
         "select id, author_id, slug, title, created_at from articles where slug = $1",

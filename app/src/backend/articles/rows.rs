@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::super::cache::SharedArticle;
 use super::super::personal::Personal;
 use super::super::tokens::UserId;
-use super::super::AppState;
+use super::super::Services;
 use crate::error::AppError;
 use crate::models::{Article, Profile};
 
@@ -50,7 +50,7 @@ impl ArticleRow {
 
 /// Loads articles by id, in list order; bodies only when asked (lists have none).
 pub(super) async fn load(
-    state: &AppState,
+    state: &Services,
     ids: &[i64],
     with_body: bool,
 ) -> Result<Vec<SharedArticle>, AppError> {
@@ -76,7 +76,7 @@ pub(super) async fn load(
 }
 
 /// One article with its body.
-pub(super) async fn load_one(state: &AppState, id: i64) -> Result<SharedArticle, AppError> {
+pub(super) async fn load_one(state: &Services, id: i64) -> Result<SharedArticle, AppError> {
     load(state, &[id], true)
         .await?
         .pop()
@@ -85,7 +85,7 @@ pub(super) async fn load_one(state: &AppState, id: i64) -> Result<SharedArticle,
 
 /// Copies shared articles and sets what `viewer` sees.
 pub(super) async fn personalise(
-    state: &AppState,
+    state: &Services,
     viewer: Option<UserId>,
     shared: &[SharedArticle],
 ) -> Result<Vec<Article>, AppError> {
@@ -104,7 +104,7 @@ pub(super) async fn personalise(
 }
 
 pub(super) async fn personalise_one(
-    state: &AppState,
+    state: &Services,
     viewer: Option<UserId>,
     shared: &SharedArticle,
 ) -> Result<Article, AppError> {
@@ -115,7 +115,7 @@ pub(super) async fn personalise_one(
 }
 
 /// One article as `viewer` sees it, fresh from the database (writes answer with this).
-pub(super) async fn reload(state: &AppState, id: i64, viewer: UserId) -> Result<Article, AppError> {
+pub(super) async fn reload(state: &Services, id: i64, viewer: UserId) -> Result<Article, AppError> {
     let shared = load_one(state, id).await?;
     personalise_one(state, Some(viewer), &shared).await
 }

@@ -7,7 +7,7 @@ use sqlx::{Postgres, Transaction};
 
 use super::super::cache::Change;
 use super::super::tokens::UserId;
-use super::super::AppState;
+use super::super::Services;
 use super::rows::reload;
 use super::{locate, slug, Located};
 use crate::error::AppError;
@@ -16,7 +16,7 @@ use crate::models::{Article, ArticleText, Checks, NewArticle, TagList, Title, Up
 /// Spec: `POST /api/articles`, 201. Duplicate titles get distinct slugs.
 #[tracing::instrument(skip_all, fields(author = author.0))]
 pub async fn create(
-    state: &AppState,
+    state: &Services,
     author: UserId,
     input: NewArticle,
 ) -> Result<Article, AppError> {
@@ -116,7 +116,7 @@ impl Edit {
 /// caller is known to own the article. A new title gives a new slug.
 #[tracing::instrument(skip(state, input))]
 pub async fn update(
-    state: &AppState,
+    state: &Services,
     user: UserId,
     slug: &str,
     input: Result<UpdateArticle, AppError>,
@@ -168,7 +168,7 @@ async fn save(
 
 /// Spec: `DELETE /api/articles/:slug`, author only; 204.
 #[tracing::instrument(skip(state))]
-pub async fn delete(state: &AppState, user: UserId, slug: &str) -> Result<(), AppError> {
+pub async fn delete(state: &Services, user: UserId, slug: &str) -> Result<(), AppError> {
     let article = owned(state, user, slug).await?;
     sqlx::query!("delete from articles where id = $1", article.id)
         .execute(state.db()?)
@@ -182,7 +182,7 @@ pub async fn delete(state: &AppState, user: UserId, slug: &str) -> Result<(), Ap
 }
 
 /// The article at `slug` if `user` wrote it: 404, then 403.
-async fn owned(state: &AppState, user: UserId, slug: &str) -> Result<Located, AppError> {
+async fn owned(state: &Services, user: UserId, slug: &str) -> Result<Located, AppError> {
     let article = locate(state, slug).await?;
     if article.author_id == user.0 {
         Ok(article)
@@ -193,7 +193,7 @@ async fn owned(state: &AppState, user: UserId, slug: &str) -> Result<Located, Ap
 
 /// Spec: `POST /api/articles/:slug/favorite`. Idempotent; the count is kept by a trigger.
 #[tracing::instrument(skip(state))]
-pub async fn favorite(state: &AppState, user: UserId, slug: &str) -> Result<Article, AppError> {
+pub async fn favorite(state: &Services, user: UserId, slug: &str) -> Result<Article, AppError> {
     let article = locate(state, slug).await?;
     let added = sqlx::query!(
         r#"insert into favorites (user_id, article_id, article_created_at) values ($1, $2, $3)
@@ -210,7 +210,7 @@ pub async fn favorite(state: &AppState, user: UserId, slug: &str) -> Result<Arti
 
 /// Spec: `DELETE /api/articles/:slug/favorite`. Idempotent.
 #[tracing::instrument(skip(state))]
-pub async fn unfavorite(state: &AppState, user: UserId, slug: &str) -> Result<Article, AppError> {
+pub async fn unfavorite(state: &Services, user: UserId, slug: &str) -> Result<Article, AppError> {
     let article = locate(state, slug).await?;
     let removed = sqlx::query!(
         "delete from favorites where user_id = $1 and article_id = $2",
@@ -226,7 +226,7 @@ pub async fn unfavorite(state: &AppState, user: UserId, slug: &str) -> Result<Ar
 /// The favorites count is shown in shared entries, and the user's list of
 /// favorites changed; a repeated (idempotent) favorite changes nothing and
 /// invalidates nothing.
-async fn favorites_changed(state: &AppState, user: UserId, article: &Located, rows: u64) {
+async fn favorites_changed(state: &Services, user: UserId, article: &Located, rows: u64) {
     if rows > 0 {
         let change = Change::Favorites {
             id: article.id,

@@ -25,7 +25,7 @@ pub mod listener;
 mod tier;
 
 pub use entries::{ListKey, SharedArticle, SharedComment, SharedList, SharedProfile, UserSessions};
-pub use tier::{Limits, RemovalListener, StaleIfError, Tier, TierStats, Weigh, HEADER_BYTES};
+pub use tier::{RemovalListener, StaleIfError, Tier, TierSettings, TierStats, Weigh, HEADER_BYTES};
 
 /// The `NOTIFY` channel that carries invalidations between instances.
 pub const CHANNEL: &str = "conduit_cache";
@@ -48,8 +48,8 @@ pub struct Settings {
 impl Settings {
     /// The limits of a tier given `percent` of the memory budget; `None` when
     /// the cache is disabled.
-    pub fn share(&self, percent: u64) -> Option<Limits> {
-        self.enabled.then_some(Limits {
+    pub fn share(&self, percent: u64) -> Option<TierSettings> {
+        self.enabled.then_some(TierSettings {
             max_bytes: self.max_bytes / 100 * percent,
             time_to_live: self.time_to_live,
             time_to_idle: self.time_to_idle,
@@ -82,6 +82,14 @@ pub enum Change {
     /// edited...): what was rendered for them alone may show the old state.
     /// Shared entries are told by the precise changes above.
     Reader { user_id: i64 },
+}
+
+/// A database that is unavailable lets an expired entry answer in place
+/// of a load; an answer such as "not found" never does.
+impl StaleIfError for crate::error::AppError {
+    fn allows_stale(&self) -> bool {
+        *self == crate::error::AppError::Unavailable
+    }
 }
 
 /// A future a [`Dependent`] returns.
@@ -157,7 +165,7 @@ impl Cache {
     }
 
     /// The limits of a dependent tier given `percent` of the memory budget.
-    pub fn share(&self, percent: u64) -> Option<Limits> {
+    pub fn share(&self, percent: u64) -> Option<TierSettings> {
         self.inner.settings.share(percent)
     }
 

@@ -23,9 +23,9 @@ pub trait StaleIfError {
     fn allows_stale(&self) -> bool;
 }
 
-/// Limits of one tier.
+/// TierSettings of one tier.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub struct TierSettings {
     pub max_bytes: u64,
     /// How long an entry is fresh; writes invalidate it sooner.
     pub time_to_live: Duration,
@@ -101,14 +101,14 @@ where
     K: Hash + Eq + Clone + Weigh + Send + Sync + 'static,
     V: Clone + Weigh + Send + Sync + 'static,
 {
-    pub fn new(name: &'static str, limits: Option<Limits>) -> Self {
+    pub fn new(name: &'static str, limits: Option<TierSettings>) -> Self {
         Self::with_removal_listener(name, limits, None)
     }
 
     /// A tier that tells `listener` of every key it drops.
     pub fn with_removal_listener(
         name: &'static str,
-        limits: Option<Limits>,
+        limits: Option<TierSettings>,
         listener: Option<RemovalListener<K, V>>,
     ) -> Self {
         let counters = Arc::new(Counters::default());
@@ -383,7 +383,7 @@ mod tests {
     fn tier() -> Tier<String, Arc<String>> {
         Tier::new(
             "test",
-            Some(Limits {
+            Some(TierSettings {
                 max_bytes: 1 << 20,
                 time_to_live: Duration::from_secs(60),
                 time_to_idle: Duration::from_secs(60),
@@ -478,7 +478,7 @@ mod tests {
     async fn the_memory_budget_evicts() {
         let tier: Tier<String, Arc<String>> = Tier::new(
             "small",
-            Some(Limits {
+            Some(TierSettings {
                 max_bytes: 2_000,
                 time_to_live: Duration::from_secs(60),
                 time_to_idle: Duration::from_secs(60),
@@ -498,7 +498,7 @@ mod tests {
     fn short_lived() -> Tier<String, Arc<String>> {
         Tier::new(
             "short",
-            Some(Limits {
+            Some(TierSettings {
                 max_bytes: 1 << 20,
                 time_to_live: Duration::from_millis(1),
                 time_to_idle: Duration::from_secs(60),

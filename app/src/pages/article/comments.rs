@@ -1,9 +1,10 @@
 use leptos::prelude::*;
 
 use crate::components::{avatar, display_date, ErrorMessages};
-use crate::data::{busy, page_error, typed, Form};
+use crate::data::{busy, typed, Form};
 use crate::error::AppError;
 use crate::models::{Comment, CommentWindow, SessionUser};
+use crate::providers::page_error;
 use crate::providers::Writes;
 use crate::rpc::comments::AddComment;
 use crate::urls;

@@ -6,7 +6,7 @@ use super::NotFound;
 use crate::components::ArticleMeta;
 use crate::data::{get_article, list_comments};
 use crate::models::{ArticleView, SessionUser};
-use crate::providers::{Session, Writes};
+use crate::providers::{Visitor, Writes};
 use crate::urls;
 
 mod comments;
@@ -26,7 +26,7 @@ pub fn ArticlePage() -> impl IntoView {
             .get(urls::COMMENTS_AFTER)
             .and_then(|a| a.parse().ok())
     };
-    let session = Session::get();
+    let visitor = Visitor::get();
     let writes = Writes::get();
     let article = Resource::new(
         move || (slug(), writes.version()),
@@ -40,7 +40,7 @@ pub fn ArticlePage() -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <div class="article-page"></div> }>
             {move || {
-                let viewer = session.current();
+                let viewer = visitor.current();
                 article.get().map(|result| match result {
                     Ok(view) => view! {
                         <div class="article-page">

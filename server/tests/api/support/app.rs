@@ -1,20 +1,15 @@
 //! The app under test in-process, on its own database.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use app::backend::cache::{Cache, TierStats};
-use app::backend::db::Health;
-use app::backend::limits::{RateLimits, RateSettings};
-use app::backend::passwords::Passwords;
-use app::backend::tokens::Tokens;
-use app::backend::{AppState, Bundle, Services};
+use app::backend::cache::TierStats;
+use app::web::AppState;
 use axum::body::Body;
 use axum::http::{header, Method, Request};
 use axum::Router;
+use clap::Parser;
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
-use server::config::{defaults, CacheConfig, HttpConfig};
+use server::config::Config;
+use server::startup::Prepared;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
@@ -23,47 +18,60 @@ use super::{body_value, Conduit, Reply};
 pub struct TestApp {
     router: Router,
     state: AppState,
+    /// The cache listener and the like, stopped with the app.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
-
-/// Limits that never apply.
-pub const NO_RATE_LIMITS: RateSettings = RateSettings::OFF;
 
 /// The secret the test app signs tokens with.
 pub const SECRET: &[u8] = b"integration-tests-secret-0123456789";
 
 impl TestApp {
     pub fn new(db: PgPool) -> Self {
-        Self::configured(db, |_| {})
+        Self::configured(db, &[])
     }
 
-    /// An app whose state `adjust` changes first (e.g. an asset origin).
-    pub fn configured(db: PgPool, adjust: impl FnOnce(&mut Services)) -> Self {
-        let leptos_options = LeptosOptions::builder().output_name("conduit").build();
-        let mut services = Services {
-            bundle: Bundle::unhashed(&leptos_options),
-            leptos_options,
-            db,
-            db_health: Health::default(),
-            tokens: Arc::new(Tokens::new(SECRET, Duration::from_secs(3600))),
-            // One hash at a time keeps parallel tests within memory.
-            passwords: Arc::new(Passwords::new(1, Duration::from_secs(60))),
-            // Requests driven in-process all come from one (unspecified)
-            // address; the tests of rate limits set their own.
-            limits: Arc::new(RateLimits::new(NO_RATE_LIMITS)),
-            cache: Cache::new(defaults::<CacheConfig>().settings()),
-            secure_cookies: false,
-            asset_base_url: String::new(),
-            public_origin: None,
-        };
-        adjust(&mut services);
-        let state = AppState::new(services);
+    /// An app whose configuration has `args` (command-line flags, e.g.
+    /// `["--public-origin", "https://conduit.example"]`) on top of the
+    /// tests' own, started as the server starts it.
+    pub fn configured(db: PgPool, args: &[&str]) -> Self {
+        let options = LeptosOptions::builder().output_name("conduit").build();
+        Self::started(db, options, args)
+    }
+
+    /// An app whose site root (its static files) is `root`.
+    pub fn with_site_root(db: PgPool, root: &str) -> Self {
+        let options = LeptosOptions::builder()
+            .output_name("conduit")
+            .site_root(root)
+            .build();
+        Self::started(db, options, &[])
+    }
+
+    fn started(db: PgPool, options: LeptosOptions, args: &[&str]) -> Self {
+        let secret = std::str::from_utf8(SECRET).unwrap();
+        // Development: no rate limits (every request comes from one
+        // unspecified address); the tests of limits set their own.
+        let base = [
+            ("--database-url", "postgres://set-by-the-test-pool"),
+            ("--app-env", "development"),
+            ("--jwt-secret", secret),
+            ("--jwt-ttl-hours", "1"),
+        ];
+        let unless_given = base
+            .iter()
+            .filter(|(flag, _)| !args.contains(flag))
+            .flat_map(|(flag, value)| [*flag, *value]);
+        let config = Config::parse_from(
+            std::iter::once("server")
+                .chain(unless_given)
+                .chain(args.iter().copied()),
+        );
+        let prepared = Prepared::new(&config, options).expect("a valid test configuration");
+        let (state, background) = prepared.start(db).expect("the app starts");
         Self {
-            router: server::startup::router(
-                state.clone(),
-                &defaults::<HttpConfig>(),
-                &["*".to_owned()],
-            ),
+            router: prepared.router(state.clone()),
             state,
+            background,
         }
     }
 
@@ -131,6 +139,14 @@ impl Conduit for TestApp {
             status,
             headers,
             body: body_value(&bytes),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        for task in &self.background {
+            task.abort();
         }
     }
 }

@@ -9,7 +9,7 @@ mod process;
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-pub use app::{TestApp, NO_RATE_LIMITS, SECRET};
+pub use app::{TestApp, SECRET};
 pub use faults::{database_addr, waiting_on_locks, ArticlesLocked, Outage};
 pub use process::{
     client, database_url, free_port, time_until, wait_for_port, Remote, ScratchDir, ServerProcess,

@@ -100,14 +100,34 @@ impl ServerProcess {
             ))
             .spawn()
             .expect("the server binary starts");
-        let server = Self {
+        let mut server = Self {
             child,
             addr,
             log,
             _site: site,
         };
-        wait_for_port(addr, "the server", &server.log);
+        server.wait_until_listening();
         server
+    }
+
+    /// Waits until this process says it listens on its address: something
+    /// else that took the port in the meantime is not taken for it.
+    fn wait_until_listening(&mut self) {
+        let listening = format!("listening on http://{}", self.addr);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.log().contains(&listening) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the server exited ({status}); its log:\n{}", self.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not start on {}; its log:\n{}",
+                self.addr,
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        wait_for_port(self.addr, "the server", &self.log);
     }
 
     /// Runs the binary as [`ServerProcess::start`] would, for a configuration

@@ -8,8 +8,8 @@ use leptos::prelude::*;
 
 use super::api::{self, Call};
 use crate::error::AppError;
+use crate::models::AuthState;
 use crate::models::{SessionUser, User};
-use crate::providers::AuthState;
 
 const TOKEN_KEY: &str = "jwtToken";
 /// How long the start-up check waits for `GET /user` before "Connecting…".

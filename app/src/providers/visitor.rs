@@ -1,37 +1,16 @@
-//! The visitor's session as the UI sees it: who is signed in, what is known
-//! of it yet, and the actions that change that.
+//! The visitor (whoever uses the web UI, signed in or not) as the UI sees
+//! them: who is signed in, what is known of it yet, and the actions that
+//! change that.
 
 use leptos::prelude::*;
 
 use crate::data::{self, Write};
-use crate::models::SessionUser;
+use crate::models::{AuthState, SessionUser};
 use crate::rpc::users::{Login, Logout, Register, SignOutEverywhere, UpdateSettings};
 
-/// What is known of who is signed in (SPA.md, "Start-up check"; the
-/// server-rendered build knows at once, but for an unreachable database).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuthState {
-    /// Still asking.
-    Loading,
-    Authenticated,
-    Unauthenticated,
-    /// The question could not be answered; asked again shortly.
-    Unavailable,
-}
-
-impl AuthState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Loading => "loading",
-            Self::Authenticated => "authenticated",
-            Self::Unauthenticated => "unauthenticated",
-            Self::Unavailable => "unavailable",
-        }
-    }
-}
-
+/// The visitor: provided by `App`, read by every page.
 #[derive(Clone, Copy)]
-pub struct Session {
+pub struct Visitor {
     state: Signal<AuthState>,
     user: Signal<Option<SessionUser>>,
     pub login: Write<Login>,
@@ -41,17 +20,17 @@ pub struct Session {
     pub sign_out_everywhere: Write<SignOutEverywhere>,
 }
 
-impl Session {
+impl Visitor {
     /// Creates the session and provides it to the component tree.
     pub fn provide() -> Self {
-        data::start_session();
+        data::start_auth();
         let login = data::write::<Login>();
         let register = data::write::<Register>();
         let logout = data::write::<Logout>();
         let update_settings = data::write::<UpdateSettings>();
         let sign_out_everywhere = data::write::<SignOutEverywhere>();
         let (state, user) = data::signed_in_state();
-        let session = Self {
+        let visitor = Self {
             state,
             user,
             login,
@@ -60,8 +39,8 @@ impl Session {
             update_settings,
             sign_out_everywhere,
         };
-        provide_context(session);
-        session
+        provide_context(visitor);
+        visitor
     }
 
     pub fn get() -> Self {
@@ -93,4 +72,17 @@ impl Session {
             AuthState::Loading | AuthState::Unavailable => None,
         }
     }
+}
+
+/// Whether pages may render (and so fetch their data) yet: in the SPA, not
+/// while the start-up check of a stored token is out (SPA.md: "While
+/// loading, fetch no page data and run no auth redirects"); the
+/// server-rendered build always may (tracked).
+pub fn ready() -> bool {
+    #[cfg(feature = "csr")]
+    {
+        Visitor::get().state() != AuthState::Loading
+    }
+    #[cfg(not(feature = "csr"))]
+    true
 }

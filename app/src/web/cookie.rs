@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, HeaderValue};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
-use super::identity::{self, SignedIn};
-use super::tokens::UserId;
 use super::AppState;
+use crate::backend::identity::{self, SignedIn};
+use crate::backend::tokens::UserId;
 use crate::error::AppError;
 use crate::urls;
 
