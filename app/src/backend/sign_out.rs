@@ -42,13 +42,7 @@ pub async fn sign_out(state: &Services, caller: SignedIn) -> Result<(), AppError
         end_every_session(&mut tx, &caller).await?;
     }
     tx.commit().await?;
-    let changes = [
-        Change::Sessions {
-            user_id: caller.user.0,
-        },
-        caller.user.wrote(),
-    ];
-    state.cache.committed(changes).await;
+    ended(state, &caller).await;
     Ok(())
 }
 
@@ -59,14 +53,18 @@ pub async fn sign_out_everywhere(state: &Services, caller: SignedIn) -> Result<(
     let mut tx = state.db()?.begin().await?;
     end_every_session(&mut tx, &caller).await?;
     tx.commit().await?;
-    let changes = [
-        Change::Sessions {
-            user_id: caller.user.0,
-        },
-        caller.user.wrote(),
-    ];
-    state.cache.committed(changes).await;
+    ended(state, &caller).await;
     Ok(())
+}
+
+/// This instance drops the caller's sessions and what was rendered for
+/// them at once (the change feed tells every instance at the commit).
+async fn ended(state: &Services, caller: &SignedIn) {
+    let user_id = caller.user.0;
+    state
+        .cache
+        .committed([Change::Sessions { user_id }, caller.user.wrote()])
+        .await;
 }
 
 /// A new epoch: no token issued before it is valid, so the list of
