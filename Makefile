@@ -57,7 +57,7 @@ test: deps-test
 	    -e '^aws amplify start-deployment --app-id d1 --branch-name main --job-id ' | grep -qx 3
 	scripts/deploy-spa.sh --stack conduit-prod --dry-run --app-id d1 --branch main \
 	  --api-base https://conduit.example.com/api --repository https://github.com/example/conduit 2>&1 \
-	  | tee /dev/stderr | grep -q '^aws amplify start-job --app-id d1 --branch-name main --job-type RELEASE ' 
+	  | tee /dev/stderr | grep -c '^aws amplify start-job --app-id d1 --branch-name main --job-type RELEASE ' | grep -qx 1
 	$(call section,infrastructure lint (cfn-lint and checkov))
 	infra/lint.sh
 	$(call section,container image)
