@@ -22,7 +22,7 @@ DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
 section = @printf '\n\033[1m=== %s ===\033[0m\n' "$(1)"
 
-.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image db stop build e2e api-fuzz sqlx-prepare clean-data
+.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image deps-topology db stop build e2e api-fuzz sqlx-prepare clean-data topology topology-status topology-down topology-test chaos bench-topology
 
 ## run: install what is missing, start the database, build, serve on http://127.0.0.1:3000
 run: deps build
@@ -66,10 +66,16 @@ test: deps-test
 	$(MAKE) --no-print-directory api-fuzz
 	$(call section,end-to-end tests)
 	$(MAKE) --no-print-directory e2e
+	$(call section,the topology: replicas, pooler, failover (scripts/chaos.py))
+	$(MAKE) --no-print-directory topology-test
 
 ## bench: seed 10K users / 100K articles (once), measure with wrk, write docs/benchmarks.md
 bench: deps-bench build
 	scripts/bench.sh
+
+## bench-topology: the bench data through HAProxy: 1 vs 3 instances, with and without PgBouncer and the replica
+bench-topology: deps-bench deps-topology build
+	python3 scripts/bench-topology.py
 
 ## soak: 60 s of abuse and a database outage against one instance, write docs/resilience.md
 soak: deps-bench build
@@ -87,8 +93,36 @@ image-test: image
 api-fuzz: deps-test build
 	@url="$(DB_URL)"; scripts/api-fuzz.sh "$${url%/*}"
 
+## topology: writer, synchronous standby, read replica, PgBouncer, three servers, HAProxy, nginx; prints the URLs
+topology: deps-topology build
+	python3 scripts/topology.py up
+
+## topology-status: which parts of the topology run, and where
+topology-status:
+	@python3 scripts/topology.py status
+
+## topology-down: stop what `make topology` started, and forget its data
+topology-down:
+	@python3 scripts/topology.py down
+
+# A fresh topology of the tests' own, its checks and its faults, and nothing left running.
+topology-test chaos: export TOPOLOGY_DIR := $(CURDIR)/.data/topology-test
+topology-test: deps-topology build
+	python3 scripts/topology.py down >/dev/null
+	python3 scripts/topology.py up
+	status=0; python3 scripts/chaos.py all || status=$$?; python3 scripts/topology.py down; exit $$status
+
+## chaos: kill parts of a fresh topology under load, one at a time; one line per fault
+chaos: deps-topology build
+	python3 scripts/topology.py down >/dev/null
+	python3 scripts/topology.py up
+	status=0; python3 scripts/chaos.py faults || status=$$?; python3 scripts/topology.py down; exit $$status
+
 deps:
 	@scripts/ensure-tools.sh run
+
+deps-topology:
+	@scripts/ensure-tools.sh topology
 
 deps-test:
 	@scripts/ensure-tools.sh test

@@ -7,8 +7,9 @@
 # From PyPI:      schemathesis (API fuzzing), into the project venv .tools/venv;
 #                 cfn-lint and checkov (infra/requirements-lint.lock) into .tools/infra-venv.
 # From Debian:    PostgreSQL; Chromium and nginx (the caching proxy) for the
-#                 tests; podman, runc and mmdebstrap for the image; wrk for the
-#                 benchmark and the soak.
+#                 tests; HAProxy and PgBouncer for the topology (make topology,
+#                 its tests and benchmark); podman, runc and mmdebstrap for the
+#                 image; wrk for the benchmark and the soak.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,6 +37,11 @@ need_debian() {
     command -v psql >/dev/null || missing+=(postgresql-client)
     if [ "${1:-}" = test ]; then
         [ -x /usr/bin/chromium ] || missing+=(chromium)
+        [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+    fi
+    if [ "${1:-}" = test ] || [ "${1:-}" = bench ] || [ "${1:-}" = topology ]; then
+        command -v haproxy >/dev/null || missing+=(haproxy)
+        command -v pgbouncer >/dev/null || missing+=(pgbouncer)
         [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
     fi
     if [ "${1:-}" = test ]; then
@@ -156,8 +162,15 @@ case "${1:-run}" in
         need_wasm_opt
         need_playwright
         ;;
+    topology)
+        need_debian topology
+        need_rust_target
+        need_cargo_leptos
+        need_wasm_bindgen
+        need_wasm_opt
+        ;;
     image)
         need_containers
         ;;
-    *) echo "usage: $0 run|test|bench|spa|image" >&2; exit 2 ;;
+    *) echo "usage: $0 run|test|bench|spa|image|topology" >&2; exit 2 ;;
 esac

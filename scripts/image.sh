@@ -25,6 +25,12 @@ if ! podman image exists "$debian"; then
     rm -f "$work/debian-rootfs.tar"
 fi
 
+# An image for the stack must verify the database's certificate (docs/deploy.md, step 2).
+if [ "${IMAGE_FOR_AWS:-0}" = 1 ] && [ ! -s infra/container/certs/rds-ca.pem ]; then
+    echo "image: infra/container/certs/rds-ca.pem is missing (infra/container/certs/README.md)" >&2
+    exit 1
+fi
+
 echo "==> building $image from the host's release build"
 podman build --quiet --format docker --pull=never --build-arg ARTIFACTS=prebuilt \
     --build-arg DEBIAN_IMAGE="$debian" -t "$image" -f Containerfile . >/dev/null

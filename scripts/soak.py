@@ -84,6 +84,16 @@ def request(method, path, body=None, token=None, timeout=5.0, headers=None):
         return 0, time.perf_counter() - start, b""
 
 
+def database_up():
+    """Whether the server sees its database again (readiness stays 200
+    through an outage; its body says what the database is doing)."""
+    status, _, body = request("GET", "/readyz", timeout=1)
+    try:
+        return status == 200 and json.loads(body).get("database") == "up"
+    except ValueError:
+        return False
+
+
 class Recorder:
     def __init__(self):
         self.lock = threading.Lock()
@@ -358,7 +368,7 @@ def run(server):
     restart = time.perf_counter() - t0
     recovered = None
     while time.perf_counter() - t0 < DURATION:
-        if recovered is None and request("GET", "/readyz", timeout=1)[0] == 200:
+        if recovered is None and database_up():
             recovered = time.perf_counter() - t0 - restart
         time.sleep(0.1)
     stop.set()

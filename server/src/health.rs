@@ -1,18 +1,12 @@
-//! Probes for the load balancer and the orchestrator.
+//! Probes for the load balancer and the orchestrator, kept apart: a
+//! database outage must make neither replace a healthy instance.
 
-use std::time::Duration;
-
-use app::backend::db::Health;
+use app::web::AppState;
 use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderName, StatusCode};
 use axum::Json;
 use serde_json::{json, Value};
-use sqlx::PgPool;
-
-/// Longest a readiness check waits for the database: a probe that hangs is
-/// as bad as one that fails, and the load balancer times it out anyway.
-const READY_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Probes answer for this instance at this moment: nobody may keep them.
 type Uncached<T> = ([(HeaderName, &'static str); 1], T);
@@ -21,39 +15,41 @@ fn uncached<T>(answer: T) -> Uncached<T> {
     ([(CACHE_CONTROL, "private, no-store")], answer)
 }
 
-/// `GET /healthz`: the process is up and serving. Never touches the database,
-/// so a database outage does not make the orchestrator kill healthy instances.
+/// `GET /healthz`, liveness: the process is up and serving. Never touches
+/// the database. The container's health check (`server healthcheck`) asks
+/// this one: an orchestrator replaces an instance that fails it.
 pub async fn live() -> Uncached<Json<Value>> {
     uncached(Json(json!({ "status": "ok" })))
 }
 
-/// `GET /readyz`: the database answers and every migration is applied.
-/// 503 otherwise (within a second), so the load balancer sends no traffic here.
-pub async fn ready(
-    State(db): State<PgPool>,
-    State(health): State<Health>,
-) -> Uncached<(StatusCode, Json<Value>)> {
-    uncached(readiness(&db, &health).await)
-}
-
-async fn readiness(db: &PgPool, health: &Health) -> (StatusCode, Json<Value>) {
-    if !health.is_up() {
-        return not_ready("database unreachable");
+/// `GET /readyz`, readiness, for the load balancer: this instance can
+/// serve what it has. 503 until the schema is known to be this build's
+/// (start-up waits for the database and migrates it); 200 from then on,
+/// also while the database is away: an instance with a warm cache answers
+/// reads from it (stale if need be) and fails writes fast with 503, which
+/// beats taking every instance out of rotation at once. The body says what
+/// the database and the replica are doing, for people. Never waits on the
+/// database.
+pub async fn ready(State(state): State<AppState>) -> Uncached<(StatusCode, Json<Value>)> {
+    let db = &state.db;
+    if !db.schema_ready() {
+        return uncached((
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "reason": "waiting for the database" })),
+        ));
     }
-    match tokio::time::timeout(READY_TIMEOUT, app::backend::db::migrations_applied(db)).await {
-        Ok(Ok(true)) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
-        Ok(Ok(false)) => not_ready("migrations pending"),
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "readiness check could not reach the database");
-            not_ready("database unreachable")
-        }
-        Err(_) => not_ready("database too slow"),
+    let database = if db.health().is_up() {
+        "up"
+    } else {
+        "unreachable"
+    };
+    let mut body = json!({ "status": "ready", "database": database });
+    if let Some(replica) = db.replica_status() {
+        body["replica"] = json!(if replica.in_rotation {
+            "in rotation"
+        } else {
+            "out of rotation"
+        });
     }
-}
-
-fn not_ready(reason: &str) -> (StatusCode, Json<Value>) {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        Json(json!({ "status": "unavailable", "reason": reason })),
-    )
+    uncached((StatusCode::OK, Json(body)))
 }

@@ -1,6 +1,8 @@
 //! `server healthcheck`: the container's health probe, for an image that has
-//! no shell and no curl. It asks this instance's `/readyz` and succeeds only
-//! on 200, so the orchestrator sees exactly what the load balancer sees.
+//! no shell and no curl. It asks this instance's `/healthz` (liveness) and
+//! succeeds only on 200. Not `/healthz`: an orchestrator replaces a task
+//! whose container check fails, and an instance waiting for its database
+//! (or serving from its cache while the database fails over) must stay.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -13,12 +15,12 @@ use hyper_util::rt::TokioIo;
 /// is reported with its reason instead of the probe being killed.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// `Ok` when the instance listening on `site_addr` is ready for traffic.
+/// `Ok` when the instance listening on `site_addr` is alive.
 pub async fn probe(site_addr: SocketAddr) -> Result<(), String> {
     let addr = loopback(site_addr);
     tokio::time::timeout(PROBE_TIMEOUT, ask(addr))
         .await
-        .map_err(|_| format!("http://{addr}/readyz did not answer within {PROBE_TIMEOUT:?}"))?
+        .map_err(|_| format!("http://{addr}/healthz did not answer within {PROBE_TIMEOUT:?}"))?
 }
 
 /// A server bound to every interface (`0.0.0.0` in a container) is asked on
@@ -33,7 +35,7 @@ fn loopback(addr: SocketAddr) -> SocketAddr {
 }
 
 async fn ask(addr: SocketAddr) -> Result<(), String> {
-    let url = format!("http://{addr}/readyz");
+    let url = format!("http://{addr}/healthz");
     let stream = tokio::net::TcpStream::connect(addr)
         .await
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
@@ -41,7 +43,7 @@ async fn ask(addr: SocketAddr) -> Result<(), String> {
         .await
         .map_err(|e| format!("{url}: {e}"))?;
     tokio::spawn(connection);
-    let request = Request::get("/readyz")
+    let request = Request::get("/healthz")
         .header(header::HOST, addr.to_string())
         .body(Body::empty())
         .map_err(|e| format!("{url}: {e}"))?;

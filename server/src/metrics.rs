@@ -1,10 +1,11 @@
-//! `GET /metrics`: cache counters in the Prometheus text format, on their
+//! `GET /metrics`: cache and database counters in the Prometheus text format, on their
 //! own listener (`METRICS_ADDR`), apart from the public one: only the
 //! monitoring agent inside the network reaches them.
 
 use std::fmt::Write;
 
 use app::backend::cache::TierStats;
+use app::backend::db::Database;
 use app::web::AppState;
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -71,6 +72,43 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Where reads went, and the database's and the replica's standing.
+fn database(text: &mut String, db: &Database) {
+    let (replica, writer, behind) = db.read_counts().totals();
+    let _ = writeln!(
+        text,
+        "# HELP conduit_db_reads_total Reads a replica may answer, by where they went \
+         (writer: no replica in rotation; writer_fallback: the replica had not replayed \
+         what this instance knows of, or failed).\n\
+         # TYPE conduit_db_reads_total counter\n\
+         conduit_db_reads_total{{to=\"replica\"}} {replica}\n\
+         conduit_db_reads_total{{to=\"writer\"}} {writer}\n\
+         conduit_db_reads_total{{to=\"writer_fallback\"}} {behind}"
+    );
+    let _ = writeln!(
+        text,
+        "# HELP conduit_db_up Whether the writer answers, as the cache listener sees it.\n\
+         # TYPE conduit_db_up gauge\nconduit_db_up {}",
+        u8::from(db.health().is_up())
+    );
+    if let Some(status) = db.replica_status() {
+        let _ = writeln!(
+            text,
+            "# HELP conduit_db_replica_in_rotation Whether the read replica answers reads.\n\
+             # TYPE conduit_db_replica_in_rotation gauge\nconduit_db_replica_in_rotation {}",
+            u8::from(status.in_rotation)
+        );
+        if let Some(lag) = status.lag {
+            let _ = writeln!(
+                text,
+                "# HELP conduit_db_replica_lag_seconds The read replica's lag behind the writer, as last measured.\n\
+                 # TYPE conduit_db_replica_lag_seconds gauge\nconduit_db_replica_lag_seconds {}",
+                lag.as_secs_f64()
+            );
+        }
+    }
+}
+
 async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let tiers = state.cache.stats().await;
     let mut text = String::new();
@@ -81,6 +119,7 @@ async fn render(State(state): State<AppState>) -> impl IntoResponse {
             let _ = writeln!(text, "{name}{{tier=\"{}\"}} {}", tier.name, value(tier));
         }
     }
+    database(&mut text, &state.db);
     (
         [
             (CONTENT_TYPE, CONTENT),

@@ -47,7 +47,7 @@ const ARTICLES: &[(usize, &str, &str, &str, &[&str])] = &[
 
 pub async fn demo_data(state: &AppState) -> Result<bool, AppError> {
     let has_users: bool = sqlx::query_scalar("select exists(select 1 from users)")
-        .fetch_one(&state.db)
+        .fetch_one(state.db()?)
         .await?;
     if has_users {
         return Ok(false);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::backend::cache::{self, Cache};
-use app::backend::db::{self, Health};
+use app::backend::db::{self, Database};
 use app::backend::limits::RateLimits;
 use app::backend::passwords::Passwords;
 use app::backend::tokens::Tokens;
@@ -23,8 +23,6 @@ use axum::Router;
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use secrecy::ExposeSecret;
-use sqlx::postgres::PgConnectOptions;
-use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -53,12 +51,6 @@ const FORGET_IDLE_CLIENTS: Duration = Duration::from_secs(60);
 /// Why the server could not start or stopped abnormally, as one line for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error("invalid DATABASE_URL: {0}")]
-    DatabaseUrl(#[source] sqlx::Error),
-    #[error("cannot reach the database: {0}")]
-    DatabaseUnreachable(#[source] sqlx::Error),
-    #[error("cannot migrate the database: {0}")]
-    Migration(#[from] sqlx::migrate::MigrateError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -69,13 +61,15 @@ pub enum StartupError {
     Config(String),
 }
 
-/// A server that has connected, migrated and bound its ports, ready to run.
+/// A server that has bound its ports, ready to run. It has not reached the
+/// database yet: that, and the migrations, happen in the background
+/// ([`db::schema::prepare`]) while requests are answered 503.
 pub struct Application {
     listener: TcpListener,
     metrics_listener: TcpListener,
     router: Router,
     metrics: Router,
-    db: PgPool,
+    db: Database,
     background: Vec<tokio::task::JoinHandle<()>>,
     connection_limits: serve::ConnectionLimits,
     shutdown_grace: Duration,
@@ -86,6 +80,7 @@ pub struct Application {
 /// cannot run says so before it connects anywhere.
 pub struct Prepared {
     config: Config,
+    endpoints: db::Endpoints,
     leptos_options: LeptosOptions,
     secret: secrecy::SecretString,
     cors_origins: Vec<String>,
@@ -95,6 +90,7 @@ pub struct Prepared {
 impl Prepared {
     pub fn new(config: &Config, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
         let secret = config.resolve_jwt_secret().map_err(StartupError::Config)?;
+        let endpoints = config.database.endpoints().map_err(StartupError::Config)?;
         let cors_origins = config
             .http
             .cors_origins(config.app_env)
@@ -102,6 +98,7 @@ impl Prepared {
         let bundle = site_assets::load(&leptos_options).map_err(StartupError::Config)?;
         Ok(Self {
             config: config.clone(),
+            endpoints,
             leptos_options,
             secret,
             cors_origins,
@@ -110,39 +107,32 @@ impl Prepared {
     }
 
     /// The state every request gets, over `db`, and the tasks that keep it
-    /// current: the cache listener (its own connection, `DATABASE_LISTEN_URL`
-    /// or `db`'s) and the rate limits' forgetting. The server and the tests
-    /// start the app through here, and only here.
-    pub fn start(
-        &self,
-        db: PgPool,
-    ) -> Result<(AppState, Vec<tokio::task::JoinHandle<()>>), StartupError> {
+    /// current: the cache listener (a direct session: `DATABASE_LISTEN_URL`,
+    /// or the pool's URL), the replica's watch, and the rate limits'
+    /// forgetting. The server and the tests start the app through here, and
+    /// only here.
+    pub fn start(&self, db: Database) -> (AppState, Vec<tokio::task::JoinHandle<()>>) {
         let config = &self.config;
         // The listener's session is its own connection, never one of the
         // request pool's: those are handed out unpinged while in steady use,
         // and one the database is dropping at that moment would look like a
         // reconnection (and flush the cache) in the middle of an outage.
         let listen_from = db::listener_pool(match &config.database.listen_url {
-            Some(url) => url
-                .expose_secret()
-                .parse()
-                .map_err(StartupError::DatabaseUrl)?,
-            None => (*db.connect_options()).clone(),
+            Some(_) => self.endpoints.direct.clone(),
+            None => db.connect_options(),
         });
         let cache = Cache::new(config.cache.settings());
-        let db_health = Health::default();
         let limits = Arc::new(RateLimits::new(config.limits.settings(config.app_env)));
         let background = vec![
-            tokio::spawn(cache::listener::run(
-                cache.clone(),
-                listen_from,
-                db_health.clone(),
+            tokio::spawn(cache::listener::run(cache.clone(), listen_from, db.clone())),
+            tokio::spawn(db::replica::watch(
+                db.clone(),
+                config.database.read_max_lag(),
             )),
             tokio::spawn(forget_idle_clients(limits.clone())),
         ];
         let services = Services {
             db,
-            db_health,
             tokens: Arc::new(Tokens::new(
                 self.secret.expose_secret().as_bytes(),
                 config.auth.token_ttl(),
@@ -162,7 +152,7 @@ impl Prepared {
             bundle: self.bundle.clone(),
             public_origin: config.http.public_origin.clone(),
         });
-        Ok((state, background))
+        (state, background)
     }
 
     /// The public router of `state`.
@@ -172,33 +162,33 @@ impl Prepared {
 }
 
 impl Application {
-    /// Checks the configuration, connects to the database, applies
-    /// migrations and binds the listening sockets.
+    /// Checks the configuration and binds the listening sockets. The
+    /// database is reached in the background: the schema task migrates it
+    /// (waiting for it as long as it takes) and only then lets requests
+    /// through, and seeds the demo data in development.
     pub async fn build(
         config: &Config,
         leptos_options: LeptosOptions,
     ) -> Result<Self, StartupError> {
         let prepared = Prepared::new(config, leptos_options)?;
-        let connect_options: PgConnectOptions = config
-            .database
-            .url
-            .expose_secret()
-            .parse()
-            .map_err(StartupError::DatabaseUrl)?;
-        let db = db::connect(connect_options, &config.database.pool_settings())
-            .await
-            .map_err(StartupError::DatabaseUnreachable)?;
-        db::migrate(&db).await?;
+        let settings = config.database.pool_settings();
+        let db = Database::open(&prepared.endpoints, &settings);
         let listener = bind(prepared.leptos_options.site_addr).await?;
         let metrics_listener = bind(config.http.metrics_addr).await?;
-        let (state, background) = prepared.start(db.clone())?;
-        if config.seed_demo_data && config.app_env == AppEnv::Development {
-            match crate::seed::demo_data(&state).await {
-                Ok(true) => tracing::info!("seeded the demo data set into an empty database"),
-                Ok(false) => {}
-                Err(error) => tracing::warn!(%error, "could not seed the demo data set"),
+        let (state, mut background) = prepared.start(db.clone());
+        let seed = config.seed_demo_data && config.app_env == AppEnv::Development;
+        let direct = prepared.endpoints.direct.clone();
+        let seeded = state.clone();
+        background.push(tokio::spawn(async move {
+            db::schema::prepare(&seeded.db, &direct, &settings).await;
+            if seed {
+                match crate::seed::demo_data(&seeded).await {
+                    Ok(true) => tracing::info!("seeded the demo data set into an empty database"),
+                    Ok(false) => {}
+                    Err(error) => tracing::warn!(%error, "could not seed the demo data set"),
+                }
             }
-        }
+        }));
         Ok(Self {
             listener,
             metrics_listener,
@@ -220,7 +210,7 @@ impl Application {
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight
-    /// requests finish within the grace period, and closes the pool.
+    /// requests finish within the grace period, and closes the pools.
     pub async fn run_until_stopped(mut self) {
         use std::future::IntoFuture;
         let metrics = axum::serve(self.metrics_listener, self.metrics).into_future();

@@ -103,7 +103,7 @@ async fn load(
         after,
         limit,
     )
-    .fetch_all(state.db()?)
+    .fetch_all(state.reads()?)
     .await?;
     Ok(Arc::new(
         rows.into_iter().map(CommentRow::into_shared).collect(),
@@ -144,7 +144,7 @@ pub async fn add(
         article_id,
         slug: slug.to_owned(),
     };
-    state.cache.committed([change, author.wrote()]).await;
+    state.committed([change, author.wrote()]).await;
     // One cannot follow oneself, so the author's own view is never "following".
     Ok(row.into_shared().comment)
 }
@@ -172,6 +172,6 @@ pub async fn delete(state: &Services, user: UserId, slug: &str, id: i64) -> Resu
         article_id,
         slug: slug.to_owned(),
     };
-    state.cache.committed([change, user.wrote()]).await;
+    state.committed([change, user.wrote()]).await;
     Ok(())
 }

@@ -36,7 +36,7 @@ impl Personal {
             articles,
             authors,
         )
-        .fetch_one(state.db()?)
+        .fetch_one(state.reads()?)
         .await?;
         Ok(Self {
             favorited: row.favorited,

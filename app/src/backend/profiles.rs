@@ -52,7 +52,7 @@ async fn load(state: &Services, key: String) -> Result<Arc<SharedProfile>, AppEr
         "select id, username, bio, image from users where username_key = $1",
         key,
     )
-    .fetch_optional(state.db()?)
+    .fetch_optional(state.reads()?)
     .await?
     .ok_or_else(|| AppError::not_found("profile"))?;
     Ok(Arc::new(row.into_shared()))
@@ -76,7 +76,7 @@ pub async fn follow(
     )
     .execute(state.db()?)
     .await?;
-    state.cache.committed([follower.wrote()]).await;
+    state.committed([follower.wrote()]).await;
     get(state, Some(follower), username).await
 }
 
@@ -95,7 +95,7 @@ pub async fn unfollow(
     )
     .execute(state.db()?)
     .await?;
-    state.cache.committed([follower.wrote()]).await;
+    state.committed([follower.wrote()]).await;
     get(state, Some(follower), username).await
 }
 

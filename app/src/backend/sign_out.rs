@@ -3,6 +3,7 @@
 //! expires unless its session is ended here.
 
 use super::cache::Change;
+use super::db::Tx;
 use super::identity::SignedIn;
 use super::Services;
 use crate::error::AppError;
@@ -23,7 +24,7 @@ pub async fn sign_out(state: &Services, caller: SignedIn) -> Result<(), AppError
         "delete from signed_out_sessions where user_id = $1 and expires_at <= now()",
         caller.user.0
     )
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await?;
     let remembered = sqlx::query!(
         r#"insert into signed_out_sessions (user_id, session, expires_at)
@@ -35,7 +36,7 @@ pub async fn sign_out(state: &Services, caller: SignedIn) -> Result<(), AppError
         expires_at,
         MAX_SIGNED_OUT,
     )
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await?
     .rows_affected();
     if remembered == 0 {
@@ -62,14 +63,13 @@ pub async fn sign_out_everywhere(state: &Services, caller: SignedIn) -> Result<(
 async fn ended(state: &Services, caller: &SignedIn) {
     let user_id = caller.user.0;
     state
-        .cache
         .committed([Change::Sessions { user_id }, caller.user.wrote()])
         .await;
 }
 
 /// A new epoch: no token issued before it is valid, so the list of
 /// signed-out sessions has nothing left to say.
-async fn end_every_session(tx: &mut sqlx::PgConnection, caller: &SignedIn) -> Result<(), AppError> {
+async fn end_every_session(tx: &mut Tx, caller: &SignedIn) -> Result<(), AppError> {
     sqlx::query!(
         r#"update users set session_epoch = session_epoch + 1, kept_session = null
            where id = $1"#,

@@ -1,9 +1,7 @@
 use std::sync::Arc;
 
-use sqlx::PgPool;
-
-use super::cache::Cache;
-use super::db::Health;
+use super::cache::{Cache, Change};
+use super::db::{Database, Reader, Writer};
 use super::limits::RateLimits;
 use super::passwords::Passwords;
 use super::tokens::Tokens;
@@ -13,10 +11,9 @@ use crate::error::AppError;
 /// tokens, password hashing and rate limits. Built once at start-up; the
 /// web layer's state (`crate::web::AppState`) holds it, and services take it.
 pub struct Services {
-    /// The pool; services reach it through [`Services::db`], which fails
-    /// fast while the database is known to be down.
-    pub db: PgPool,
-    pub db_health: Health,
+    /// Services reach it through [`Services::db`] and [`Services::reads`],
+    /// which fail fast while it is known to be down.
+    pub db: Database,
     pub tokens: Arc<Tokens>,
     pub passwords: Arc<Passwords>,
     pub limits: Arc<RateLimits>,
@@ -25,12 +22,36 @@ pub struct Services {
 }
 
 impl Services {
-    /// The pool, or 503 at once while the database is known to be down.
-    pub fn db(&self) -> Result<&PgPool, AppError> {
-        if self.db_health.is_up() {
-            Ok(&self.db)
-        } else {
-            Err(AppError::Unavailable)
+    /// The writer: writes, and reads that must be current. 503 at once
+    /// while the database is known to be down.
+    pub fn db(&self) -> Result<Writer<'_>, AppError> {
+        self.db.writer()
+    }
+
+    /// Reads that may come from a replica (one that has replayed every
+    /// write this instance knows of: a user reads their own writes).
+    pub fn reads(&self) -> Result<Reader<'_>, AppError> {
+        self.db.reader()
+    }
+
+    /// After a write committed: replicas must replay it before they answer
+    /// this instance again, and this instance's cache forgets what it made
+    /// stale, in that order (see `db::Freshness`). The database's change
+    /// feed tells every instance the same (this one too); doing it here
+    /// first means the writer's next request on this instance sees it.
+    ///
+    /// Runs as a task of its own: a caller that stops waiting (the client
+    /// went away, the request timed out) must not stop it halfway.
+    pub async fn committed(&self, changes: impl IntoIterator<Item = Change>) {
+        let db = self.db.clone();
+        let cache = self.cache.clone();
+        let changes: Vec<Change> = changes.into_iter().collect();
+        let applied = tokio::spawn(async move {
+            db.committed().await;
+            cache.committed(&changes).await;
+        });
+        if let Err(error) = applied.await {
+            tracing::error!(%error, "applying a committed write failed");
         }
     }
 }

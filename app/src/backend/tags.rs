@@ -27,7 +27,7 @@ pub async fn all(state: &Services) -> Result<Arc<Vec<String>>, AppError> {
                    order by articles_count desc, name"#,
                 &tags,
             )
-            .fetch_all(state.db()?)
+            .fetch_all(state.reads()?)
             .await?;
             tags.extend(rest);
             Ok(Arc::new(tags))
@@ -63,7 +63,7 @@ pub async fn sidebar(state: &Services) -> Result<Arc<Vec<String>>, AppError> {
                 SIDEBAR_POPULAR,
                 SIDEBAR_RECENT,
             )
-            .fetch_all(state.db()?)
+            .fetch_all(state.reads()?)
             .await?;
             Ok(Arc::new(tags))
         })

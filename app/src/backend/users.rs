@@ -277,7 +277,7 @@ pub async fn update(
             user_id: account.id,
         });
     }
-    state.cache.committed(changes).await;
+    state.committed(changes).await;
     let token = if edit.password.is_some() {
         let grant = Grant {
             user: caller.user,

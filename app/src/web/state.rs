@@ -3,10 +3,8 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
-use sqlx::PgPool;
 
 use super::Bundle;
-use crate::backend::db::Health;
 use crate::backend::Services;
 
 /// What every request gets: the services, and what rendering and the
@@ -62,19 +60,5 @@ impl Deref for Shared {
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
-    }
-}
-
-/// For the readiness probe.
-impl FromRef<AppState> for PgPool {
-    fn from_ref(state: &AppState) -> Self {
-        state.db.clone()
-    }
-}
-
-/// For the readiness probe.
-impl FromRef<AppState> for Health {
-    fn from_ref(state: &AppState) -> Self {
-        state.db_health.clone()
     }
 }

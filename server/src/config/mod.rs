@@ -19,7 +19,7 @@ pub mod table;
     name = "server",
     about = "The Conduit web server",
     version,
-    after_help = "`server healthcheck` exits 0 when the instance at LEPTOS_SITE_ADDR is ready (GET /readyz)."
+    after_help = "`server healthcheck` exits 0 when the instance at LEPTOS_SITE_ADDR is alive (GET /healthz)."
 )]
 pub struct Config {
     #[command(flatten)]
@@ -62,12 +62,35 @@ pub struct DatabaseConfig {
     #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true, value_parser = secret)]
     pub url: SecretString,
 
-    /// A direct PostgreSQL URL for the cache listener's `LISTEN`, for when
-    /// `DATABASE_URL` goes through a pooler that multiplexes sessions (RDS
-    /// Proxy, PgBouncer in transaction mode), where a subscription would
-    /// pin a connection or be lost. Unset: the listener connects like the pool.
+    /// A direct PostgreSQL URL (a session of its own, never through a
+    /// transaction pooler) for the cache listener's `LISTEN` and the
+    /// migrations' lock. Required with `DATABASE_POOLER=transaction`.
+    /// Unset: `DATABASE_URL`.
     #[arg(long = "database-listen-url", env = "DATABASE_LISTEN_URL", hide_env_values = true, value_parser = secret)]
     pub listen_url: Option<SecretString>,
+
+    /// A read replica's URL (or a reader endpoint's) for reads that may lag
+    /// a little: lists, articles, profiles, comments. Each read checks that
+    /// the replica has replayed every write this instance knows of, and
+    /// goes to the writer when not. Unset: every read goes to the writer.
+    #[arg(long = "database-read-url", env = "DATABASE_READ_URL", hide_env_values = true, value_parser = secret)]
+    pub read_url: Option<SecretString>,
+
+    /// What `DATABASE_URL` and `DATABASE_READ_URL` go through: `none`
+    /// (PostgreSQL, or a session pooler) or `transaction` (PgBouncer in
+    /// transaction mode, RDS Proxy): each statement in a transaction of its
+    /// own, unnamed, and the timeouts as the role's settings.
+    #[arg(long = "database-pooler", env = "DATABASE_POOLER", value_enum, default_value_t = Pooler::None)]
+    pub pooler: Pooler,
+
+    /// Milliseconds a replica may lag the writer before it leaves rotation
+    /// (it comes back when it is under again).
+    #[arg(
+        long = "database-read-max-lag-ms",
+        env = "DATABASE_READ_MAX_LAG_MS",
+        default_value_t = 5_000
+    )]
+    pub read_max_lag_ms: u64,
 
     /// Most connections the pool opens to PostgreSQL.
     #[arg(
@@ -358,7 +381,56 @@ impl Config {
     }
 }
 
+/// What sits between the server and PostgreSQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Pooler {
+    None,
+    Transaction,
+}
+
+impl From<Pooler> for db::Pooler {
+    fn from(pooler: Pooler) -> Self {
+        match pooler {
+            Pooler::None => db::Pooler::None,
+            Pooler::Transaction => db::Pooler::Transaction,
+        }
+    }
+}
+
 impl DatabaseConfig {
+    /// The URLs, parsed; an error names the setting that is wrong.
+    pub fn endpoints(&self) -> Result<db::Endpoints, String> {
+        let parse = |name: &str, url: &SecretString| {
+            url.expose_secret()
+                .parse::<sqlx::postgres::PgConnectOptions>()
+                .map_err(|error| format!("invalid {name}: {error}"))
+        };
+        let writer = parse("DATABASE_URL", &self.url)?;
+        let direct = match (&self.listen_url, self.pooler) {
+            (Some(url), _) => parse("DATABASE_LISTEN_URL", url)?,
+            (None, Pooler::None) => writer.clone(),
+            (None, Pooler::Transaction) => {
+                return Err("DATABASE_POOLER=transaction needs DATABASE_LISTEN_URL: \
+                            LISTEN and the migrations' lock need a session of their own"
+                    .to_owned())
+            }
+        };
+        let replica = match &self.read_url {
+            Some(url) => Some(parse("DATABASE_READ_URL", url)?),
+            None => None,
+        };
+        Ok(db::Endpoints {
+            writer,
+            replica,
+            direct,
+            pooler: self.pooler.into(),
+        })
+    }
+
+    pub fn read_max_lag(&self) -> Duration {
+        Duration::from_millis(self.read_max_lag_ms)
+    }
+
     pub fn pool_settings(&self) -> db::PoolSettings {
         db::PoolSettings {
             max_connections: self.max_connections,

@@ -10,6 +10,7 @@ mod connections;
 mod forms;
 mod http_cache;
 mod outage;
+mod pooler;
 mod probes;
 mod profiles;
 mod proxy;

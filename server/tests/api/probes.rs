@@ -1,7 +1,12 @@
+use std::time::Duration;
+
+use app::backend::db::{schema, Database, Endpoints, PoolSettings, Pooler};
 use axum::http::StatusCode;
 use sqlx::PgPool;
 
-use crate::support::{Conduit, ServerProcess, TestApp};
+use crate::support::{
+    database_addr, database_url, time_until, Conduit, Outage, Remote, ServerProcess, TestApp,
+};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn liveness_answers_without_the_database(db: PgPool) {
@@ -18,22 +23,65 @@ async fn readiness_is_ok_on_a_migrated_database(db: PgPool) {
     assert_eq!(reply.body["status"], "ready");
 }
 
-#[sqlx::test(migrations = false)]
-async fn readiness_is_503_before_migrations(db: PgPool) {
+#[sqlx::test(migrations = "../migrations")]
+async fn readiness_stays_while_the_database_is_away(db: PgPool) {
+    // A warm instance serves its cache while the writer fails over: the
+    // load balancer keeps it, and the body tells people what is going on.
     let app = TestApp::new(db);
-    assert_eq!(
-        app.get("/readyz", None).await.status,
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    app.state().db.health().set(false);
+    let reply = app.get("/readyz", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["database"], "unreachable");
+    app.state().db.health().set(true);
+    assert_eq!(app.get("/readyz", None).await.body["database"], "up");
 }
 
-#[sqlx::test(migrations = "../migrations")]
-async fn readiness_is_503_when_the_database_is_gone(db: PgPool) {
-    let app = TestApp::new(db.clone());
-    db.close().await;
+#[sqlx::test(migrations = false)]
+async fn an_instance_started_while_the_database_is_away_waits_for_it(db: PgPool) {
+    let direct = database_url(&db, "conduit-waits").await;
+    let outage = Outage::proxy(database_addr(&direct));
+    outage.cut();
+    let server = ServerProcess::starting(&outage.url_through(&direct), &[]);
+    let remote = Remote::new(&server);
+    // It runs: alive for the orchestrator, not ready for the balancer, and
+    // requests are answered 503 with Retry-After, never 500.
+    let tries = time_until(Duration::from_secs(10), || async {
+        server.log().matches("waiting for it").count() >= 2
+    })
+    .await;
+    assert!(tries.is_some(), "no log line per try: {}", server.log());
+    assert_eq!(remote.get("/healthz", None).await.status, StatusCode::OK);
+    let ready = remote.get("/readyz", None).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.body["reason"], "waiting for the database");
+    let read = remote.get("/api/articles", None).await;
     assert_eq!(
-        app.get("/readyz", None).await.status,
-        StatusCode::SERVICE_UNAVAILABLE
+        read.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        read.body
+    );
+    assert!(read.headers.contains_key("retry-after"));
+
+    // The database comes: it migrates it and serves, without a restart.
+    outage.restore();
+    let ready = time_until(Duration::from_secs(15), || async {
+        remote.get("/readyz", None).await.status == StatusCode::OK
+    })
+    .await;
+    assert!(
+        ready.is_some(),
+        "not ready after the database came: {}",
+        server.log()
+    );
+    assert!(app::backend::db::schema::migrations_applied(&db)
+        .await
+        .unwrap());
+    let token = remote.register("patient").await;
+    assert!(!token.is_empty());
+    assert_eq!(
+        remote.get("/api/articles", None).await.status,
+        StatusCode::OK
     );
 }
 
@@ -46,29 +94,78 @@ async fn every_response_carries_a_request_id(db: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn migrating_twice_is_harmless(db: PgPool) {
-    app::backend::db::migrate(&db).await.unwrap();
-    assert!(app::backend::db::migrations_applied(&db).await.unwrap());
+    app::backend::db::schema::migrate(&db).await.unwrap();
+    assert!(app::backend::db::schema::migrations_applied(&db)
+        .await
+        .unwrap());
+}
+
+/// Pool settings with a statement timeout of `millis`.
+fn settings(millis: u64) -> PoolSettings {
+    PoolSettings {
+        max_connections: 2,
+        acquire_timeout: Duration::from_secs(5),
+        statement_timeout: Duration::from_millis(millis),
+        idle_in_transaction_timeout: Duration::from_millis(millis * 2),
+    }
+}
+
+fn endpoints(db: &PgPool, pooler: Pooler) -> Endpoints {
+    let options = (*db.connect_options()).clone();
+    Endpoints {
+        writer: options.clone(),
+        replica: None,
+        direct: options,
+        pooler,
+    }
 }
 
 #[sqlx::test(migrations = false)]
-async fn migrations_leave_the_pools_statement_timeout_in_place(db: PgPool) {
-    // Migrations run without the timeout on a connection of their own, which
-    // is closed afterwards: the pool's connections keep theirs.
-    let options = (*db.connect_options())
-        .clone()
-        .options([("statement_timeout", "20ms")]);
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await
-        .unwrap();
-    app::backend::db::migrate(&pool).await.unwrap();
-    assert!(app::backend::db::migrations_applied(&pool).await.unwrap());
+async fn straight_to_postgres_each_session_sets_the_timeouts(db: PgPool) {
+    // As `SET` once connected: no startup parameter, which poolers refuse.
+    let endpoints = endpoints(&db, Pooler::None);
+    let database = Database::open(&endpoints, &settings(700));
+    schema::prepare(&database, &endpoints.direct, &settings(700)).await;
     let timeout: String = sqlx::query_scalar("show statement_timeout")
-        .fetch_one(&pool)
+        .fetch_one(database.writer().unwrap())
         .await
         .unwrap();
-    assert_eq!(timeout, "20ms");
+    assert_eq!(timeout, "700ms");
+    // The migrations ran without it, on a session of their own.
+    assert!(schema::migrations_applied(&db).await.unwrap());
+}
+
+#[sqlx::test(migrations = false)]
+async fn through_a_transaction_pooler_the_role_carries_the_timeouts(db: PgPool) {
+    let endpoints = endpoints(&db, Pooler::Transaction);
+    let database = Database::open(&endpoints, &settings(900));
+    schema::prepare(&database, &endpoints.direct, &settings(900)).await;
+    // In this database only: the tests' other databases share the role.
+    let timeout: String = sqlx::query_scalar("show statement_timeout")
+        .fetch_one(database.writer().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(timeout, "900ms");
+    let idle: String = sqlx::query_scalar("show idle_in_transaction_session_timeout")
+        .fetch_one(database.writer().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(idle, "1800ms");
+    // Each statement ran in a transaction of its own, unnamed: none is
+    // left prepared on the server's session for the next client.
+    let prepared: i64 = sqlx::query_scalar("select count(*) from pg_prepared_statements")
+        .fetch_one(database.writer().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(prepared, 0);
+    let in_transaction: bool = sqlx::query_scalar("select now() = statement_timestamp() is false")
+        .fetch_one(database.writer().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        in_transaction,
+        "a statement alone would have now() = statement_timestamp()"
+    );
 }
 
 #[test]

@@ -36,7 +36,7 @@ async fn a_shared_page_allows_its_own_scripts_by_hash_and_nothing_inline(db: PgP
         "not in development"
     );
     // The same bytes, the same tag: the page is the same for everyone.
-    let again = TestApp::new(app.state().db.clone());
+    let again = TestApp::new(app.pool());
     let other = again.get("/", None).await;
     assert_eq!(page.headers[header::ETAG], other.headers[header::ETAG]);
 }

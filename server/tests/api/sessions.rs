@@ -113,9 +113,9 @@ async fn a_revoked_session_is_refused_while_the_database_is_unavailable(db: PgPo
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     // While the database cannot be reached, cached entries may stand in for
     // failed loads; what a revocation changed must not be among them.
-    app.state().db_health.set(false);
+    app.state().db.health().set(false);
     let verified = app::backend::identity::signed_in(app.state(), stolen).await;
-    app.state().db_health.set(true);
+    app.state().db.health().set(true);
     assert!(verified.is_err(), "a revoked session was accepted");
 }
 

@@ -60,7 +60,7 @@ pub async fn feed(state: &Services, user: UserId, window: Window) -> Result<Arti
         window.limit,
         window.offset,
     )
-    .fetch_one(state.db()?)
+    .fetch_one(state.reads()?)
     .await?;
     let shared = load(state, &row.ids, false).await?;
     Ok(ArticleList {
@@ -110,7 +110,7 @@ async fn ids_all(state: &Services, window: Window) -> Result<Ids, AppError> {
         window.limit,
         window.offset,
     )
-    .fetch_one(state.db()?)
+    .fetch_one(state.reads()?)
     .await?;
     Ok((row.ids, row.total))
 }
@@ -126,7 +126,7 @@ async fn ids_by_tag(state: &Services, tag: &str, window: Window) -> Result<Ids, 
         window.limit,
         window.offset,
     )
-    .fetch_one(state.db()?)
+    .fetch_one(state.reads()?)
     .await?;
     Ok((row.ids, row.total.into()))
 }
@@ -143,7 +143,7 @@ async fn ids_by_author(state: &Services, author: &str, window: Window) -> Result
         window.limit,
         window.offset,
     )
-    .fetch_one(state.db()?)
+    .fetch_one(state.reads()?)
     .await?;
     Ok((row.ids, row.total.into()))
 }
@@ -164,7 +164,7 @@ async fn ids_favorited_by(
         window.limit,
         window.offset,
     )
-    .fetch_one(state.db()?)
+    .fetch_one(state.reads()?)
     .await?;
     Ok((row.ids, row.total.into()))
 }
@@ -211,7 +211,7 @@ async fn ids_combined(
             window.offset,
             COMBINED_COUNT_CAP,
         )
-        .fetch_one(state.db()?)
+        .fetch_one(state.reads()?)
         .await
         .map(|row| (row.ids, row.total))?,
         None => sqlx::query!(
@@ -233,7 +233,7 @@ async fn ids_combined(
             window.offset,
             COMBINED_COUNT_CAP,
         )
-        .fetch_one(state.db()?)
+        .fetch_one(state.reads()?)
         .await
         .map(|row| (row.ids, row.total))?,
     };

@@ -70,7 +70,7 @@ pub(super) async fn load(
         ids,
         with_body,
     )
-    .fetch_all(state.db()?)
+    .fetch_all(state.reads()?)
     .await?;
     Ok(rows.into_iter().map(ArticleRow::into_shared).collect())
 }

@@ -2,8 +2,8 @@
 //! `how-to-train-your-dragon-x7k2q9` when that one is taken.
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use sqlx::{Postgres, Transaction};
 
+use super::super::db::Tx;
 use crate::error::AppError;
 use crate::models::Title;
 
@@ -60,11 +60,7 @@ pub fn exhausted(base: &str) -> AppError {
 }
 
 /// Gives an article the slug of its new title.
-pub async fn change(
-    tx: &mut Transaction<'_, Postgres>,
-    article_id: i64,
-    title: &Title,
-) -> Result<String, AppError> {
+pub async fn change(tx: &mut Tx, article_id: i64, title: &Title) -> Result<String, AppError> {
     let base = base(title);
     for attempt in 0..ATTEMPTS {
         let slug = candidate(&base, attempt);
@@ -74,7 +70,7 @@ pub async fn change(
             article_id,
             slug
         )
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         if moved.rows_affected() == 1 {
             return Ok(slug);

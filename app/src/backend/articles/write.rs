@@ -3,9 +3,9 @@
 //! cache (the database's change feed tells every instance at the commit).
 
 use chrono::{DateTime, Utc};
-use sqlx::{Postgres, Transaction};
 
 use super::super::cache::Change;
+use super::super::db::Tx;
 use super::super::tokens::UserId;
 use super::super::Services;
 use super::rows::reload;
@@ -53,7 +53,7 @@ pub async fn create(
             description.as_str(),
             body.as_str(),
         )
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut tx)
         .await?;
         if let Some(row) = row {
             inserted = Some((row, candidate));
@@ -69,7 +69,7 @@ pub async fn create(
         id: row.id,
         slugs: vec![slug],
     };
-    state.cache.committed([change, author.wrote()]).await;
+    state.committed([change, author.wrote()]).await;
     reload(state, row.id, author).await
 }
 
@@ -131,16 +131,12 @@ pub async fn update(
         id: article.id,
         slugs: std::iter::once(slug.to_owned()).chain(moved_to).collect(),
     };
-    state.cache.committed([change, user.wrote()]).await;
+    state.committed([change, user.wrote()]).await;
     reload(state, article.id, user).await
 }
 
 /// Writes `edit`; returns the article's new slug when the title changed.
-async fn save(
-    tx: &mut Transaction<'_, Postgres>,
-    article: &Located,
-    edit: &Edit,
-) -> Result<Option<String>, AppError> {
+async fn save(tx: &mut Tx, article: &Located, edit: &Edit) -> Result<Option<String>, AppError> {
     let retitled = edit.title.as_ref().filter(|t| t.as_str() != article.title);
     let moved_to = match retitled {
         Some(title) => Some(slug::change(tx, article.id, title).await?),
@@ -158,7 +154,7 @@ async fn save(
         edit.description.as_ref().map(ArticleText::as_str),
         edit.body.as_ref().map(ArticleText::as_str),
     )
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     if let Some(tags) = &edit.tags {
         replace_tags(tx, article.id, article.created_at, tags).await?;
@@ -177,7 +173,7 @@ pub async fn delete(state: &Services, user: UserId, slug: &str) -> Result<(), Ap
         id: article.id,
         slug: slug.to_owned(),
     };
-    state.cache.committed([change, user.wrote()]).await;
+    state.committed([change, user.wrote()]).await;
     Ok(())
 }
 
@@ -232,7 +228,7 @@ async fn favorites_changed(state: &Services, user: UserId, article: &Located, ro
             id: article.id,
             slug: article.slug.clone(),
         };
-        state.cache.committed([change, user.wrote()]).await;
+        state.committed([change, user.wrote()]).await;
     }
 }
 
@@ -240,7 +236,7 @@ async fn favorites_changed(state: &Services, user: UserId, article: &Located, ro
 /// with the article, and the by-tag index. Tags are created on first use;
 /// sorted input keeps concurrent writers locking tag rows in the same order.
 async fn replace_tags(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut Tx,
     article_id: i64,
     created_at: DateTime<Utc>,
     tags: &TagList,
@@ -250,7 +246,7 @@ async fn replace_tags(
         "insert into tags (name) select unnest($1::text[]) on conflict (name) do nothing",
         names
     )
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     sqlx::query!(
         r#"delete from article_tags
@@ -259,7 +255,7 @@ async fn replace_tags(
         article_id,
         names
     )
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     sqlx::query!(
         r#"insert into article_tags (article_id, tag_id, article_created_at)
@@ -269,14 +265,14 @@ async fn replace_tags(
         created_at,
         names
     )
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     sqlx::query!(
         "update articles set tag_list = $2 where id = $1",
         article_id,
         names
     )
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
 use super::{Cache, CHANNEL};
-use crate::backend::db::Health;
+use crate::backend::db::{replica, Database};
 
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 /// Short, so that an instance is back within a few seconds of the database.
@@ -15,20 +15,24 @@ const LAST_RETRY: Duration = Duration::from_secs(1);
 /// How long a reconnection may take before the database counts as down.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Listens on [`CHANNEL`], connecting the way `db` does (the request pool,
-/// or a direct [`crate::backend::db::listener_pool`]), until that pool is
+/// Listens on [`CHANNEL`], connecting from `listen_from` (a direct
+/// session: [`crate::backend::db::listener_pool`]), until that pool is
 /// closed or the task is aborted at shutdown. Reconnects with backoff (done
 /// here rather than inside `PgListener` so that it is noticed).
 ///
 /// When the connection drops, cached entries keep answering (a database
-/// outage must not become a cache outage); `health` turns down if the
-/// database cannot be reached again at once. Notifications sent while the
+/// outage must not become a cache outage); the database's health turns
+/// down if it cannot be reached again at once. Notifications sent while the
 /// connection was down are lost, so the cache is flushed once, when it is back.
-pub async fn run(cache: Cache, db: PgPool, health: Health) {
+///
+/// With a replica, each write heard of raises what replicas must have
+/// replayed (`db.freshness`) before the cache forgets what it made stale.
+pub async fn run(cache: Cache, listen_from: PgPool, db: Database) {
+    let health = db.health().clone();
     let mut may_have_missed = false;
     let mut retry = FIRST_RETRY;
-    while !db.is_closed() {
-        let mut listener = match subscribe(&db).await {
+    while !listen_from.is_closed() {
+        let mut listener = match subscribe(&listen_from).await {
             Ok(listener) => listener,
             Err(error) => {
                 health.set(false);
@@ -41,6 +45,7 @@ pub async fn run(cache: Cache, db: PgPool, health: Health) {
         };
         health.set(true);
         if may_have_missed {
+            note_position(&mut listener, &db).await;
             cache.flush();
             tracing::warn!("cache listener reconnected; flushed the cache (invalidations may have been missed)");
         } else {
@@ -49,19 +54,45 @@ pub async fn run(cache: Cache, db: PgPool, health: Health) {
         retry = FIRST_RETRY;
         let error = loop {
             match listener.try_recv().await {
-                Ok(Some(notification)) => cache.receive(notification.payload()).await,
+                Ok(Some(notification)) => {
+                    let mut heard = vec![notification];
+                    heard.extend(std::iter::from_fn(|| listener.next_buffered()));
+                    note_position(&mut listener, &db).await;
+                    for notification in heard {
+                        cache.receive(notification.payload()).await;
+                    }
+                }
                 Ok(None) => break None,
                 Err(error) => break Some(error),
             }
         };
         drop(listener);
-        if db.is_closed() {
+        if listen_from.is_closed() {
             break;
         }
         // Flushed once the listener is back, not now: until then, cached
         // entries keep answering.
         may_have_missed = true;
         tracing::warn!(error = ?error.map(|e| e.to_string()), "cache listener lost its connection; reconnecting");
+    }
+}
+
+/// The writer's position now, past every write heard of: replicas must
+/// reach it before they answer reads again. Asked on the listener's own
+/// session, which is the writer's. Nothing to do without a replica.
+async fn note_position(listener: &mut PgListener, db: &Database) {
+    if db.replica_status().is_none() {
+        return;
+    }
+    match sqlx::query_scalar(replica::WRITER_POSITION)
+        .fetch_one(&mut *listener)
+        .await
+    {
+        Ok(lsn) => db.freshness.saw(lsn),
+        Err(error) => {
+            tracing::warn!(%error, "could not learn the writer's position; reads stay on the writer");
+            db.freshness.lost();
+        }
     }
 }
 

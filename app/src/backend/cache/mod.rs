@@ -204,24 +204,11 @@ impl Cache {
         &self.inner.comments
     }
 
-    /// Applies `changes` here at once. The write they describe is
-    /// committed, and the database's change feed (triggers that `NOTIFY` in
-    /// the write's own transaction, migration `change_feed`) tells every
-    /// instance of it at the commit, this one too; applying it here first
-    /// means the writer's next request on this instance already sees it.
-    ///
-    /// Runs as a task of its own: a caller that stops waiting (the client
-    /// went away, the request timed out) must not stop it halfway.
-    pub async fn committed(&self, changes: impl IntoIterator<Item = Change>) {
-        let cache = self.clone();
-        let changes: Vec<Change> = changes.into_iter().collect();
-        let applied = tokio::spawn(async move {
-            for change in &changes {
-                cache.apply(change).await;
-            }
-        });
-        if let Err(error) = applied.await {
-            tracing::error!(%error, "applying a cache invalidation failed");
+    /// Applies `changes`, which describe a committed write of this
+    /// instance's (`Services::committed`).
+    pub async fn committed(&self, changes: &[Change]) {
+        for change in changes {
+            self.apply(change).await;
         }
     }
 

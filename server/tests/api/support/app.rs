@@ -1,6 +1,7 @@
 //! The app under test in-process, on its own database.
 
 use app::backend::cache::TierStats;
+use app::backend::db::Database;
 use app::web::AppState;
 use axum::body::Body;
 use axum::http::{header, Method, Request};
@@ -16,6 +17,8 @@ use tower::ServiceExt;
 use super::{body_value, Conduit, Reply};
 
 pub struct TestApp {
+    /// The test's pool, which the app's `Database` is over.
+    pool: PgPool,
     router: Router,
     state: AppState,
     /// The cache listener and the like, stopped with the app.
@@ -67,12 +70,18 @@ impl TestApp {
                 .chain(args.iter().copied()),
         );
         let prepared = Prepared::new(&config, options).expect("a valid test configuration");
-        let (state, background) = prepared.start(db).expect("the app starts");
+        let (state, background) = prepared.start(Database::over(db.clone()));
         Self {
+            pool: db,
             router: prepared.router(state.clone()),
             state,
             background,
         }
+    }
+
+    /// The test database's pool, for another app over the same data.
+    pub fn pool(&self) -> PgPool {
+        self.pool.clone()
     }
 
     /// The state the router serves, for calling services directly.

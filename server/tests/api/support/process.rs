@@ -87,8 +87,24 @@ pub const JWT_SECRET: &str = "process-tests-secret-0123456789abcdef";
 
 impl ServerProcess {
     /// Starts the binary against `database_url` with the given extra
-    /// environment, and waits until it listens.
+    /// environment, and waits until it is ready (it has migrated).
     pub fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        let server = Self::starting(database_url, env);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while server.probe("/readyz") != Some(200) {
+            assert!(
+                Instant::now() < deadline,
+                "the server did not become ready; its log:\n{}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// Starts the binary as [`ServerProcess::start`] does, and waits only
+    /// until it listens: it may still be waiting for its database.
+    pub fn starting(database_url: &str, env: &[(&str, &str)]) -> Self {
         let site = ScratchDir::new("site");
         let log = site.path().join("server.log");
         let port = free_port();
@@ -159,6 +175,24 @@ impl ServerProcess {
             "the server exited successfully: {stderr}"
         );
         stderr
+    }
+
+    /// The status of `GET path`, asked without an HTTP client (from
+    /// synchronous code); `None` when nothing answers.
+    pub fn probe(&self, path: &str) -> Option<u16> {
+        use std::io::{Read, Write};
+        let mut stream =
+            std::net::TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .ok()?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).ok()?;
+        std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,27 @@
+//! PostgreSQL: where each statement goes, and what its errors mean.
+//!
+//! Services run statements on one of three sqlx executors, and know
+//! nothing else of the topology behind them:
+//!
+//! - [`Writer`] (`Services::db`): the writer, for writes and for reads that
+//!   must be current (sign-in, sessions, what a write checks first);
+//! - [`Reader`] (`Services::reads`): a read replica when one is configured
+//!   and has replayed every write this instance knows of ([`Freshness`]),
+//!   the writer otherwise;
+//! - [`Tx`] (`Writer::begin`): a transaction on the writer.
+//!
+//! Each works straight to PostgreSQL or through a transaction pooler
+//! ([`Pooler`]); `statements` says how. The schema is migrated by a task
+//! of the instance's own ([`schema`]), on a direct session, while requests wait.
+
+mod errors;
+mod freshness;
+mod pools;
+pub mod replica;
+pub mod schema;
+mod statements;
+
+pub use freshness::{Freshness, Lsn};
+pub use pools::{listener_pool, Database, Endpoints, Health, PoolSettings, Pooler};
+pub use schema::MIGRATOR;
+pub use statements::{Reader, Tx, Writer};

@@ -1,0 +1,318 @@
+//! The pools (the writer's and a replica's) and what the instance knows of
+//! the database's state: whether it answers, and whether the schema is this
+//! build's.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgPool};
+
+use super::freshness::Freshness;
+use super::replica::{self, ReadCounts, Replica, ReplicaStatus};
+use super::statements::{Reader, Writer};
+use crate::error::AppError;
+
+/// What sits between this instance and PostgreSQL.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Pooler {
+    /// Sessions straight to PostgreSQL (or through a pooler that keeps one
+    /// server connection per client session).
+    #[default]
+    None,
+    /// A pooler that lends a server connection for a transaction at a time
+    /// (PgBouncer's transaction mode, RDS Proxy).
+    Transaction,
+}
+
+/// Pool sizing and timeouts, from configuration.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    /// Longest a statement may run; PostgreSQL cancels it after that.
+    pub statement_timeout: Duration,
+    /// Longest a transaction may sit idle holding its locks.
+    pub idle_in_transaction_timeout: Duration,
+}
+
+impl PoolSettings {
+    /// The session settings that carry the timeouts, for `SET` on a
+    /// direct session and `ALTER ROLE … SET` ([`super::schema`]).
+    pub fn session_settings(&self) -> [(&'static str, String); 2] {
+        let millis = |d: Duration| format!("{}ms", d.as_millis());
+        [
+            ("statement_timeout", millis(self.statement_timeout)),
+            (
+                "idle_in_transaction_session_timeout",
+                millis(self.idle_in_transaction_timeout),
+            ),
+        ]
+    }
+}
+
+/// Where the database is, as configured.
+#[derive(Clone, Debug)]
+pub struct Endpoints {
+    /// Statements (`DATABASE_URL`), perhaps through a pooler.
+    pub writer: PgConnectOptions,
+    /// Reads that may lag a little (`DATABASE_READ_URL`).
+    pub replica: Option<PgConnectOptions>,
+    /// A session of its own, never through a transaction pooler: the cache
+    /// listener's `LISTEN` and the migrations' advisory lock need one
+    /// (`DATABASE_LISTEN_URL`, or `writer`'s when there is no pooler).
+    pub direct: PgConnectOptions,
+    pub pooler: Pooler,
+}
+
+/// Whether the database answers, as the cache listener last saw it. While
+/// it does not, requests that need it fail at once with 503 instead of each
+/// waiting out the acquire timeout, and cached entries answer reads.
+#[derive(Clone, Debug)]
+pub struct Health(Arc<AtomicBool>);
+
+impl Default for Health {
+    fn default() -> Self {
+        Self(Arc::new(AtomicBool::new(true)))
+    }
+}
+
+impl Health {
+    pub fn is_up(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Records what the listener saw; says so in the log when it changes.
+    pub fn set(&self, up: bool) {
+        if self.0.swap(up, Ordering::AcqRel) != up {
+            if up {
+                tracing::info!("the database answers again");
+            } else {
+                tracing::error!(
+                    "the database is unreachable; failing fast and serving cached reads"
+                );
+            }
+        }
+    }
+}
+
+/// The database as services see it. Cheap to clone; shared.
+#[derive(Clone, Debug)]
+pub struct Database {
+    writer: PgPool,
+    pub(super) replica: Option<Replica>,
+    pub(super) pooler: Pooler,
+    /// What replicas must have replayed to answer ([`Freshness`]).
+    pub freshness: Freshness,
+    health: Health,
+    /// Set once the schema is known to be this build's ([`super::schema`]).
+    schema_ready: Arc<AtomicBool>,
+    pub(super) reads: ReadCounts,
+}
+
+impl Database {
+    /// Pools that connect on first use, so that an instance starts (and
+    /// waits, not ready) while the database is away.
+    pub fn open(endpoints: &Endpoints, settings: &PoolSettings) -> Self {
+        let writer = pool(endpoints.writer.clone(), endpoints.pooler, settings);
+        let replica = endpoints.replica.clone().map(|options| {
+            // A replica that does not answer is left for the writer: it
+            // must not hold a read for the writer's whole acquire timeout.
+            let settings = PoolSettings {
+                acquire_timeout: settings.acquire_timeout.min(REPLICA_ACQUIRE_TIMEOUT),
+                ..settings.clone()
+            };
+            Replica::new(pool(options, endpoints.pooler, &settings))
+        });
+        Self::assemble(writer, replica, endpoints.pooler)
+    }
+
+    /// Over a pool that is already open, on a database its caller has
+    /// migrated (the tests'), without a replica or a pooler.
+    pub fn over(pool: PgPool) -> Self {
+        let db = Self::assemble(pool, None, Pooler::None);
+        db.mark_schema_ready();
+        db
+    }
+
+    fn assemble(writer: PgPool, replica: Option<Replica>, pooler: Pooler) -> Self {
+        Self {
+            writer,
+            replica,
+            pooler,
+            freshness: Freshness::default(),
+            health: Health::default(),
+            schema_ready: Arc::new(AtomicBool::new(false)),
+            reads: ReadCounts::default(),
+        }
+    }
+
+    /// The writer, or 503 at once while the database is known to be down
+    /// or not yet migrated.
+    pub fn writer(&self) -> Result<Writer<'_>, AppError> {
+        if self.schema_ready() && self.health.is_up() {
+            Ok(self.writer_unchecked())
+        } else {
+            Err(AppError::Unavailable)
+        }
+    }
+
+    /// Reads that may lag a little: a replica's when one is in rotation,
+    /// which may answer while the writer is away, the writer's otherwise.
+    pub fn reader(&self) -> Result<Reader<'_>, AppError> {
+        let replica_up = self.replica_in_rotation().is_some();
+        if self.schema_ready() && (replica_up || self.health.is_up()) {
+            Ok(Reader::new(self))
+        } else {
+            Err(AppError::Unavailable)
+        }
+    }
+
+    pub(super) fn writer_unchecked(&self) -> Writer<'_> {
+        Writer::new(&self.writer, self.pooler)
+    }
+
+    pub(super) fn writer_pool(&self) -> &PgPool {
+        &self.writer
+    }
+
+    pub(super) fn replica_in_rotation(&self) -> Option<&Replica> {
+        self.replica
+            .as_ref()
+            .filter(|replica| replica.in_rotation())
+    }
+
+    /// Whether the database answers, as the cache listener sees it.
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
+    pub fn pooler(&self) -> Pooler {
+        self.pooler
+    }
+
+    pub fn schema_ready(&self) -> bool {
+        self.schema_ready.load(Ordering::Acquire)
+    }
+
+    pub(super) fn mark_schema_ready(&self) {
+        self.schema_ready.store(true, Ordering::Release);
+    }
+
+    /// The replica's standing, when one is configured.
+    pub fn replica_status(&self) -> Option<ReplicaStatus> {
+        self.replica.as_ref().map(Replica::status)
+    }
+
+    /// Where the reads that could go to a replica went.
+    pub fn read_counts(&self) -> &ReadCounts {
+        &self.reads
+    }
+
+    /// After this instance committed a write: replicas must replay it before
+    /// they answer this instance again ([`Freshness`]). Nothing to do
+    /// without a replica.
+    pub async fn committed(&self) {
+        if self.replica.is_none() {
+            return;
+        }
+        match replica::writer_position(self.writer_unchecked()).await {
+            Ok(lsn) => self.freshness.saw(lsn),
+            Err(error) => {
+                tracing::warn!(%error, "could not learn a write's position; reads stay on the writer");
+                self.freshness.lost();
+            }
+        }
+    }
+
+    /// How the writer's pool connects (the cache listener connects the same
+    /// way when no direct URL is configured).
+    pub fn connect_options(&self) -> PgConnectOptions {
+        (*self.writer.connect_options()).clone()
+    }
+
+    /// Closes the pools, waiting for connections in use.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        if let Some(replica) = &self.replica {
+            replica.pool.close().await;
+        }
+    }
+}
+
+/// How long a read waits for a replica's connection before it goes to the
+/// writer instead.
+const REPLICA_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long a pooled connection may sit unused before it is pinged again.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
+fn pool(options: PgConnectOptions, pooler: Pooler, settings: &PoolSettings) -> PgPool {
+    let pool = PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        // sqlx pings every connection it hands out by default: one more round
+        // trip per statement. A connection in steady use is known to be
+        // alive; one that sat idle (as all do while the database is down and
+        // requests fail fast) is pinged first, so none broken by an outage
+        // is used.
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        });
+    match pooler {
+        // The timeouts travel as `SET` on each new session: not as the
+        // startup parameter `options`, which poolers refuse.
+        Pooler::None => {
+            let set = settings
+                .session_settings()
+                .iter()
+                .map(|(name, value)| format!("set {name} = '{value}'"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            pool.after_connect(move |connection, _| {
+                let set = set.clone();
+                Box::pin(async move {
+                    // No arguments: one simple-protocol message for both.
+                    sqlx::Executor::execute(&mut *connection, set.as_str()).await?;
+                    Ok(())
+                })
+            })
+            .connect_lazy_with(options)
+        }
+        // Through a transaction pooler a session's settings would leak to
+        // other clients (and RDS Proxy pins the session that sets one): the
+        // role carries them instead. No statement cache: statements are
+        // unnamed there ([`super::statements`]); and no `extra_float_digits`
+        // startup parameter, which PgBouncer refuses unless told to ignore it.
+        Pooler::Transaction => {
+            pool.connect_lazy_with(options.statement_cache_capacity(0).extra_float_digits(None))
+        }
+    }
+}
+
+/// Where the cache listener connects from: a pool that opens its one
+/// connection (a `LISTEN` session) only when the listener subscribes.
+pub fn listener_pool(options: PgConnectOptions) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with(options)
+}
+
+/// One direct connection, within `timeout`: a pool would retry until its
+/// own timeout and report only that, hiding the cause (refused, bad
+/// password, no such database).
+pub(super) async fn connect_direct(
+    options: &PgConnectOptions,
+    timeout: Duration,
+) -> Result<sqlx::PgConnection, sqlx::Error> {
+    tokio::time::timeout(timeout, sqlx::PgConnection::connect_with(options))
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)?
+}

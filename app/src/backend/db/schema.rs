@@ -1,0 +1,127 @@
+//! The schema: migrations embedded in the binary, applied at start-up by a
+//! task of the instance's own while requests are answered 503 and
+//! readiness is false. An instance that starts while the database is away
+//! waits for it (a log line each try) instead of exiting, so that an
+//! orchestrator does not replace it in a loop.
+
+use std::time::Duration;
+
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+
+use super::pools::{connect_direct, Database, PoolSettings, Pooler};
+
+/// The schema migrations, embedded in the binary so that a container needs no files beside it.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+
+/// The first and the longest wait between tries to reach the database.
+const FIRST_WAIT: Duration = Duration::from_millis(500);
+const LONGEST_WAIT: Duration = Duration::from_secs(5);
+/// How long a try may take to connect.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Brings the schema to this build's on a direct session (`direct`), and,
+/// through a transaction pooler, the role's session settings; tries again
+/// with backoff until it can; then lets requests through.
+pub async fn prepare(db: &Database, direct: &PgConnectOptions, settings: &PoolSettings) {
+    let mut wait = FIRST_WAIT;
+    let mut attempt = 1u32;
+    loop {
+        match apply(direct, db.pooler, settings).await {
+            Ok(()) => {
+                db.mark_schema_ready();
+                tracing::info!(attempt, "the database schema is current; ready");
+                return;
+            }
+            Err(MigrateError::Execute(error)) => {
+                tracing::warn!(%error, attempt, ?wait, "the database is not reachable yet; waiting for it");
+            }
+            Err(error) => {
+                tracing::error!(%error, attempt, ?wait, "cannot migrate the database; trying again");
+            }
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(LONGEST_WAIT);
+        attempt += 1;
+    }
+}
+
+async fn apply(
+    direct: &PgConnectOptions,
+    pooler: Pooler,
+    settings: &PoolSettings,
+) -> Result<(), MigrateError> {
+    let mut connection = connect_direct(direct, CONNECT_TIMEOUT).await?;
+    let mut applied = migrate_on(&mut connection).await;
+    if applied.is_ok() && pooler == Pooler::Transaction {
+        for (name, value) in settings.session_settings() {
+            if let Err(error) = role_setting(&mut connection, name, &value).await {
+                applied = Err(error.into());
+                break;
+            }
+        }
+    }
+    let _ = connection.close().await;
+    applied
+}
+
+/// Applies pending migrations on a connection of the pool's, closed
+/// afterwards rather than returned with the migrations' settings.
+pub async fn migrate(pool: &PgPool) -> Result<(), MigrateError> {
+    let mut connection = pool.acquire().await?.detach();
+    let applied = migrate_on(&mut connection).await;
+    let _ = connection.close().await;
+    applied
+}
+
+/// sqlx holds a PostgreSQL advisory lock for the duration, so instances that
+/// start together apply each migration once and the others wait for it.
+/// Without a statement timeout: a migration that fills a new column touches
+/// every row, which takes longer than any request may.
+async fn migrate_on(connection: &mut PgConnection) -> Result<(), MigrateError> {
+    sqlx::Executor::execute(&mut *connection, "set statement_timeout = 0").await?;
+    // `run_direct`: `run` is generic over `Acquire` for a lifetime that the
+    // compiler cannot prove `Send` for inside a spawned task.
+    MIGRATOR.run_direct(connection).await
+}
+
+/// A timeout as the role's default in this database: what every session a
+/// pooler opens starts with, since no client may `SET` it there. A new
+/// value reaches a pooler's server connections as they are replaced
+/// (PgBouncer's `server_lifetime`, an hour by default).
+async fn role_setting(
+    connection: &mut PgConnection,
+    name: &str,
+    value: &str,
+) -> Result<(), sqlx::Error> {
+    // `alter role` takes no parameters: `format` quotes what it is given.
+    let statement: String = sqlx::query_scalar(
+        "select format('alter role %I in database %I set %I = %L',
+                       current_user, current_database(), $1::text, $2::text)",
+    )
+    .bind(name)
+    .bind(value)
+    .fetch_one(&mut *connection)
+    .await?;
+    sqlx::Executor::execute(&mut *connection, statement.as_str()).await?;
+    Ok(())
+}
+
+/// Whether every embedded migration has been applied successfully.
+pub async fn migrations_applied(pool: &PgPool) -> sqlx::Result<bool> {
+    // A missing table means the database was never migrated: not ready, not an error.
+    let applied: Vec<i64> = match sqlx::query_scalar(
+        "select version from _sqlx_migrations where success order by version",
+    )
+    .fetch_all(pool)
+    .await
+    {
+        Ok(versions) => versions,
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    Ok(MIGRATOR
+        .iter()
+        .all(|m| applied.binary_search(&m.version).is_ok()))
+}

@@ -1,0 +1,390 @@
+//! The executors services run statements on, and how a statement travels.
+//!
+//! Straight to PostgreSQL ([`Pooler::None`]) a statement is prepared once
+//! per connection and cached, as sqlx does by default.
+//!
+//! Through a transaction pooler ([`Pooler::Transaction`]: PgBouncer in
+//! transaction mode, RDS Proxy) the pooler may give each protocol round trip
+//! to a different server connection while no transaction is open, and sqlx
+//! prepares a statement (Parse, Describe, Sync) before it executes it
+//! (Bind, Execute, Sync). So each statement runs in a transaction of its own,
+//! which keeps it on one server connection, and unnamed: a named statement
+//! would outlive the transaction on a server connection that another client
+//! gets next (PgBouncer before 1.21 keeps no track of them). No `SET`: the
+//! session's settings are the role's ([`super::schema`]).
+
+use std::fmt;
+use std::future::Future;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use sqlx::error::BoxDynError;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgArguments, PgQueryResult, PgRow, PgStatement, PgTypeInfo};
+use sqlx::{Describe, Either, Execute, Executor, PgConnection, PgPool, Postgres, Transaction};
+
+use super::errors::is_connection_lost;
+use super::pools::{Database, Pooler};
+
+/// What a statement yields: results and rows, in order.
+pub(super) type Step = Either<PgQueryResult, PgRow>;
+
+/// How many connections a statement may try when the first ones turn out
+/// dead at `BEGIN` (a restarted pooler leaves the pool full of them); a
+/// failed `BEGIN` sent nothing of the statement, so trying again is safe.
+const BEGIN_ATTEMPTS: usize = 4;
+
+/// Statements on the writer. Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Writer<'a> {
+    pool: &'a PgPool,
+    pooler: Pooler,
+}
+
+impl<'a> Writer<'a> {
+    pub(super) fn new(pool: &'a PgPool, pooler: Pooler) -> Self {
+        Self { pool, pooler }
+    }
+
+    /// A transaction on the writer.
+    pub async fn begin(self) -> Result<Tx, sqlx::Error> {
+        Ok(Tx {
+            inner: begin(self.pool).await?,
+            pooler: self.pooler,
+        })
+    }
+
+    /// Where statements are described (sqlx's macros at build time).
+    fn pool(self) -> &'a PgPool {
+        self.pool
+    }
+
+    /// Runs `query` to the end and returns what it yielded.
+    pub(super) async fn run<'q, E>(self, query: E) -> Result<Vec<Step>, sqlx::Error>
+    where
+        E: 'q + Execute<'q, Postgres>,
+    {
+        let mut session = Session::open(self.pool, self.pooler).await?;
+        let steps = session.run(query).await?;
+        session.close().await?;
+        Ok(steps)
+    }
+}
+
+impl fmt::Debug for Writer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Writer")
+            .field("pooler", &self.pooler)
+            .finish()
+    }
+}
+
+/// Reads that may come from a replica. Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Reader<'a> {
+    db: &'a Database,
+}
+
+impl<'a> Reader<'a> {
+    pub(super) fn new(db: &'a Database) -> Self {
+        Self { db }
+    }
+
+    fn pool(self) -> &'a PgPool {
+        self.db.writer_pool()
+    }
+
+    /// On a replica that has replayed what this instance knows of, on the
+    /// writer otherwise. A replica that fails is left for the writer at once
+    /// (the statement is a read: running it again is harmless) and out of
+    /// rotation until its watch finds it well.
+    async fn run<'q, E>(self, mut query: E) -> Result<Vec<Step>, sqlx::Error>
+    where
+        E: 'q + Execute<'q, Postgres>,
+    {
+        let db = self.db;
+        let (Some(replica), Some(required)) = (db.replica_in_rotation(), db.freshness.required())
+        else {
+            db.reads.writer();
+            return db.writer_unchecked().run(query).await;
+        };
+        let owned = Owned::take(&mut query)?;
+        match replica.read(owned.clone(), required, db.pooler).await {
+            Ok(Some(steps)) => {
+                db.reads.replica();
+                return Ok(steps);
+            }
+            Ok(None) => db.reads.behind(),
+            Err(error) if is_connection_lost(&error) || is_pool_error(&error) => {
+                replica.failed(&error);
+                db.reads.behind();
+            }
+            Err(error) => return Err(error),
+        }
+        db.writer_unchecked().run(owned).await
+    }
+}
+
+impl fmt::Debug for Reader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Reader")
+    }
+}
+
+fn is_pool_error(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
+}
+
+/// A transaction on the writer: committed by [`Tx::commit`], rolled back
+/// when dropped without it.
+pub struct Tx {
+    inner: Transaction<'static, Postgres>,
+    pooler: Pooler,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+}
+
+impl fmt::Debug for Tx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tx").field("pooler", &self.pooler).finish()
+    }
+}
+
+/// One connection for the length of a unit of work: straight, or (through
+/// a transaction pooler) a transaction that keeps the pooler's server
+/// connection for it.
+pub(super) enum Session {
+    Direct(PoolConnection<Postgres>),
+    Pooled(Transaction<'static, Postgres>),
+}
+
+impl Session {
+    pub(super) async fn open(pool: &PgPool, pooler: Pooler) -> Result<Self, sqlx::Error> {
+        Ok(match pooler {
+            Pooler::None => Self::Direct(pool.acquire().await?),
+            Pooler::Transaction => Self::Pooled(begin(pool).await?),
+        })
+    }
+
+    pub(super) async fn run<'q, E>(&mut self, query: E) -> Result<Vec<Step>, sqlx::Error>
+    where
+        E: 'q + Execute<'q, Postgres>,
+    {
+        match self {
+            Self::Direct(connection) => connection.fetch_many(query).try_collect().await,
+            Self::Pooled(transaction) => {
+                let connection: &mut PgConnection = transaction;
+                connection.fetch_many(Unnamed(query)).try_collect().await
+            }
+        }
+    }
+
+    pub(super) async fn close(self) -> Result<(), sqlx::Error> {
+        match self {
+            Self::Direct(_) => Ok(()),
+            Self::Pooled(transaction) => transaction.commit().await,
+        }
+    }
+}
+
+/// `BEGIN` on a pooled connection, on another when that one is dead.
+async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut attempt = 1;
+    loop {
+        match pool.begin().await {
+            Err(error) if attempt < BEGIN_ATTEMPTS && is_connection_lost(&error) => {
+                tracing::debug!(%error, attempt, "a pooled connection was dead at BEGIN");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A statement sent unnamed (see the module's docs).
+struct Unnamed<E>(E);
+
+impl<'q, E: Execute<'q, Postgres>> Execute<'q, Postgres> for Unnamed<E> {
+    fn sql(&self) -> &'q str {
+        self.0.sql()
+    }
+
+    /// Never a statement prepared earlier: that one has a name.
+    fn statement(&self) -> Option<&PgStatement<'q>> {
+        None
+    }
+
+    fn take_arguments(&mut self) -> Result<Option<PgArguments>, BoxDynError> {
+        self.0.take_arguments()
+    }
+
+    fn persistent(&self) -> bool {
+        false
+    }
+}
+
+/// A statement with its arguments taken out, so that it can run twice
+/// (on a replica, then on the writer).
+#[derive(Clone)]
+pub(super) struct Owned<'q> {
+    sql: &'q str,
+    arguments: Option<PgArguments>,
+}
+
+impl<'q> Owned<'q> {
+    fn take<E: Execute<'q, Postgres>>(query: &mut E) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            sql: query.sql(),
+            arguments: query.take_arguments().map_err(sqlx::Error::Encode)?,
+        })
+    }
+}
+
+impl<'q> Execute<'q, Postgres> for Owned<'q> {
+    fn sql(&self) -> &'q str {
+        self.sql
+    }
+
+    fn statement(&self) -> Option<&PgStatement<'q>> {
+        None
+    }
+
+    fn take_arguments(&mut self) -> Result<Option<PgArguments>, BoxDynError> {
+        Ok(self.arguments.take())
+    }
+
+    fn persistent(&self) -> bool {
+        true
+    }
+}
+
+/// What a finished unit of work yielded, as the stream sqlx's callers expect.
+fn replay<'e>(
+    steps: impl Future<Output = Result<Vec<Step>, sqlx::Error>> + Send + 'e,
+) -> BoxStream<'e, Result<Step, sqlx::Error>> {
+    stream::once(steps)
+        .map(|steps| match steps {
+            Ok(steps) => stream::iter(steps.into_iter().map(Ok)).left_stream(),
+            Err(error) => stream::iter([Err(error)]).right_stream(),
+        })
+        .flatten()
+        .boxed()
+}
+
+fn first_row(steps: Vec<Step>) -> Option<PgRow> {
+    steps.into_iter().find_map(Either::right)
+}
+
+/// The executor methods of a type with an async `run`: statements are
+/// bounded (every list has a limit), so each is run to the end, and then
+/// its rows handed out.
+macro_rules! runs_statements {
+    ($executor:ty, $lifetime:lifetime) => {
+        impl<$lifetime> Executor<$lifetime> for $executor {
+            type Database = Postgres;
+
+            fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Step, sqlx::Error>>
+            where
+                $lifetime: 'e,
+                E: 'q + Execute<'q, Postgres>,
+            {
+                replay(self.run(query))
+            }
+
+            fn fetch_optional<'e, 'q: 'e, E>(
+                self,
+                query: E,
+            ) -> BoxFuture<'e, Result<Option<PgRow>, sqlx::Error>>
+            where
+                $lifetime: 'e,
+                E: 'q + Execute<'q, Postgres>,
+            {
+                Box::pin(async move { Ok(first_row(self.run(query).await?)) })
+            }
+
+            fn prepare_with<'e, 'q: 'e>(
+                self,
+                sql: &'q str,
+                parameters: &'e [PgTypeInfo],
+            ) -> BoxFuture<'e, Result<PgStatement<'q>, sqlx::Error>>
+            where
+                $lifetime: 'e,
+            {
+                self.pool().prepare_with(sql, parameters)
+            }
+
+            fn describe<'e, 'q: 'e>(
+                self,
+                sql: &'q str,
+            ) -> BoxFuture<'e, Result<Describe<Postgres>, sqlx::Error>>
+            where
+                $lifetime: 'e,
+            {
+                self.pool().describe(sql)
+            }
+        }
+    };
+}
+
+runs_statements!(Writer<'a>, 'a);
+runs_statements!(Reader<'a>, 'a);
+
+impl<'t> Executor<'t> for &'t mut Tx {
+    type Database = Postgres;
+
+    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Step, sqlx::Error>>
+    where
+        't: 'e,
+        E: 'q + Execute<'q, Postgres>,
+    {
+        let pooler = self.pooler;
+        let connection: &'t mut PgConnection = &mut self.inner;
+        match pooler {
+            Pooler::None => connection.fetch_many(query),
+            Pooler::Transaction => connection.fetch_many(Unnamed(query)),
+        }
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxFuture<'e, Result<Option<PgRow>, sqlx::Error>>
+    where
+        't: 'e,
+        E: 'q + Execute<'q, Postgres>,
+    {
+        let pooler = self.pooler;
+        let connection: &'t mut PgConnection = &mut self.inner;
+        match pooler {
+            Pooler::None => connection.fetch_optional(query),
+            Pooler::Transaction => connection.fetch_optional(Unnamed(query)),
+        }
+    }
+
+    fn prepare_with<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+        parameters: &'e [PgTypeInfo],
+    ) -> BoxFuture<'e, Result<PgStatement<'q>, sqlx::Error>>
+    where
+        't: 'e,
+    {
+        let connection: &'t mut PgConnection = &mut self.inner;
+        connection.prepare_with(sql, parameters)
+    }
+
+    fn describe<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+    ) -> BoxFuture<'e, Result<Describe<Postgres>, sqlx::Error>>
+    where
+        't: 'e,
+    {
+        let connection: &'t mut PgConnection = &mut self.inner;
+        connection.describe(sql)
+    }
+}
