@@ -141,8 +141,8 @@ def section(rows, ceiling, machine):
              f"servers and wrk (`wrk -t2 -c{CONNECTIONS} -d{DURATION}`). More instances do not add "
              "cores here: read the shape and the costs, not the absolute rates.",
              "- What is read: `GET /api/articles/{slug}` of one article, with "
-             "`CACHE_ENABLED=false` on every instance, so that each request reaches PostgreSQL "
-             "(three statements: the article, its author's follow state, the viewer's favorites).",
+             "`CACHE_ENABLED=false` on every instance, anonymously, so that each request reaches "
+             "PostgreSQL.",
              "- CPU per request: user and system time of the processes of each kind during the "
              "run, over the requests served. PostgreSQL's is all three clusters'.",
              "- The ceiling: the same bytes from memory (`server/examples/ceiling.rs`) behind the "

@@ -125,10 +125,7 @@ impl Prepared {
         let limits = Arc::new(RateLimits::new(config.limits.settings(config.app_env)));
         let background = vec![
             tokio::spawn(cache::listener::run(cache.clone(), listen_from, db.clone())),
-            tokio::spawn(db::replica::watch(
-                db.clone(),
-                config.database.read_max_lag(),
-            )),
+            tokio::spawn(db.clone().watch_replica(config.database.read_max_lag())),
             tokio::spawn(forget_idle_clients(limits.clone())),
         ];
         let services = Services {

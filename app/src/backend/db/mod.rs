@@ -11,17 +11,20 @@
 //! - [`Tx`] (`Writer::begin`): a transaction on the writer.
 //!
 //! Each works straight to PostgreSQL or through a transaction pooler
-//! ([`Pooler`]); `statements` says how. The schema is migrated by a task
+//! ([`Pooler`]); `statements` says how. Inside, dependencies run one way:
+//! `reads` on `pools` on `replica` on `statements`. The schema is migrated by a task
 //! of the instance's own ([`schema`]), on a direct session, while requests wait.
 
 mod errors;
 mod freshness;
 mod pools;
+mod reads;
 pub mod replica;
 pub mod schema;
 mod statements;
 
 pub use freshness::{Freshness, Lsn};
-pub use pools::{listener_pool, Database, Endpoints, Health, PoolSettings, Pooler};
+pub use pools::{listener_pool, Database, Endpoints, Health, PoolSettings};
+pub use reads::Reader;
 pub use schema::MIGRATOR;
-pub use statements::{Reader, Tx, Writer};
+pub use statements::{Pooler, Tx, Writer};

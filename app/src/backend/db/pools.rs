@@ -11,20 +11,8 @@ use sqlx::{Connection, PgPool};
 
 use super::freshness::Freshness;
 use super::replica::{self, ReadCounts, Replica, ReplicaStatus};
-use super::statements::{Reader, Writer};
+use super::statements::{Pooler, Writer};
 use crate::error::AppError;
-
-/// What sits between this instance and PostgreSQL.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Pooler {
-    /// Sessions straight to PostgreSQL (or through a pooler that keeps one
-    /// server connection per client session).
-    #[default]
-    None,
-    /// A pooler that lends a server connection for a transaction at a time
-    /// (PgBouncer's transaction mode, RDS Proxy).
-    Transaction,
-}
 
 /// Pool sizing and timeouts, from configuration.
 #[derive(Debug, Clone)]
@@ -158,17 +146,6 @@ impl Database {
         }
     }
 
-    /// Reads that may lag a little: a replica's when one is in rotation,
-    /// which may answer while the writer is away, the writer's otherwise.
-    pub fn reader(&self) -> Result<Reader<'_>, AppError> {
-        let replica_up = self.replica_in_rotation().is_some();
-        if self.schema_ready() && (replica_up || self.health.is_up()) {
-            Ok(Reader::new(self))
-        } else {
-            Err(AppError::Unavailable)
-        }
-    }
-
     pub(super) fn writer_unchecked(&self) -> Writer<'_> {
         Writer::new(&self.writer, self.pooler)
     }
@@ -203,6 +180,20 @@ impl Database {
     /// The replica's standing, when one is configured.
     pub fn replica_status(&self) -> Option<ReplicaStatus> {
         self.replica.as_ref().map(Replica::status)
+    }
+
+    /// Keeps the replica's standing and [`Freshness`] current, until the
+    /// task running it is aborted; returns at once without a replica.
+    pub async fn watch_replica(self, max_lag: std::time::Duration) {
+        if let Some(replica) = self.replica.clone() {
+            replica::watch(
+                replica,
+                self.writer_unchecked(),
+                self.freshness.clone(),
+                max_lag,
+            )
+            .await;
+        }
     }
 
     /// Where the reads that could go to a replica went.

@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 
 use sqlx::{PgPool, Row};
 
+use super::freshness::Freshness;
 use super::freshness::Lsn;
-use super::pools::{Database, Pooler};
-use super::statements::{Owned, Session, Step, Writer};
+use super::statements::{Owned, Pooler, Session, Step, Writer};
 
 /// How often the watch looks.
 const WATCH_EVERY: Duration = Duration::from_secs(1);
@@ -173,22 +173,22 @@ impl ReadCounts {
     }
 }
 
-/// Keeps the replica's standing and this instance's [`super::Freshness`]
-/// current, until the task is aborted. Returns at once without a replica.
-pub async fn watch(db: Database, max_lag: Duration) {
-    let Some(replica) = db.replica.clone() else {
-        return;
-    };
+/// Keeps `replica`'s standing and `freshness` current, looking once a
+/// second, until the task running it is aborted.
+pub(super) async fn watch(
+    replica: Replica,
+    writer: Writer<'_>,
+    freshness: Freshness,
+    max_lag: Duration,
+) {
     let mut noted: VecDeque<(Instant, Lsn)> = VecDeque::new();
     let mut every = tokio::time::interval(WATCH_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        let losses = db.freshness.losses();
-        if let Ok(Ok(lsn)) =
-            tokio::time::timeout(CHECK_TIMEOUT, writer_position(db.writer_unchecked())).await
-        {
-            db.freshness.caught_up(losses, lsn);
+        let losses = freshness.losses();
+        if let Ok(Ok(lsn)) = tokio::time::timeout(CHECK_TIMEOUT, writer_position(writer)).await {
+            freshness.caught_up(losses, lsn);
             noted.push_back((Instant::now(), lsn));
         }
         // Kept long enough to tell a lag over the bound from one under it.
@@ -200,7 +200,9 @@ pub async fn watch(db: Database, max_lag: Duration) {
             noted.pop_front();
         }
         let verdict =
-            match tokio::time::timeout(CHECK_TIMEOUT, replayed(&replica.pool, db.pooler)).await {
+            match tokio::time::timeout(CHECK_TIMEOUT, replayed(&replica.pool, writer.pooler()))
+                .await
+            {
                 Err(_) => Err(format!("did not answer within {CHECK_TIMEOUT:?}")),
                 Ok(Err(error)) => Err(format!("unreachable: {error}")),
                 Ok(Ok(None)) => Ok(Duration::ZERO),

@@ -10,7 +10,8 @@ use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 
-use super::pools::{connect_direct, Database, PoolSettings, Pooler};
+use super::pools::{connect_direct, Database, PoolSettings};
+use super::statements::Pooler;
 
 /// The schema migrations, embedded in the binary so that a container needs no files beside it.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");

@@ -24,7 +24,18 @@ use sqlx::postgres::{PgArguments, PgQueryResult, PgRow, PgStatement, PgTypeInfo}
 use sqlx::{Describe, Either, Execute, Executor, PgConnection, PgPool, Postgres, Transaction};
 
 use super::errors::is_connection_lost;
-use super::pools::{Database, Pooler};
+
+/// What sits between this instance and PostgreSQL.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Pooler {
+    /// Sessions straight to PostgreSQL (or through a pooler that keeps one
+    /// server connection per client session).
+    #[default]
+    None,
+    /// A pooler that lends a server connection for a transaction at a time
+    /// (PgBouncer's transaction mode, RDS Proxy).
+    Transaction,
+}
 
 /// What a statement yields: results and rows, in order.
 pub(super) type Step = Either<PgQueryResult, PgRow>;
@@ -59,6 +70,10 @@ impl<'a> Writer<'a> {
         self.pool
     }
 
+    pub(super) fn pooler(self) -> Pooler {
+        self.pooler
+    }
+
     /// Runs `query` to the end and returns what it yielded.
     pub(super) async fn run<'q, E>(self, query: E) -> Result<Vec<Step>, sqlx::Error>
     where
@@ -77,62 +92,6 @@ impl fmt::Debug for Writer<'_> {
             .field("pooler", &self.pooler)
             .finish()
     }
-}
-
-/// Reads that may come from a replica. Cheap to copy.
-#[derive(Clone, Copy)]
-pub struct Reader<'a> {
-    db: &'a Database,
-}
-
-impl<'a> Reader<'a> {
-    pub(super) fn new(db: &'a Database) -> Self {
-        Self { db }
-    }
-
-    fn pool(self) -> &'a PgPool {
-        self.db.writer_pool()
-    }
-
-    /// On a replica that has replayed what this instance knows of, on the
-    /// writer otherwise. A replica that fails is left for the writer at once
-    /// (the statement is a read: running it again is harmless) and out of
-    /// rotation until its watch finds it well.
-    async fn run<'q, E>(self, mut query: E) -> Result<Vec<Step>, sqlx::Error>
-    where
-        E: 'q + Execute<'q, Postgres>,
-    {
-        let db = self.db;
-        let (Some(replica), Some(required)) = (db.replica_in_rotation(), db.freshness.required())
-        else {
-            db.reads.writer();
-            return db.writer_unchecked().run(query).await;
-        };
-        let owned = Owned::take(&mut query)?;
-        match replica.read(owned.clone(), required, db.pooler).await {
-            Ok(Some(steps)) => {
-                db.reads.replica();
-                return Ok(steps);
-            }
-            Ok(None) => db.reads.behind(),
-            Err(error) if is_connection_lost(&error) || is_pool_error(&error) => {
-                replica.failed(&error);
-                db.reads.behind();
-            }
-            Err(error) => return Err(error),
-        }
-        db.writer_unchecked().run(owned).await
-    }
-}
-
-impl fmt::Debug for Reader<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Reader")
-    }
-}
-
-fn is_pool_error(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
 }
 
 /// A transaction on the writer: committed by [`Tx::commit`], rolled back
@@ -236,7 +195,7 @@ pub(super) struct Owned<'q> {
 }
 
 impl<'q> Owned<'q> {
-    fn take<E: Execute<'q, Postgres>>(query: &mut E) -> Result<Self, sqlx::Error> {
+    pub(super) fn take<E: Execute<'q, Postgres>>(query: &mut E) -> Result<Self, sqlx::Error> {
         Ok(Self {
             sql: query.sql(),
             arguments: query.take_arguments().map_err(sqlx::Error::Encode)?,
@@ -263,7 +222,7 @@ impl<'q> Execute<'q, Postgres> for Owned<'q> {
 }
 
 /// What a finished unit of work yielded, as the stream sqlx's callers expect.
-fn replay<'e>(
+pub(super) fn replay<'e>(
     steps: impl Future<Output = Result<Vec<Step>, sqlx::Error>> + Send + 'e,
 ) -> BoxStream<'e, Result<Step, sqlx::Error>> {
     stream::once(steps)
@@ -275,11 +234,12 @@ fn replay<'e>(
         .boxed()
 }
 
-fn first_row(steps: Vec<Step>) -> Option<PgRow> {
+pub(super) fn first_row(steps: Vec<Step>) -> Option<PgRow> {
     steps.into_iter().find_map(Either::right)
 }
 
-/// The executor methods of a type with an async `run`: statements are
+/// The executor methods of a type with an async `run` and a `pool` (where
+/// statements are described): statements are
 /// bounded (every list has a limit), so each is run to the end, and then
 /// its rows handed out.
 macro_rules! runs_statements {
@@ -331,7 +291,7 @@ macro_rules! runs_statements {
 }
 
 runs_statements!(Writer<'a>, 'a);
-runs_statements!(Reader<'a>, 'a);
+pub(super) use runs_statements;
 
 impl<'t> Executor<'t> for &'t mut Tx {
     type Database = Postgres;
