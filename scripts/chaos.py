@@ -215,10 +215,14 @@ def kill_instance(state, health):
     os.killpg(pid, signal.SIGKILL)
     while topology.alive(pid):
         time.sleep(0.01)
-    # The orchestrator starts a new task (it waits for the database and the
-    # balancer's health check before it gets traffic).
+    # The orchestrator takes the stopped task out of the target group, starts
+    # a new one, and registers it once it is ready (ECS registers a task's
+    # new address, which gets traffic after its health checks pass).
+    topology.admin("lb.sock", f"disable server app/{name}")
     time.sleep(1)
     topology.start_instance(state, name)
+    topology.wait_ready(state, [name])
+    topology.admin("lb.sock", f"enable server app/{name}")
 
     def settled():
         health.misses[name] = 0
@@ -313,23 +317,26 @@ def faults(names=None):
 # --- the checks -----------------------------------------------------------------------------
 
 def replica_reads(state):
-    """An anonymous list is read on the replica: its statements count there."""
+    """An anonymous list is read on the replica: the instances count it
+    there, and so does the replica's own statistics."""
     lb = Client(state["ports"]["lb"])
 
     def scans():
         return int(psql(state, "select coalesce(sum(idx_scan + seq_scan), 0) "
                                "from pg_stat_user_tables where relname = 'articles'", "replica"))
-    before = scans()
+    before, counted = scans(), reads_to(state, "replica")
     # Distinct pages, so that neither cache answers them.
     for offset in range(20):
         status, _, _ = lb.request("GET", f"/api/articles?limit=1&offset={1000 + offset}")
         assert status == 200, status
+    on_replica = reads_to(state, "replica") - counted
     deadline = time.monotonic() + 5
     while scans() <= before and time.monotonic() < deadline:
         time.sleep(0.2)  # the statistics are flushed once a second
     grew = scans() - before
-    say(f"anonymous lists read on the replica: {grew} scans of articles there")
-    return grew > 0
+    say(f"anonymous lists: {on_replica} reads sent to the replica for 20 pages, "
+        f"{grew} scans of articles counted there")
+    return on_replica >= 20 and grew > 0
 
 
 def read_your_writes(state, rounds=30):
@@ -358,15 +365,15 @@ def read_your_writes(state, rounds=30):
     return missed == 0 and seen_by_all
 
 
-def fallbacks(state):
-    """Reads every instance sent to the writer because the replica was behind."""
+def reads_to(state, where):
+    """Reads every instance counted as sent `where` (replica, writer, writer_fallback)."""
     total = 0
     for name in topology.INSTANCES:
         log = (topology.HOME / f"{name}.log").read_text()
         metrics = log.split("metrics on ")[-1].split("/metrics")[0]
         with urllib.request.urlopen(f"{metrics}/metrics", timeout=5) as answer:
             for line in answer.read().decode().splitlines():
-                if line.startswith('conduit_db_reads_total{to="writer_fallback"}'):
+                if line.startswith(f'conduit_db_reads_total{{to="{where}"}}'):
                     total += int(line.split()[-1])
     return total
 
@@ -380,7 +387,7 @@ def replica_behind(state, bound=5.0):
     slug = publish(lb, token, "Behind")
     psql(state, "select pg_wal_replay_pause()", "replica")
     try:
-        before = fallbacks(state)
+        before = reads_to(state, "writer_fallback")
         stale = 0
         for n in range(10):
             body = f"while paused {n}"
@@ -390,7 +397,7 @@ def replica_behind(state, bound=5.0):
             for reader in (token, None):
                 status, answer = lb.json("GET", f"/api/articles/{slug}/comments", token=reader)
                 stale += status != 200 or body not in [c["body"] for c in answer["comments"]]
-        fell_back = fallbacks(state) - before
+        fell_back = reads_to(state, "writer_fallback") - before
         time.sleep(bound + 2.5)
         out = [Client(state["ports"][name]).json("GET", "/readyz")[1].get("replica")
                for name in topology.INSTANCES]
