@@ -2,7 +2,7 @@
 """The topology under load, one part failing at a time (scripts/topology.py).
 
   scripts/chaos.py checks   replica reads, read-your-writes (also with the
-                            replica's replay paused), coherence
+                            replica's replay paused), coherence, the CDN
   scripts/chaos.py faults   the faults, one line each; exit 1 when one
                             misses its target
   scripts/chaos.py all      both (make test)
@@ -445,12 +445,27 @@ def coherence(state, when="", within=1.0, rounds=5):
     return True
 
 
+def cdn(state):
+    """The CDN keeps what is public and nothing personal (docs/caching.md)."""
+    edge = Client(state["ports"]["cdn"])
+    token = register(Client(state["ports"]["lb"]), f"cdn{int(time.time() * 1000) % 10**8}")
+
+    def cache_status(token=None):
+        _, headers, _ = edge.request("GET", "/api/tags", token=token)
+        return {k.lower(): v for k, v in headers.items()}.get("x-cache-status")
+    public = [cache_status() for _ in range(2)]
+    personal = [cache_status(token) for _ in range(2)]
+    say(f"CDN: an anonymous read {' then '.join(map(str, public))}; a signed-in one "
+        f"{' then '.join(map(str, personal))}")
+    return public[-1] == "HIT" and "HIT" not in personal
+
+
 def checks():
     state = topology.load()
     if not state:
         sys.exit("chaos: no topology is up (make topology)")
     return (replica_reads(state) & read_your_writes(state) & replica_behind(state)
-            & coherence(state))
+            & coherence(state) & cdn(state))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ Every part listens on a free port of 127.0.0.1 and keeps its state under
 The chaos tests (scripts/chaos.py) drive faults through the functions here.
 """
 
+import hashlib
 import json
 import os
 import secrets
@@ -45,9 +46,25 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from ports import free_port  # noqa: E402
 
-# TOPOLOGY_DIR: the tests' own (make test, make chaos), apart from one a
-# developer keeps up with `make topology`.
-HOME = Path(os.environ.get("TOPOLOGY_DIR", ROOT / ".data" / "topology")).resolve()
+
+def _home():
+    """Where the parts keep their state. TOPOLOGY_DIR: the tests' own (make
+    test, make chaos), apart from one a developer keeps up with `make
+    topology`. As root, PostgreSQL and PgBouncer run as the postgres user,
+    who must reach the directory: a checkout under a private home directory
+    keeps it under /var/tmp instead (one per checkout), as scripts/pg.sh does."""
+    wanted = Path(os.environ.get("TOPOLOGY_DIR", ROOT / ".data" / "topology")).resolve()
+    existing = wanted
+    while not existing.exists():
+        existing = existing.parent
+    if os.geteuid() == 0 and subprocess.run(
+            ["runuser", "-u", "postgres", "--", "test", "-x", str(existing)]).returncode != 0:
+        digest = hashlib.md5(str(wanted).encode()).hexdigest()[:12]
+        return Path("/var/tmp") / f"conduit-topology-{digest}"
+    return wanted
+
+
+HOME = _home()
 STATE = HOME / "state.json"
 SERVER = ROOT / "target" / "release" / "server"
 USER = "conduit"
