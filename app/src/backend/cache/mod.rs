@@ -15,6 +15,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -138,6 +139,8 @@ struct Tiers {
     sessions: Tier<i64, Arc<UserSessions>>,
     dependents: RwLock<Vec<Arc<dyn Dependent>>>,
     settings: Settings,
+    /// Messages from [`CHANNEL`] handled so far, readable or not.
+    heard: AtomicU64,
 }
 
 impl Cache {
@@ -155,6 +158,7 @@ impl Cache {
                 tags: Tier::new("tags", settings.share(1)),
                 dependents: RwLock::new(Vec::new()),
                 settings,
+                heard: AtomicU64::new(0),
             }),
         }
     }
@@ -220,6 +224,14 @@ impl Cache {
             Ok(message) => self.apply(&message.change).await,
             Err(error) => tracing::warn!(%error, "ignored an unreadable cache invalidation"),
         }
+        self.inner.heard.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// How many messages from [`CHANNEL`] this instance has handled. They
+    /// arrive in commit order, so once one sent at some moment is counted,
+    /// every write committed before it has been applied here.
+    pub fn heard(&self) -> u64 {
+        self.inner.heard.load(Ordering::Acquire)
     }
 
     async fn apply(&self, change: &Change) {

@@ -1,5 +1,7 @@
 //! The app under test in-process, on its own database.
 
+use std::time::{Duration, Instant};
+
 use app::backend::cache::TierStats;
 use app::backend::db::Database;
 use app::web::AppState;
@@ -84,6 +86,33 @@ impl TestApp {
         self.pool.clone()
     }
 
+    /// Waits until this app has handled every change-feed message of the
+    /// writes committed so far: a write's own message, arriving after a
+    /// test has moved on, would drop what the test just had stored. Asks
+    /// again now and then: a message sent before the listener subscribed is
+    /// never delivered (nor is any write's from before then).
+    pub async fn settle(&self) {
+        let heard = self.state.cache.heard();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.state.cache.heard() <= heard {
+            let asked = sqlx::query("select pg_notify($1, 'settle')")
+                .bind(app::backend::cache::CHANNEL)
+                .execute(&self.pool)
+                .await;
+            if asked.is_err() || Instant::now() > deadline {
+                // The test closed the database, or the listener is down on
+                // purpose: nothing to wait for.
+                return;
+            }
+            let asked_at = Instant::now();
+            while self.state.cache.heard() <= heard
+                && asked_at.elapsed() < Duration::from_millis(100)
+            {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+    }
+
     /// The state the router serves, for calling services directly.
     pub fn state(&self) -> &AppState {
         &self.state
@@ -140,10 +169,14 @@ impl Conduit for TestApp {
             None => request.body(Body::empty()),
         }
         .unwrap();
+        let write = request.method() != Method::GET;
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        if write && status.is_success() {
+            self.settle().await;
+        }
         Reply {
             status,
             headers,
