@@ -52,11 +52,6 @@ def sh(*args, **kwargs):
     return done.stdout
 
 
-def psql(state, sql, part="dbname"):
-    env = dict(os.environ, PGPASSWORD=state["password"])
-    return sh("psql", topology.url(state, part), "-tAXqc", sql, env=env).strip()
-
-
 def ticks(pids):
     total = 0
     for pid in pids:
@@ -114,7 +109,7 @@ def configure(state, instances, pooler, replica):
 
 
 def seed(state):
-    if int(psql(state, "select count(*) from users") or 0) >= 10000:
+    if int(topology.psql(state, "select count(*) from users") or 0) >= 10000:
         return
     say("seeding the benchmark's data set into the topology's writer (about a minute, once)")
     import json
@@ -125,7 +120,7 @@ def seed(state):
                                   "password": "bench-password"}}).encode(),
         headers={"Content-Type": "application/json"})
     urllib.request.urlopen(request, timeout=30).read()
-    hash_ = psql(state, "select password_hash from users where username = 'bench'")
+    hash_ = topology.psql(state, "select password_hash from users where username = 'bench'")
     env = dict(os.environ, PGPASSWORD=state["password"])
     sh("psql", topology.url(state, "dbname"), "-q", "-v", f"hash={hash_}",
        "-f", str(ROOT / "scripts" / "bench" / "seed.sql"), env=env)
@@ -176,7 +171,7 @@ def main():
     topology.down(quiet=True)
     state = topology.up()
     seed(state)
-    slug = psql(state, "select slug from articles order by id limit 1")
+    slug = topology.psql(state, "select slug from articles order by id limit 1")
     url = f"http://127.0.0.1:{state['ports']['lb']}/api/articles/{slug}"
     rows = []
     for name, instances, pooler, replica in SETUPS:

@@ -39,7 +39,6 @@ import json
 import os
 import random
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -50,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import topology  # noqa: E402
 
-# The load: workers in parallel, each pausing between requests; about 150
+# The load: workers in parallel, each pausing between requests; about 190
 # requests a second on this machine, a fifth of them writes.
 WORKERS = 8
 PAUSE = 0.04
@@ -118,13 +117,6 @@ def publish(client, token, title):
         token)
     assert status == 201, (status, body)
     return body["article"]["slug"]
-
-
-def psql(state, sql, part="dbname"):
-    env = dict(os.environ, PGPASSWORD=state["password"])
-    done = subprocess.run(["psql", topology.url(state, part), "-tAXqc", sql],
-                          capture_output=True, text=True, env=env, check=True)
-    return done.stdout.strip()
 
 
 # --- the load ------------------------------------------------------------------------------
@@ -275,7 +267,7 @@ def run_fault(state, accounts, name):
     health.stop()
     settle()
     ids = ",".join(str(i) for i in load.acknowledged) or "0"
-    present = int(psql(state, f"select count(*) from comments where id in ({ids})"))
+    present = int(topology.psql(state, f"select count(*) from comments where id in ({ids})"))
     lost = len(load.acknowledged) - present
     total = len(load.results)
     told_to_retry = sum(1 for _, status, retry, _ in load.results if status == 503 and retry)
@@ -322,7 +314,7 @@ def replica_reads(state):
     lb = Client(state["ports"]["lb"])
 
     def scans():
-        return int(psql(state, "select coalesce(sum(idx_scan + seq_scan), 0) "
+        return int(topology.psql(state, "select coalesce(sum(idx_scan + seq_scan), 0) "
                                "from pg_stat_user_tables where relname = 'articles'", "replica"))
     before, counted = scans(), reads_to(state, "replica")
     # Distinct pages, so that neither cache answers them.
@@ -385,7 +377,7 @@ def replica_behind(state, bound=5.0):
     lb = Client(state["ports"]["lb"])
     token = register(lb, f"lag{int(time.time() * 1000) % 10**8}")
     slug = publish(lb, token, "Behind")
-    psql(state, "select pg_wal_replay_pause()", "replica")
+    topology.psql(state, "select pg_wal_replay_pause()", "replica")
     try:
         before = reads_to(state, "writer_fallback")
         stale = 0
@@ -402,7 +394,7 @@ def replica_behind(state, bound=5.0):
         out = [Client(state["ports"][name]).json("GET", "/readyz")[1].get("replica")
                for name in topology.INSTANCES]
     finally:
-        psql(state, "select pg_wal_replay_resume()", "replica")
+        topology.psql(state, "select pg_wal_replay_resume()", "replica")
     deadline = time.monotonic() + 10
     back = False
     while time.monotonic() < deadline and not back:

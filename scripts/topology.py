@@ -88,11 +88,11 @@ def pg_bin(tool):
     return found
 
 
-def as_postgres(args, **kwargs):
+def as_postgres(args, check=True, **kwargs):
     """Runs a PostgreSQL tool as the cluster's owner (root may not run them)."""
     if os.geteuid() == 0:
         args = ["runuser", "-u", "postgres", "--", *args]
-    return subprocess.run(args, check=True, capture_output=True, text=True, **kwargs)
+    return subprocess.run(args, check=check, capture_output=True, text=True, **kwargs)
 
 
 def load():
@@ -142,10 +142,8 @@ def pg_dir(name):
 
 
 def pg_running(name):
-    return (pg_dir(name) / "postmaster.pid").exists() and subprocess.run(
-        (["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else [])
-        + [pg_bin("pg_ctl"), "-D", str(pg_dir(name)), "status"],
-        capture_output=True).returncode == 0
+    return (pg_dir(name) / "postmaster.pid").exists() and as_postgres(
+        [pg_bin("pg_ctl"), "-D", str(pg_dir(name)), "status"], check=False).returncode == 0
 
 
 def pg_start(name, state):
@@ -200,10 +198,10 @@ def base_backup(name, state, application_name):
         shutil.chown(data / "postgresql.auto.conf", "postgres")
 
 
-def psql_admin(state, sql):
-    """One statement on the writer's `postgres` database; its output."""
+def psql(state, sql, part="dbname", database=DATABASE):
+    """One statement through `part` (the database's name by default); its output."""
     env = dict(os.environ, PGPASSWORD=state["password"])
-    return subprocess.run(["psql", url(state, "writer", "postgres"), "-tAXqc", sql],
+    return subprocess.run(["psql", url(state, part, database), "-tAXqc", sql],
                           capture_output=True, text=True, env=env, check=True).stdout.strip()
 
 
@@ -460,9 +458,10 @@ def up(app_env=None):
     if not pg_dir("writer").exists():
         init_writer(state)
     pg_start("writer", state)
-    exists = psql_admin(state, f"select 1 from pg_database where datname = '{DATABASE}'")
+    exists = psql(state, f"select 1 from pg_database where datname = '{DATABASE}'",
+                  "writer", "postgres")
     if exists != "1":
-        psql_admin(state, f"create database {DATABASE}")
+        psql(state, f"create database {DATABASE}", "writer", "postgres")
     haproxy_start(state, "dbname", dbname_config(state))
     for name, application in (("standby", "standby"), ("replica", "replica")):
         if not pg_dir(name).exists():
@@ -471,8 +470,9 @@ def up(app_env=None):
     # Every commit waits for the standby from now on (set once it streams:
     # before, a commit would wait for a standby that is not there).
     if state["primary"] == "writer":
-        psql_admin(state, "alter system set synchronous_standby_names = 'standby'")
-        psql_admin(state, "select pg_reload_conf()")
+        psql(state, "alter system set synchronous_standby_names = 'standby'",
+             "writer", "postgres")
+        psql(state, "select pg_reload_conf()", "writer", "postgres")
     (HOME / "pgbouncer").mkdir(exist_ok=True)
     (HOME / "pgbouncer" / "pgbouncer.ini").write_text(pgbouncer_config(state))
     (HOME / "pgbouncer" / "userlist.txt").write_text(f'"{USER}" "{state["password"]}"\n')

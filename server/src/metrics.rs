@@ -73,7 +73,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Where reads went, and the database's and the replica's standing.
-fn database(text: &mut String, db: &Database, heard: u64) {
+fn database(text: &mut String, db: &Database) {
     let (replica, writer, behind) = db.read_counts().totals();
     let _ = writeln!(
         text,
@@ -84,11 +84,6 @@ fn database(text: &mut String, db: &Database, heard: u64) {
          conduit_db_reads_total{{to=\"replica\"}} {replica}\n\
          conduit_db_reads_total{{to=\"writer\"}} {writer}\n\
          conduit_db_reads_total{{to=\"writer_fallback\"}} {behind}"
-    );
-    let _ = writeln!(
-        text,
-        "# HELP conduit_cache_notifications_total Change-feed messages this instance has handled.\n\
-         # TYPE conduit_cache_notifications_total counter\nconduit_cache_notifications_total {heard}"
     );
     let _ = writeln!(
         text,
@@ -124,7 +119,13 @@ async fn render(State(state): State<AppState>) -> impl IntoResponse {
             let _ = writeln!(text, "{name}{{tier=\"{}\"}} {}", tier.name, value(tier));
         }
     }
-    database(&mut text, &state.db, state.cache.heard());
+    let _ = writeln!(
+        text,
+        "# HELP conduit_cache_notifications_total Change-feed messages this instance has handled.\n\
+         # TYPE conduit_cache_notifications_total counter\nconduit_cache_notifications_total {}",
+        state.cache.heard()
+    );
+    database(&mut text, &state.db);
     (
         [
             (CONTENT_TYPE, CONTENT),

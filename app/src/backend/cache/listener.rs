@@ -7,7 +7,7 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
 use super::{Cache, CHANNEL};
-use crate::backend::db::{replica, Database};
+use crate::backend::db::Database;
 
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 /// Short, so that an instance is back within a few seconds of the database.
@@ -45,7 +45,7 @@ pub async fn run(cache: Cache, listen_from: PgPool, db: Database) {
         };
         health.set(true);
         if may_have_missed {
-            note_position(&mut listener, &db).await;
+            db.learn_position(&mut listener).await;
             cache.flush();
             tracing::warn!("cache listener reconnected; flushed the cache (invalidations may have been missed)");
         } else {
@@ -57,7 +57,7 @@ pub async fn run(cache: Cache, listen_from: PgPool, db: Database) {
                 Ok(Some(notification)) => {
                     let mut heard = vec![notification];
                     heard.extend(std::iter::from_fn(|| listener.next_buffered()));
-                    note_position(&mut listener, &db).await;
+                    db.learn_position(&mut listener).await;
                     for notification in heard {
                         cache.receive(notification.payload()).await;
                     }
@@ -74,25 +74,6 @@ pub async fn run(cache: Cache, listen_from: PgPool, db: Database) {
         // entries keep answering.
         may_have_missed = true;
         tracing::warn!(error = ?error.map(|e| e.to_string()), "cache listener lost its connection; reconnecting");
-    }
-}
-
-/// The writer's position now, past every write heard of: replicas must
-/// reach it before they answer reads again. Asked on the listener's own
-/// session, which is the writer's. Nothing to do without a replica.
-async fn note_position(listener: &mut PgListener, db: &Database) {
-    if db.replica_status().is_none() {
-        return;
-    }
-    match sqlx::query_scalar(replica::WRITER_POSITION)
-        .fetch_one(&mut *listener)
-        .await
-    {
-        Ok(lsn) => db.freshness.saw(lsn),
-        Err(error) => {
-            tracing::warn!(%error, "could not learn the writer's position; reads stay on the writer");
-            db.freshness.lost();
-        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgPool};
+use sqlx::{Connection, Executor, PgPool, Postgres};
 
 use super::freshness::Freshness;
 use super::replica::{self, ReadCounts, Replica, ReplicaStatus};
@@ -202,16 +202,23 @@ impl Database {
     }
 
     /// After this instance committed a write: replicas must replay it before
-    /// they answer this instance again ([`Freshness`]). Nothing to do
-    /// without a replica.
+    /// they answer this instance again ([`Freshness`]).
     pub async fn committed(&self) {
+        self.learn_position(self.writer_unchecked()).await;
+    }
+
+    /// After a commit this instance knows of (its own, or one the change
+    /// feed told of): replicas must replay up to the writer's position, asked
+    /// on `writer` (a session of the writer's), before they answer again.
+    /// Nothing to do without a replica.
+    pub async fn learn_position<'c>(&self, writer: impl Executor<'c, Database = Postgres>) {
         if self.replica.is_none() {
             return;
         }
-        match replica::writer_position(self.writer_unchecked()).await {
+        match replica::writer_position(writer).await {
             Ok(lsn) => self.freshness.saw(lsn),
             Err(error) => {
-                tracing::warn!(%error, "could not learn a write's position; reads stay on the writer");
+                tracing::warn!(%error, "could not learn the writer's position; reads stay on the writer");
                 self.freshness.lost();
             }
         }

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::{PgPool, Row};
+use sqlx::{Executor, PgPool, Postgres};
 
 use super::freshness::Freshness;
 use super::freshness::Lsn;
@@ -29,8 +29,7 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
 /// reader URL naming the writer), current by definition.
 const CAUGHT_UP: &str =
     "select coalesce(pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint >= $1, true)";
-/// The writer's WAL position now, in bytes.
-pub const WRITER_POSITION: &str = "select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint";
+const WRITER_POSITION: &str = "select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint";
 const REPLAYED: &str = "select case when pg_is_in_recovery()
                         then pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint end";
 
@@ -90,11 +89,10 @@ impl Replica {
         // is within a second is not one to wait for: the writer answers.
         let asked = async {
             let mut session = Session::open(&self.pool, pooler).await?;
-            let answer = session.run(sqlx::query(CAUGHT_UP).bind(required)).await?;
-            let caught_up = match answer.into_iter().find_map(sqlx::Either::right) {
-                Some(row) => row.try_get::<bool, _>(0)?,
-                None => false,
-            };
+            let caught_up = session
+                .scalar(sqlx::query(CAUGHT_UP).bind(required))
+                .await?
+                .unwrap_or(false);
             Ok::<_, sqlx::Error>((session, caught_up))
         };
         let (mut session, caught_up) = tokio::time::timeout(CHECK_TIMEOUT, asked)
@@ -220,19 +218,20 @@ fn lag(noted: &VecDeque<(Instant, Lsn)>, replayed: Lsn) -> Duration {
         .map_or(Duration::ZERO, |(at, _)| at.elapsed())
 }
 
-/// The writer's WAL position now.
-pub(super) async fn writer_position(writer: Writer<'_>) -> Result<Lsn, sqlx::Error> {
+/// The writer's WAL position now, asked on `writer` (a session of the writer's).
+pub(super) async fn writer_position<'c>(
+    writer: impl Executor<'c, Database = Postgres>,
+) -> Result<Lsn, sqlx::Error> {
     sqlx::query_scalar(WRITER_POSITION).fetch_one(writer).await
 }
 
 async fn replayed(pool: &PgPool, pooler: Pooler) -> Result<Option<Lsn>, sqlx::Error> {
     let mut session = Session::open(pool, pooler).await?;
-    let rows = session.run(sqlx::query(REPLAYED)).await?;
+    let replayed = session
+        .scalar::<Option<Lsn>, _>(sqlx::query(REPLAYED))
+        .await?;
     session.close().await?;
-    match rows.into_iter().find_map(sqlx::Either::right) {
-        Some(row) => row.try_get::<Option<Lsn>, _>(0),
-        None => Ok(None),
-    }
+    Ok(replayed.flatten())
 }
 
 #[cfg(test)]

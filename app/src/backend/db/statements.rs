@@ -21,7 +21,7 @@ use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use sqlx::error::BoxDynError;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgArguments, PgQueryResult, PgRow, PgStatement, PgTypeInfo};
-use sqlx::{Describe, Either, Execute, Executor, PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{Describe, Either, Execute, Executor, PgConnection, PgPool, Postgres, Row, Transaction};
 
 use super::errors::is_connection_lost;
 
@@ -133,12 +133,25 @@ impl Session {
     where
         E: 'q + Execute<'q, Postgres>,
     {
-        match self {
-            Self::Direct(connection) => connection.fetch_many(query).try_collect().await,
-            Self::Pooled(transaction) => {
-                let connection: &mut PgConnection = transaction;
-                connection.fetch_many(Unnamed(query)).try_collect().await
-            }
+        let (connection, pooler): (&mut PgConnection, _) = match self {
+            Self::Direct(connection) => (connection, Pooler::None),
+            Self::Pooled(transaction) => (transaction, Pooler::Transaction),
+        };
+        connection
+            .fetch_many(Through { query, pooler })
+            .try_collect()
+            .await
+    }
+
+    /// The first column of the first row `query` returns.
+    pub(super) async fn scalar<'q, T, E>(&mut self, query: E) -> Result<Option<T>, sqlx::Error>
+    where
+        E: 'q + Execute<'q, Postgres>,
+        T: for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
+    {
+        match first_row(self.run(query).await?) {
+            Some(row) => row.try_get(0).map(Some),
+            None => Ok(None),
         }
     }
 
@@ -164,25 +177,35 @@ async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Er
     }
 }
 
-/// A statement sent unnamed (see the module's docs).
-struct Unnamed<E>(E);
+/// A statement as it travels through `pooler`: as written straight to
+/// PostgreSQL, unnamed through a transaction pooler (see the module's docs).
+struct Through<E> {
+    query: E,
+    pooler: Pooler,
+}
 
-impl<'q, E: Execute<'q, Postgres>> Execute<'q, Postgres> for Unnamed<E> {
+impl<E> Through<E> {
+    fn unnamed(&self) -> bool {
+        self.pooler == Pooler::Transaction
+    }
+}
+
+impl<'q, E: Execute<'q, Postgres>> Execute<'q, Postgres> for Through<E> {
     fn sql(&self) -> &'q str {
-        self.0.sql()
+        self.query.sql()
     }
 
-    /// Never a statement prepared earlier: that one has a name.
+    /// Unnamed, never a statement prepared earlier: that one has a name.
     fn statement(&self) -> Option<&PgStatement<'q>> {
-        None
+        self.query.statement().filter(|_| !self.unnamed())
     }
 
     fn take_arguments(&mut self) -> Result<Option<PgArguments>, BoxDynError> {
-        self.0.take_arguments()
+        self.query.take_arguments()
     }
 
     fn persistent(&self) -> bool {
-        false
+        self.query.persistent() && !self.unnamed()
     }
 }
 
@@ -303,10 +326,7 @@ impl<'t> Executor<'t> for &'t mut Tx {
     {
         let pooler = self.pooler;
         let connection: &'t mut PgConnection = &mut self.inner;
-        match pooler {
-            Pooler::None => connection.fetch_many(query),
-            Pooler::Transaction => connection.fetch_many(Unnamed(query)),
-        }
+        connection.fetch_many(Through { query, pooler })
     }
 
     fn fetch_optional<'e, 'q: 'e, E>(
@@ -319,10 +339,7 @@ impl<'t> Executor<'t> for &'t mut Tx {
     {
         let pooler = self.pooler;
         let connection: &'t mut PgConnection = &mut self.inner;
-        match pooler {
-            Pooler::None => connection.fetch_optional(query),
-            Pooler::Transaction => connection.fetch_optional(Unnamed(query)),
-        }
+        connection.fetch_optional(Through { query, pooler })
     }
 
     fn prepare_with<'e, 'q: 'e>(
