@@ -28,6 +28,8 @@ async fn readiness_stays_while_the_database_is_away(db: PgPool) {
     // A warm instance serves its cache while the writer fails over: the
     // load balancer keeps it, and the body tells people what is going on.
     let app = TestApp::new(db);
+    // Once its listener is up: subscribing says the database answers.
+    app.settle().await;
     app.state().db.health().set(false);
     let reply = app.get("/readyz", None).await;
     assert_eq!(reply.status, StatusCode::OK);

@@ -1,5 +1,6 @@
 //! The app under test in-process, on its own database.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use app::backend::cache::TierStats;
@@ -25,6 +26,8 @@ pub struct TestApp {
     state: AppState,
     /// The cache listener and the like, stopped with the app.
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// Whether the cache listener is known to be subscribed.
+    listening: AtomicBool,
 }
 
 /// The secret the test app signs tokens with.
@@ -75,6 +78,7 @@ impl TestApp {
         let (state, background) = prepared.start(Database::over(db.clone()));
         Self {
             pool: db,
+            listening: AtomicBool::new(false),
             router: prepared.router(state.clone()),
             state,
             background,
@@ -169,6 +173,12 @@ impl Conduit for TestApp {
             None => request.body(Body::empty()),
         }
         .unwrap();
+        // The first request waits for the cache listener: one that had to
+        // try again to subscribe flushes the cache when it does, which would
+        // drop what a test has just stored.
+        if !self.listening.swap(true, Ordering::AcqRel) {
+            self.settle().await;
+        }
         let write = request.method() != Method::GET;
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
