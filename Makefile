@@ -22,7 +22,7 @@ DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
 section = @printf '\n\033[1m=== %s ===\033[0m\n' "$(1)"
 
-.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image deps-topology db stop build e2e api-fuzz sqlx-prepare clean-data topology topology-status topology-down topology-test chaos bench-topology
+.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image deps-topology db stop build e2e api-fuzz sqlx-prepare clean-data topology topology-status topology-down topology-test chaos bench-topology bench-writes
 
 ## run: install what is missing, start the database, build, serve on http://127.0.0.1:3000
 run: deps build
@@ -76,6 +76,10 @@ bench: deps-bench build
 ## bench-topology: the bench data through HAProxy: 1 vs 3 instances, with and without PgBouncer and the replica
 bench-topology: deps-bench deps-topology build
 	python3 scripts/bench-topology.py
+
+## bench-writes: 50 concurrent writers publishing articles, totals in one row vs in counter shards (pgbench)
+bench-writes: deps
+	python3 scripts/bench-writes.py
 
 ## soak: 60 s of abuse and a database outage against one instance, write docs/resilience.md
 soak: deps-bench build

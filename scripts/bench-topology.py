@@ -22,12 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("TOPOLOGY_DIR", str(ROOT / ".data" / "topology-bench"))
 sys.path.insert(0, str(ROOT / "scripts"))
 import topology  # noqa: E402
+from report import write_section  # noqa: E402
 from ports import free_port  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
-REPORT = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- make bench-topology: begin -->", "<!-- make bench-topology: end -->"
 HZ = os.sysconf("SC_CLK_TCK")
 CEILING = ROOT / "target" / "release" / "examples" / "ceiling"
 
@@ -127,7 +126,7 @@ def seed(state):
 
 
 def section(rows, ceiling, machine):
-    lines = [BEGIN, "", "## The topology (`make bench-topology`)", "",
+    lines = ["## The topology (`make bench-topology`)", "",
              "Written by `make bench-topology` (scripts/bench-topology.py); do not edit by hand.", "",
              f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit "
              f"{sh('git', 'rev-parse', '--short', 'HEAD').strip()}.",
@@ -161,7 +160,7 @@ def section(rows, ceiling, machine):
               "transaction of its own and unnamed (`BEGIN`, Parse, Bind and Execute, `COMMIT`: "
               "four round trips where a cached statement takes one); what it buys is PostgreSQL "
               "connections shared by every task instead of held by each, and a proxy that holds "
-              "requests through a failover.", "", END]
+              "requests through a failover."]
     return "\n".join(lines)
 
 
@@ -199,12 +198,7 @@ def main():
     cpu = sh("sh", "-c", "awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo").strip()
     machine = f"Machine: {os.cpu_count()} cores ({cpu})"
     text = section(rows, result, machine)
-    report = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
-    if BEGIN in report:
-        report = report[:report.index(BEGIN)] + text + report[report.index(END) + len(END):]
-    else:
-        report = report.rstrip("\n") + "\n\n" + text + "\n"
-    REPORT.write_text(report)
+    write_section("bench-topology", text)
     topology.down(quiet=True)
     print(text)
 

@@ -216,8 +216,8 @@ rps_of() { awk -F'|' -v l="$1" -v c="$2" -v n="$3" '$1 == l && $2 == c && $3 == 
 # Two decimals, three below 0.1 (the uncached rows would all read 0.01).
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "n/a"; else if (a / b < 0.1) printf "%.3f", a / b; else printf "%.2f", a / b }'; }
 
-# make bench-topology's section of the report is its own: kept as it is.
-topology_section="$(sed -n '/^<!-- make bench-topology: begin -->$/,/^<!-- make bench-topology: end -->$/p' "$report" 2>/dev/null || true)"
+# The other benchmarks' sections of the report are their own (scripts/report.py): kept as they are.
+other_sections="$(sed -n '/^<!-- make [a-z-]*: begin -->$/,/^<!-- make [a-z-]*: end -->$/p' "$report" 2>/dev/null || true)"
 {
     echo "# Benchmarks"
     echo
@@ -267,6 +267,6 @@ topology_section="$(sed -n '/^<!-- make bench-topology: begin -->$/,/^<!-- make 
         done
     done
 } >"$report"
-[ -z "$topology_section" ] || printf '\n%s\n' "$topology_section" >>"$report"
+[ -z "$other_sections" ] || printf '\n%s\n' "$other_sections" >>"$report"
 say "wrote $report"
 cat "$report"

@@ -5,7 +5,7 @@
 \set ON_ERROR_STOP on
 
 -- One transaction: all or nothing. The counter triggers fire once per row
--- (100,000 updates of one totals row); a bulk load turns them off and sets
+-- (100,000 updates of the totals' shards); a bulk load turns them off and sets
 -- the counters once at the end, as the triggers would have. The change
 -- feed's triggers are off too (half a million notifications nobody needs):
 -- the servers are restarted on the seeded data, with cold caches.
@@ -90,9 +90,12 @@ join articles a on a.id = (select min(id) from articles) + (i * 49999::bigint) %
 \echo 'counters'
 update users u set articles_count = c.n
 from (select author_id, count(*) as n from articles group by author_id) c where c.author_id = u.id;
-update article_totals set articles = (select count(*) from articles);
-update tags t set articles_count = c.n
-from (select tag_id, count(*) as n from article_tags group by tag_id) c where c.tag_id = t.id;
+delete from article_total_shards;
+insert into article_total_shards (shard, articles)
+select s, case when s = 0 then (select count(*) from articles) else 0 end from generate_series(0, 15) s;
+delete from tag_count_shards;
+insert into tag_count_shards (tag_id, shard, articles, last_used_at)
+select tag_id, 0, count(*), max(article_created_at) from article_tags group by tag_id;
 update articles a set favorites_count = c.n
 from (select article_id, count(*) as n from favorites group by article_id) c where c.article_id = a.id;
 update users u set favorites_count = c.n

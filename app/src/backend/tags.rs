@@ -13,8 +13,8 @@ pub const SIDEBAR_RECENT: i64 = 10;
 /// Every tag that at least one article carries (API.md: a tag created a
 /// moment ago is in the list, so there is no top-N cut), with the sidebar's
 /// selection first and then the rest by use, so that a client showing the
-/// first few shows the sidebar. Precomputed counts, cached until an article
-/// is written.
+/// first few shows the sidebar. Counted from the tags' counter shards, cached
+/// until an article is written.
 #[tracing::instrument(skip(state))]
 pub async fn all(state: &Services) -> Result<Arc<Vec<String>>, AppError> {
     state
@@ -23,8 +23,8 @@ pub async fn all(state: &Services) -> Result<Arc<Vec<String>>, AppError> {
         .get_or_load(TagListKind::All, async {
             let mut tags = sidebar(state).await?.to_vec();
             let rest = sqlx::query_scalar!(
-                r#"select name from tags where articles_count > 0 and name <> all($1)
-                   order by articles_count desc, name"#,
+                r#"select name as "name!" from tags_in_use where name <> all($1)
+                   order by articles desc, name"#,
                 &tags,
             )
             .fetch_all(state.reads()?)
@@ -43,23 +43,23 @@ pub async fn sidebar(state: &Services) -> Result<Arc<Vec<String>>, AppError> {
         .cache
         .tags()
         .get_or_load(TagListKind::Sidebar, async {
-            // Two short index scans (tags_popular_idx, tags_recent_idx);
-            // `articles_count` is kept by a trigger.
+            // One pass over the tags' counter shards (`tags_in_use`), read
+            // once for both orders.
             let tags = sqlx::query_scalar!(
-                r#"with popular as (
-                       select name, articles_count from tags where articles_count > 0
-                       order by articles_count desc, name limit $1
+                r#"with used as materialized (
+                       select name, articles, last_used_at from tags_in_use
+                   ), popular as (
+                       select name, articles from used order by articles desc, name limit $1
                    ), recent as (
-                       select name, articles_count from tags where articles_count > 0
-                       order by last_used_at desc limit $2
+                       select name, articles from used order by last_used_at desc nulls last limit $2
                    )
                    select name as "name!" from (
-                       select name, articles_count, 0 as part from popular
+                       select name, articles, 0 as part from popular
                        union
-                       select name, articles_count, 1 as part from recent
+                       select name, articles, 1 as part from recent
                    ) both_parts
                    group by name
-                   order by min(part), max(articles_count) desc, name"#,
+                   order by min(part), max(articles) desc, name"#,
                 SIDEBAR_POPULAR,
                 SIDEBAR_RECENT,
             )

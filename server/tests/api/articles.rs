@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-use crate::support::{assert_error, Conduit, TestApp};
+use crate::support::{assert_error, join_all, Conduit, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn creating_an_article_returns_201_with_sorted_unique_tags(db: PgPool) {
@@ -307,7 +307,7 @@ async fn concurrent_favorites_keep_the_count_exact(db: PgPool) {
         let (app, path) = (app.clone(), path.clone());
         tokio::spawn(async move { app.post(&path, Some(&token), json!({})).await.status })
     });
-    for status in futures_join(favorite_all).await {
+    for status in join_all(favorite_all).await {
         assert_eq!(status, StatusCode::OK);
     }
     assert_eq!(
@@ -326,19 +326,11 @@ async fn concurrent_favorites_keep_the_count_exact(db: PgPool) {
             }
         })
     });
-    futures_join(churn).await;
+    join_all(churn).await;
     assert_eq!(
         app.get(&format!("/api/articles/{slug}"), None).await.body["article"]["favoritesCount"],
         6
     );
-}
-
-async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
-    let mut results = Vec::new();
-    for handle in handles.collect::<Vec<_>>() {
-        results.push(handle.await.unwrap());
-    }
-    results
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -7,6 +7,7 @@ mod cache;
 mod coherence;
 mod comments;
 mod connections;
+mod counters;
 mod forms;
 mod http_cache;
 mod outage;

@@ -106,7 +106,7 @@ async fn ids_all(state: &Services, window: Window) -> Result<Ids, AppError> {
         r#"select array(select id from articles
                         order by created_at desc, id desc
                         limit $1 offset $2) as "ids!",
-                  (select articles from article_totals) as "total!""#,
+                  (select sum(articles) from article_total_shards)::bigint as "total!""#,
         window.limit,
         window.offset,
     )
@@ -121,14 +121,16 @@ async fn ids_by_tag(state: &Services, tag: &str, window: Window) -> Result<Ids, 
                         where at.tag_id = (select id from tags where name = $1)
                         order by at.article_created_at desc, at.article_id desc
                         limit $2 offset $3) as "ids!",
-                  coalesce((select articles_count from tags where name = $1), 0) as "total!""#,
+                  coalesce((select sum(s.articles) from tag_count_shards s
+                            join tags t on t.id = s.tag_id where t.name = $1), 0)::bigint
+                      as "total!""#,
         tag,
         window.limit,
         window.offset,
     )
     .fetch_one(state.reads()?)
     .await?;
-    Ok((row.ids, row.total.into()))
+    Ok((row.ids, row.total))
 }
 
 async fn ids_by_author(state: &Services, author: &str, window: Window) -> Result<Ids, AppError> {

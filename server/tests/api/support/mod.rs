@@ -85,6 +85,16 @@ pub trait Conduit {
     }
 }
 
+/// Waits for every spawned task, in order, and returns what each returned.
+pub async fn join_all<T>(handles: impl IntoIterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let handles: Vec<_> = handles.into_iter().collect();
+    let mut results = Vec::with_capacity(handles.len());
+    for handle in handles {
+        results.push(handle.await.unwrap());
+    }
+    results
+}
+
 /// Runs `statement` with `table`'s change-feed trigger off: a change the
 /// instances are never told of, like a notification lost while a listener
 /// was away. (The trigger of `articles` is `articles_changed`, and so on.)
