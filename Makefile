@@ -22,7 +22,7 @@ DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
 section = @printf '\n\033[1m=== %s ===\033[0m\n' "$(1)"
 
-.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image deps-topology db stop build e2e api-fuzz sqlx-prepare clean-data topology topology-status topology-down topology-test chaos bench-topology bench-writes
+.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image deps-topology db stop build e2e api-fuzz sqlx-prepare clean-data topology topology-status topology-down topology-test chaos bench-topology bench-writes seed-large bench-mix
 
 ## run: install what is missing, start the database, build, serve on http://127.0.0.1:3000
 run: deps build
@@ -48,6 +48,9 @@ test: deps-test
 	@DATABASE_URL="$(DB_URL)" cargo test -p app -p server
 	$(call section,release build)
 	$(MAKE) --no-print-directory build
+	$(call section,the large-data seeder and the request mix at a tiny size)
+	python3 scripts/seed-large.py --users 2000 --fresh --check
+	BENCH_DURATION=3s BENCH_WARMUP=1s BENCH_READERS=20 python3 scripts/bench-mix.py --users 2000 --check
 	$(call section,deploy scripts (dry runs: the asset upload and the SPA's deployment of docs/deploy.md))
 	scripts/push-assets.sh --bucket conduit-assets --dry-run | tee /dev/stderr | grep -c '^aws s3 cp ' | grep -qx 3
 	scripts/deploy-spa.sh --stack conduit-prod --dry-run --app-id d1 --branch main \
@@ -76,6 +79,15 @@ bench: deps-bench build
 ## bench-topology: the bench data through HAProxy: 1 vs 3 instances, with and without PgBouncer and the replica
 bench-topology: deps-bench deps-topology build
 	python3 scripts/bench-topology.py
+
+## seed-large: USERS (default 10,000,000) users and their articles, favorites, follows and comments, in conduit_large_USERS; resumable
+USERS ?= 10000000
+seed-large: deps build
+	python3 scripts/seed-large.py --users $(USERS)
+
+## bench-mix: a realistic request mix (wrk, scripts/bench/mix.lua) on the data set seed-large USERS made
+bench-mix: deps-bench build
+	python3 scripts/bench-mix.py --users $(USERS)
 
 ## bench-writes: 50 concurrent writers publishing articles, totals in one row vs in counter shards (pgbench)
 bench-writes: deps

@@ -22,12 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("TOPOLOGY_DIR", str(ROOT / ".data" / "topology-bench"))
 sys.path.insert(0, str(ROOT / "scripts"))
 import topology  # noqa: E402
+from processes import ms_per_request, pids_of, ticks  # noqa: E402
 from report import write_section  # noqa: E402
 from ports import free_port  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
-HZ = os.sysconf("SC_CLK_TCK")
 CEILING = ROOT / "target" / "release" / "examples" / "ceiling"
 
 # name, instances, pooler, replica
@@ -51,22 +51,6 @@ def sh(*args, **kwargs):
     return done.stdout
 
 
-def ticks(pids):
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
-
-
-def pids_of(name):
-    return [int(p) for p in subprocess.run(["pgrep", "-x", name], capture_output=True,
-                                           text=True).stdout.split()]
-
-
 def wrk(url):
     out = sh("wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -83,7 +67,7 @@ def measure(state, url, servers):
     groups = {"server": servers, "postgres": pids_of("postgres"), "pgbouncer": pids_of("pgbouncer")}
     before = {k: ticks(v) for k, v in groups.items()}
     rps, p50, p99, requests, errors = wrk(url)
-    cpu = {k: (ticks(v) - before[k]) * 1000 / HZ / max(requests, 1) for k, v in groups.items()}
+    cpu = {k: ms_per_request(ticks(v) - before[k], requests) for k, v in groups.items()}
     return {"rps": rps, "p50": p50, "p99": p99, "errors": errors, **cpu}
 
 

@@ -217,7 +217,7 @@ rps_of() { awk -F'|' -v l="$1" -v c="$2" -v n="$3" '$1 == l && $2 == c && $3 == 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "n/a"; else if (a / b < 0.1) printf "%.3f", a / b; else printf "%.2f", a / b }'; }
 
 # The other benchmarks' sections of the report are their own (scripts/report.py): kept as they are.
-other_sections="$(sed -n '/^<!-- make [a-z-]*: begin -->$/,/^<!-- make [a-z-]*: end -->$/p' "$report" 2>/dev/null || true)"
+other_sections="$(sed -n '/^<!-- make [a-z0-9-]*: begin -->$/,/^<!-- make [a-z0-9-]*: end -->$/p' "$report" 2>/dev/null || true)"
 {
     echo "# Benchmarks"
     echo

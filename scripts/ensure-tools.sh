@@ -9,7 +9,7 @@
 # From Debian:    PostgreSQL; Chromium and nginx (the caching proxy) for the
 #                 tests; HAProxy and PgBouncer for the topology (make topology,
 #                 its tests and benchmark); podman, runc and mmdebstrap for the
-#                 image; wrk for the benchmark and the soak.
+#                 image; wrk for the benchmarks, the soak and the request mix's check.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -46,6 +46,7 @@ need_debian() {
     fi
     if [ "${1:-}" = test ]; then
         command -v curl >/dev/null || missing+=(curl)
+        command -v wrk >/dev/null || missing+=(wrk)
         python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
     fi
     if [ "${1:-}" = bench ]; then

@@ -1,0 +1,355 @@
+#!/usr/bin/env python3
+"""`make bench-mix USERS=N`: a realistic load on the data set `make
+seed-large USERS=N` built. wrk runs scripts/bench/mix.lua against the
+release server: 90% anonymous pages and API reads, 9% signed-in readers
+(many distinct users), 1% writes, every name drawn by a Zipf-like law.
+
+Two runs, each after a warm-up: with the caches as deployed, and with them
+off (`CACHE_ENABLED=false`: every read takes the database path). Then the
+ceiling: the same script against a minimal server answering the home page's
+bytes from memory (server/examples/ceiling.rs), in the same run.
+
+Reports, per kind of request, the count, errors, p50 and p99; per run,
+requests/s, the share of the ceiling, server and PostgreSQL CPU per request
+and each cache tier's hit ratio. Writes docs/bench-mix/N.json and a section
+of docs/benchmarks.md, and prints a last line of the form
+`bench-mix N users: R req/s (S of the ceiling), p99 P ms, hit ratio H`.
+
+BENCH_DURATION (default 30s), BENCH_WARMUP (default 10s),
+BENCH_CONNECTIONS (default 50), BENCH_READERS (signed-in users, default 500).
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from ports import free_port  # noqa: E402
+from processes import ms_per_request, pids_of, ticks  # noqa: E402
+from report import write_section  # noqa: E402
+
+DURATION = os.environ.get("BENCH_DURATION", "30s")
+WARMUP = os.environ.get("BENCH_WARMUP", "10s")
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
+READERS = int(os.environ.get("BENCH_READERS", "500"))
+SERVER = ROOT / "target" / "release" / "server"
+CEILING = ROOT / "target" / "release" / "examples" / "ceiling"
+MIX = ROOT / "scripts" / "bench" / "mix.lua"
+RESULTS = ROOT / "docs" / "bench-mix"
+PASSWORD = "bench-password"  # scripts/seed-large.py's
+
+
+def say(message):
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+def run(*args, **kwargs):
+    done = subprocess.run(args, capture_output=True, text=True, **kwargs)
+    if done.returncode:
+        sys.exit(f"bench-mix: {args[0]} failed ({done.returncode}):\n{done.stderr}")
+    return done.stdout
+
+
+def base_url():
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        run(str(ROOT / "scripts" / "pg.sh"), "start")
+        url = run(str(ROOT / "scripts" / "pg.sh"), "url").strip()
+    return url.rsplit("/", 1)[0]
+
+
+class Server:
+    """The release server on a free port, with its metrics on another."""
+
+    def __init__(self, database_url, cache):
+        self.addr = f"127.0.0.1:{free_port()}"
+        self.metrics_addr = f"127.0.0.1:{free_port()}"
+        env = dict(os.environ, APP_ENV="development", DATABASE_URL=database_url,
+                   LEPTOS_SITE_ADDR=self.addr, METRICS_ADDR=self.metrics_addr,
+                   SEED_DEMO_DATA="false", RUST_LOG="warn", CACHE_ENABLED=str(cache).lower())
+        self.process = subprocess.Popen([str(SERVER)], env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://{self.addr}/readyz", timeout=1).read()
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    sys.exit("bench-mix: the server exited on start")
+                time.sleep(0.1)
+        sys.exit(f"bench-mix: the server did not become ready on {self.addr}")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+    def tiers(self):
+        """Hits and misses of each cache tier so far."""
+        text = urllib.request.urlopen(f"http://{self.metrics_addr}/metrics", timeout=5).read().decode()
+        counts = {}
+        for kind in ("hits", "misses"):
+            for tier, value in re.findall(rf'^conduit_cache_{kind}_total{{tier="([^"]+)"}} (\d+)',
+                                          text, re.M):
+                counts.setdefault(tier, {"hits": 0, "misses": 0})[kind] = int(value)
+        return counts
+
+
+def sign_in(addr, usernames):
+    tokens = []
+    for name in usernames:
+        request = urllib.request.Request(
+            f"http://{addr}/api/users/login", method="POST",
+            data=json.dumps({"user": {"email": f"{name}@example.com", "password": PASSWORD}}).encode(),
+            headers={"Content-Type": "application/json"})
+        tokens.append(json.load(urllib.request.urlopen(request, timeout=30))["user"]["token"])
+    return tokens
+
+
+def readers(database_url, users):
+    """Distinct signed-in readers: the heaviest followers first (a feed of
+    thousands of authors), the ones who follow the top author, then any."""
+    heavy = max(1, READERS // 10)
+    query = f"""
+with heavy as (select follower_id as id from follows group by 1 order by count(*) desc limit {heavy}),
+fans as (select follower_id as id from follows
+         where followed_id = (select followed_id from follows group by 1 order by count(*) desc limit 1)
+         limit {heavy}),
+others as (select id from users where id % {max(1, users // READERS)} = 0 limit {READERS})
+select username from users where id in (select id from heavy union select id from fans
+                                        union select id from others)
+order by id limit {READERS}"""
+    return run("psql", "-X", "-qtAc", query, database_url).split()
+
+
+def wrk(url, duration, tokens_file, users):
+    env = dict(os.environ, MIX_USERS=str(users), MIX_TOKENS=tokens_file)
+    out = run("wrk", f"-t{CONNECTIONS}", f"-c{CONNECTIONS}", f"-d{duration}", "--latency",
+              "-s", str(MIX), url, env=env)
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "p50": latency_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
+        "p99": latency_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
+        "socket_errors": sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out)),
+        "kinds": [],
+    }
+    for line in out.splitlines():
+        if line.startswith("mix|"):
+            _, kind, group, n, errors, p50, p99 = line.split("|")
+            result["kinds"].append({"kind": kind, "class": group, "n": int(n), "errors": int(errors),
+                                    "p50": float(p50), "p99": float(p99)})
+    return result
+
+
+def latency_ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def measured_run(server, duration, tokens_file, users):
+    """The mix against `server`, with the CPU it and PostgreSQL used and the
+    hit ratios of the cache tiers over the run."""
+    groups = {"server": [server.process.pid], "postgres": pids_of("postgres")}
+    before = {k: ticks(v) for k, v in groups.items()}
+    tiers_before = server.tiers()
+    result = wrk(f"http://{server.addr}", duration, tokens_file, users)
+    tiers_after = server.tiers()
+    for k, v in groups.items():
+        result[f"{k}_cpu_ms"] = ms_per_request(ticks(v) - before[k], result["requests"])
+    hits = {}
+    for tier, after in tiers_after.items():
+        was = tiers_before.get(tier, {"hits": 0, "misses": 0})
+        h, m = after["hits"] - was["hits"], after["misses"] - was["misses"]
+        if h + m:
+            hits[tier] = {"hits": h, "misses": m, "ratio": h / (h + m)}
+    result["tiers"] = hits
+    # What share of requests the caches answered without the database: the
+    # response tiers (whole pages and API answers) first.
+    result["hit_ratio"] = overall_hit_ratio(hits)
+    return result
+
+
+def check(runs):
+    """Fails if any request went wrong: a slug, user or tag mix.lua names
+    that the data set lacks, or a write the API refused."""
+    wrong = [f"{k['kind']} ({label}): {k['errors']} of {k['n']}" for label in runs
+             for k in runs[label]["kinds"] if k["errors"]]
+    wrong += [f"{label}: {runs[label]['socket_errors']} socket errors" for label in runs
+              if runs[label]["socket_errors"]]
+    if wrong:
+        sys.exit("bench-mix: requests failed: " + "; ".join(wrong))
+    kinds = {k["kind"] for label in runs for k in runs[label]["kinds"]}
+    print(f"bench-mix: {sum(r['requests'] for r in runs.values())} requests of {len(kinds)} kinds, none failed")
+
+
+def overall_hit_ratio(tiers):
+    """Hits over lookups, summed over the tiers that answer whole requests
+    when there are any (`responses`, `reader`), else over all tiers."""
+    front = {k: v for k, v in tiers.items() if k in ("responses", "reader")} or tiers
+    h = sum(v["hits"] for v in front.values())
+    m = sum(v["misses"] for v in front.values())
+    return h / (h + m) if h + m else 0.0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=int(os.environ.get("USERS", "10000000")))
+    parser.add_argument("--check", action="store_true",
+                        help="a short run that fails if any read went wrong (a name the data lacks); "
+                             "writes no report")
+    args = parser.parse_args()
+    base = base_url()
+    database = f"conduit_large_{args.users}"
+    url = f"{base}/{database}"
+    built = subprocess.run(["psql", "-X", "-qtAc", "select finished is not null from seed_large.build", url],
+                           capture_output=True, text=True).stdout.strip()
+    if built != "t":
+        sys.exit(f"bench-mix: {database} is not built; run `make seed-large USERS={args.users}` first")
+    if not CEILING.exists() and not args.check:
+        run("cargo", "build", "--release", "--quiet", "-p", "server", "--example", "ceiling")
+
+    runs = {}
+    page_bytes = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        tokens_file = str(Path(scratch) / "tokens")
+        page = Path(scratch) / "page.html"
+        for cache in (True, False):
+            label = "cache on" if cache else "cache off"
+            server = Server(url, cache)
+            try:
+                if cache:
+                    names = readers(url, args.users)
+                    say(f"signing in {len(names)} readers")
+                    Path(tokens_file).write_text("\n".join(sign_in(server.addr, names)) + "\n")
+                    page.write_bytes(urllib.request.urlopen(f"http://{server.addr}/", timeout=30).read())
+                    page_bytes = page.stat().st_size
+                say(f"{label}: warming up for {WARMUP}")
+                wrk(f"http://{server.addr}", WARMUP, tokens_file, args.users)
+                say(f"{label}: the mix for {DURATION}, {CONNECTIONS} connections")
+                runs[label] = measured_run(server, DURATION, tokens_file, args.users)
+            finally:
+                server.stop()
+        if args.check:
+            check(runs)
+            return
+        say("the ceiling: the home page's bytes from memory, the same mix")
+        addr = f"127.0.0.1:{free_port()}"
+        ceiling = subprocess.Popen([str(CEILING), addr, str(page)], stdout=subprocess.DEVNULL)
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(f"http://{addr}/", timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            wrk(f"http://{addr}", "2s", tokens_file, args.users)
+            groups = [ceiling.pid]
+            before = ticks(groups)
+            runs["ceiling"] = wrk(f"http://{addr}", DURATION, tokens_file, args.users)
+            runs["ceiling"]["server_cpu_ms"] = ms_per_request(ticks(groups) - before,
+                                                              runs["ceiling"]["requests"])
+        finally:
+            ceiling.terminate()
+            ceiling.wait()
+
+    result = {"users": args.users, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+              "commit": run("git", "rev-parse", "--short", "HEAD").strip(),
+              "connections": CONNECTIONS, "duration": DURATION, "page_bytes": page_bytes,
+              "runs": runs}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.users}.json").write_text(json.dumps(result, indent=1) + "\n")
+    text = section(result)
+    write_section("bench-mix", text)
+    print(text)
+    on, ceiling = runs["cache on"], runs["ceiling"]
+    print(f"bench-mix {args.users} users: {on['rps']:.0f} req/s ({on['rps'] / ceiling['rps']:.2f} of the "
+          f"ceiling), p99 {on['p99']:.0f} ms, hit ratio {on['hit_ratio']:.2f}")
+
+
+def section(latest):
+    """Every size measured so far (docs/bench-mix/*.json), side by side."""
+    sizes = sorted((json.loads(p.read_text()) for p in RESULTS.glob("*.json")), key=lambda r: r["users"])
+    lines = ["## A realistic mix at 10K, 1M and 10M users (`make bench-mix`)", "",
+             "Written by `make bench-mix` (scripts/bench-mix.py, scripts/bench/mix.lua); do not edit "
+             "by hand. Each size is the data set `make seed-large USERS=N` built (its section below "
+             "says what it holds), measured with its own run's ceiling.", "",
+             f"- wrk, {latest['connections']} connections (one per thread, so that each kind's latency "
+             f"is known), {latest['duration']} after a warm-up; 90% anonymous pages and API reads, 9% "
+             "signed-in readers (hundreds of distinct users, the heaviest followers among them), 1% "
+             "writes; slugs, users, tags and pages drawn by Zipf-like laws.",
+             "- Cache on: the defaults. Cache off: `CACHE_ENABLED=false`, every read takes the "
+             "database path. Hit ratio: hits over lookups of the tiers that answer whole requests "
+             "(`responses`, `reader`).", "",
+             "| Users | Run | Requests/s | Share of the ceiling | p50 | p99 | Errors | Server CPU/request "
+             "| PostgreSQL CPU/request | Hit ratio | Date, commit |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in sizes:
+        ceiling = r["runs"]["ceiling"]["rps"]
+        for label in ("cache on", "cache off"):
+            x = r["runs"][label]
+            errors = sum(k["errors"] for k in x["kinds"]) + x["socket_errors"]
+            lines.append(f"| {r['users']:,} | {label} | {x['rps']:.0f} | {x['rps'] / ceiling:.3f} | "
+                         f"{x['p50']:.1f} ms | {x['p99']:.1f} ms | {errors} | {x['server_cpu_ms']:.3f} ms | "
+                         f"{x['postgres_cpu_ms']:.3f} ms | {x['hit_ratio']:.2f} | {r['date']}, {r['commit']} |")
+        lines.append(f"| {r['users']:,} | ceiling | {ceiling:.0f} | 1 | "
+                     f"{r['runs']['ceiling']['p50']:.1f} ms | {r['runs']['ceiling']['p99']:.1f} ms | - | "
+                     f"{r['runs']['ceiling']['server_cpu_ms']:.3f} ms | - | - | |")
+    lines += ["", "p99 of each kind of request (ms), cache on / cache off:", "",
+              "| Kind | " + " | ".join(f"{r['users']:,} users" for r in sizes) + " |",
+              "|---|" + "---:|" * len(sizes)]
+    kinds = [k["kind"] for k in latest["runs"]["cache on"]["kinds"]]
+    for kind in kinds:
+        cells = []
+        for r in sizes:
+            on = {k["kind"]: k for k in r["runs"]["cache on"]["kinds"]}.get(kind)
+            off = {k["kind"]: k for k in r["runs"]["cache off"]["kinds"]}.get(kind)
+            cells.append(f"{on['p99']:.1f} / {off['p99']:.1f}" if on and off else "-")
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    tiers = sorted({t for r in sizes for t in r["runs"]["cache on"]["tiers"]})
+    lines += ["", "Hit ratio of each cache tier, cache on:", "",
+              "| Tier | " + " | ".join(f"{r['users']:,} users" for r in sizes) + " |",
+              "|---|" + "---:|" * len(sizes)]
+    for tier in tiers:
+        cells = [f"{r['runs']['cache on']['tiers'][tier]['ratio']:.3f}"
+                 if tier in r["runs"]["cache on"]["tiers"] else "-" for r in sizes]
+        lines.append(f"| {tier} | " + " | ".join(cells) + " |")
+    summary = growth(sizes)
+    if summary:
+        lines += ["", summary]
+    return "\n".join(lines)
+
+
+def growth(sizes):
+    """The worst read's p99 at the largest size over its p99 at the smallest,
+    over both runs."""
+    if len(sizes) < 2:
+        return None
+    small, large = sizes[0], sizes[-1]
+    worst = None
+    for label in ("cache on", "cache off"):
+        before = {k["kind"]: k["p99"] for k in small["runs"][label]["kinds"] if k["class"] != "write"}
+        for k in large["runs"][label]["kinds"]:
+            if k["kind"] in before and before[k["kind"]] > 0:
+                ratio = k["p99"] / before[k["kind"]]
+                if worst is None or ratio > worst[0]:
+                    worst = (ratio, f"{k['kind']}, {label}")
+    if worst is None:
+        return None
+    return (f"p99 at {short(large['users'])} over p99 at {short(small['users'])}, worst read: "
+            f"{worst[0]:.2f} ({worst[1]})")
+
+
+def short(users):
+    return f"{users // 1_000_000}M" if users >= 1_000_000 else f"{users // 1000}K"
+
+
+if __name__ == "__main__":
+    main()
