@@ -43,32 +43,6 @@ pub async fn list(
     })
 }
 
-/// Spec: `GET /api/articles/feed`: articles by the authors the user follows.
-#[tracing::instrument(skip(state))]
-pub async fn feed(state: &Services, user: UserId, window: Window) -> Result<ArticleList, AppError> {
-    // One index range per followed author (articles_author_created_idx).
-    let row = sqlx::query!(
-        r#"select array(select a.id from articles a
-                        where a.author_id in (select followed_id from follows
-                                              where follower_id = $1)
-                        order by a.created_at desc, a.id desc
-                        limit $2 offset $3) as "ids!",
-                  (select coalesce(sum(u.articles_count), 0)::bigint
-                   from follows f join users u on u.id = f.followed_id
-                   where f.follower_id = $1) as "total!""#,
-        user.0,
-        window.limit,
-        window.offset,
-    )
-    .fetch_one(state.reads()?)
-    .await?;
-    let shared = load(state, &row.ids, false).await?;
-    Ok(ArticleList {
-        articles: personalise(state, Some(user), &shared).await?,
-        articles_count: row.total,
-    })
-}
-
 /// The first page of the global list (`tag: None`) or of one tag comes from
 /// the cache: that is what the home page and every anonymous visitor read.
 /// Deeper windows are read straight from the database.

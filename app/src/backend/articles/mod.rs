@@ -14,12 +14,14 @@ use super::Services;
 use crate::error::AppError;
 use crate::models::Article;
 
+pub mod feed;
 mod lists;
 mod rows;
 mod slug;
 mod write;
 
-pub use lists::{feed, list, COMBINED_COUNT_CAP};
+pub use feed::feed;
+pub use lists::{list, COMBINED_COUNT_CAP};
 pub use write::{create, delete, favorite, unfavorite, update};
 
 /// Spec: `GET /api/articles/:slug`.
