@@ -22,7 +22,7 @@ DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
 section = @printf '\n\033[1m=== %s ===\033[0m\n' "$(1)"
 
-.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image deps-topology db stop build e2e api-fuzz sqlx-prepare clean-data topology topology-status topology-down topology-test chaos bench-topology bench-writes seed-large bench-mix
+.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image deps-topology db stop build e2e api-fuzz sqlx-prepare clean-data topology topology-status topology-down topology-test chaos bench-topology bench-writes seed-large bench-mix explain
 
 ## run: install what is missing, start the database, build, serve on http://127.0.0.1:3000
 run: deps build
@@ -88,6 +88,10 @@ seed-large: deps build
 ## bench-mix: a realistic request mix (wrk, scripts/bench/mix.lua) on the data set seed-large USERS made
 bench-mix: deps-bench build
 	python3 scripts/bench-mix.py --users $(USERS)
+
+## explain: EXPLAIN (ANALYZE, BUFFERS) of every query the app makes, on the data set seed-large USERS made, into docs/queries.md
+explain: deps
+	python3 scripts/explain.py --users $(USERS)
 
 ## bench-writes: 50 concurrent writers publishing articles, totals in one row vs in counter shards (pgbench)
 bench-writes: deps

@@ -16,9 +16,9 @@ set local statement_timeout = 0;
 set local idle_in_transaction_session_timeout = 0;
 alter table articles disable trigger articles_count;
 alter table article_tags disable trigger article_tags_count;
-alter table favorites disable trigger favorites_count;
+alter table favorites disable trigger user;
 alter table articles disable trigger articles_changed;
-alter table comments disable trigger comments_changed;
+alter table comments disable trigger user;
 alter table follows disable trigger follows_changed;
 \timing on
 
@@ -103,9 +103,9 @@ from (select user_id, count(*) as n from favorites group by user_id) c where c.u
 
 alter table articles enable trigger articles_count;
 alter table article_tags enable trigger article_tags_count;
-alter table favorites enable trigger favorites_count;
+alter table favorites enable trigger user;
 alter table articles enable trigger articles_changed;
-alter table comments enable trigger comments_changed;
+alter table comments enable trigger user;
 alter table follows enable trigger follows_changed;
 commit;
 

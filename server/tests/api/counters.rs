@@ -191,3 +191,57 @@ async fn the_api_reports_the_totals_and_only_the_tags_in_use(db: PgPool) {
         "{per_tag:?}"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deleting_a_popular_article_keeps_every_readers_counts(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    let author = app.register("author").await;
+    let popular = app.publish(&author, "Popular", &["hot"]).await;
+    let other = app.publish(&author, "Other", &[]).await;
+    // 300 readers favorite and comment on both, in one statement each.
+    for statement in [
+        "insert into users (username, username_key, email, password_hash)
+         select 'r' || i, 'r' || i, 'r' || i || '@example.com', 'x' from generate_series(1, 300) i",
+        "insert into favorites (user_id, article_id, article_created_at)
+         select u.id, a.id, a.created_at from users u, articles a where u.username like 'r%'",
+        "insert into comments (article_id, author_id, body)
+         select a.id, u.id, 'Nice.' from users u, articles a where u.username like 'r%'",
+    ] {
+        sqlx::query(statement).execute(&db).await.unwrap();
+    }
+    let counts = "select (select favorites_count from articles where slug = $1),
+                         (select min(favorites_count) from users where username like 'r%'),
+                         (select max(favorites_count) from users where username like 'r%')";
+    let (article, least, most): (i32, i32, i32) = sqlx::query_as(counts)
+        .bind(&popular)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!((article, least, most), (300, 2, 2));
+
+    let reply = app
+        .delete(&format!("/api/articles/{popular}"), Some(&author))
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+    let (article, least, most): (i32, i32, i32) = sqlx::query_as(counts)
+        .bind(&other)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!((article, least, most), (300, 1, 1));
+    let exact: bool = sqlx::query_scalar(
+        "select bool_and(u.favorites_count = (select count(*) from favorites f where f.user_id = u.id))
+         from users u",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(exact);
+    let page = app.get(&format!("/api/articles/{other}"), None).await;
+    assert_eq!(page.body["article"]["favoritesCount"], 300);
+    let comments: i64 = sqlx::query_scalar("select count(*) from comments")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(comments, 300, "the other article's comments stay");
+}

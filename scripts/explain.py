@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""`make explain USERS=N`: `EXPLAIN (ANALYZE, BUFFERS)` of every query the
+app makes, on the data set `make seed-large USERS=N` built, into
+docs/queries.md.
+
+The queries are the ones the app is compiled with (`.sqlx/`, which
+`make sqlx-prepare` writes from the `query!` macros), each prepared with
+its own parameter types and executed with the values that make it work
+hardest on this data: the most prolific author and a quiet one, the
+heaviest follower and a reader of one quiet author, the most used tag,
+the deepest offset the API serves, and so on. Writes run inside a
+transaction that is rolled back.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "queries.md"
+TYPES = {"Int8": "bigint", "Text": "text", "TextArray": "text[]", "Int8Array": "bigint[]",
+         "Bool": "boolean", "Timestamptz": "timestamptz"}
+DEEPEST = 10_000  # Window::MAX_OFFSET
+
+# The values the cases use, read from the data first.
+SAMPLES = """
+select json_build_object(
+  'prolific', (select id from users order by articles_count desc limit 1),
+  'prolific_key', (select username_key from users order by articles_count desc limit 1),
+  'quiet_key', (select username_key from users where articles_count = 1 limit 1),
+  'heavy_reader', (select follower_id from follows group by 1 order by count(*) desc limit 1),
+  'quiet_reader', (select f.follower_id from follows f join users u on u.id = f.followed_id
+                   where u.articles_count between 1 and 3
+                     and not exists (select 1 from follows g where g.follower_id = f.follower_id
+                                     and g.followed_id <> f.followed_id) limit 1),
+  'favoriter', (select id from users order by favorites_count desc limit 1),
+  'favoriter_key', (select username_key from users order by favorites_count desc limit 1),
+  'popular_tag', (select t.name from tag_count_shards s join tags t on t.id = s.tag_id
+                  group by t.name order by sum(s.articles) desc limit 1),
+  'article', (select article_id from comments group by 1 order by count(*) desc limit 1),
+  'slug', (select slug from articles where id = (select article_id from comments group by 1
+                                                order by count(*) desc limit 1)),
+  'created', (select created_at from articles where id = (select article_id from comments group by 1
+                                                          order by count(*) desc limit 1)),
+  'comment', (select id from comments order by id desc limit 1),
+  'comment_article', (select article_id from comments order by id desc limit 1),
+  'email', (select email from users order by id desc limit 1),
+  'page_ids', (select array_agg(id) from (select id from articles order by created_at desc limit 20) t),
+  'page_authors', (select array_agg(author_id) from (select author_id from articles order by created_at desc limit 20) t),
+  'sidebar', (select array_agg(name) from (select t.name from tag_count_shards s join tags t on t.id = s.tag_id
+                                           group by t.name order by sum(s.articles) desc limit 30) t)
+)
+"""
+
+# A distinctive piece of each query's text, and its cases: a label and the
+# parameters (names of samples, or values).
+CASES = [
+    ("from articles order by created_at desc, id desc limit $1 offset $2",
+     [("first page", [20, 0]), ("deepest page", [20, DEEPEST])]),
+    ("where at.tag_id = (select id from tags where name = $1)",
+     [("most used tag, first page", ["popular_tag", 20, 0]),
+      ("most used tag, deepest page", ["popular_tag", 20, DEEPEST])]),
+    ("where author_id = (select id from users where username_key = $1) order by created_at desc",
+     [("most prolific author, first page", ["prolific_key", 20, 0]),
+      ("most prolific author, deepest page", ["prolific_key", 20, DEEPEST]),
+      ("a quiet author", ["quiet_key", 20, 0])]),
+    ("select array(select article_id from favorites where user_id = (select id from users where username_key = $1)",
+     [("heaviest favoriter, first page", ["favoriter_key", 20, 0]),
+      ("heaviest favoriter, deepest page", ["favoriter_key", 20, DEEPEST])]),
+    ("with matches as materialized ( select a.id, a.created_at from articles a where a.author_id",
+     [("prolific author and tag", ["prolific_key", "popular_tag", None, 20, 0, DEEPEST + 100])]),
+    ("with matches as materialized ( select f.article_id as id",
+     [("heaviest favoriter and tag", ["favoriter_key", "popular_tag", 20, 0, DEEPEST + 100])]),
+    ('select count(*) as "followed!"',
+     [("heaviest follower", ["heavy_reader"]), ("reader of one quiet author", ["quiet_reader"])]),
+    ("where exists (select 1 from follows f where f.follower_id = $1 and f.followed_id = a.author_id)",
+     [("heaviest follower, first page (its plan)", ["heavy_reader", 20, 0]),
+      ("heaviest follower, deepest page", ["heavy_reader", 20, DEEPEST])]),
+    ("cross join lateral ( select a.id, a.created_at from articles a where a.author_id = f.followed_id",
+     [("reader of one quiet author (its plan)", ["quiet_reader", 20, 0]),
+      ("heaviest follower, deepest page (its plan)", ["heavy_reader", 20, DEEPEST])]),
+    ("case when $2 then a.body end as body", [("a page of 20 articles", ["page_ids", False]),
+                                               ("one article with its body", ["[article]", True])]),
+    ("select array(select article_id from favorites where user_id = $1 and article_id = any($2))",
+     [("a page, for the heaviest favoriter", ["favoriter", "page_ids", "page_authors"])]),
+    ("from comments c join users u on u.id = c.author_id",
+     [("the most commented article", ["article", 100, 0])]),
+    ("with used as materialized", [("the sidebar", [20, 10])]),
+    ('select name as "name!" from tags_in_use', [("every tag", ["sidebar"])]),
+    ("select id, author_id, slug, title, created_at from articles where slug = $1", [("by slug", ["slug"])]),
+    ("select id, username, bio, image from users where username_key = $1", [("a profile", ["prolific_key"])]),
+    ("select id from users where username_key = $1", [("a name", ["prolific_key"])]),
+    ("select id, username, email, bio, image, session_epoch from users where id = $1", [("by id", ["prolific"])]),
+    ("from users where lower(email) = lower($1)", [("sign-in", ["email"])]),
+    ("select u.session_epoch as epoch", [("a session", ["prolific"])]),
+    ("select author_id from comments where id = $1 and article_id = $2",
+     [("a comment", ["comment", "comment_article"])]),
+    # Writes, rolled back.
+    ("insert into articles (author_id, slug, title, description, body)",
+     [("publish", ["prolific", "explain-slug", "Title", "Description", "Body"])]),
+    ("insert into tags (name) select unnest", [("tags", [["explain-tag", "popular_tag"]])]),
+    ("insert into article_tags", [("tag an article", ["article", "created", ["popular_tag"]])]),
+    ("update articles set tag_list = $2", [("its tag list", ["article", ["popular_tag"]])]),
+    ("delete from article_tags where article_id = $1", [("untag", ["article", ["popular_tag"]])]),
+    ("update articles set title = coalesce($2, title)", [("edit", ["article", "New title", None, None])]),
+    ("update articles set slug = $2", [("new slug", ["article", "explain-new-slug"])]),
+    ("delete from articles where id = $1", [("delete the most commented article", ["article"])]),
+    ("insert into favorites", [("favorite", ["quiet_reader", "article", "created"])]),
+    ("delete from favorites", [("unfavorite", ["favoriter", "article"])]),
+    ("insert into follows", [("follow", ["quiet_reader", "prolific"])]),
+    ("delete from follows", [("unfollow", ["heavy_reader", "prolific"])]),
+    ("insert into comments", [("comment", ["article", "quiet_reader", "Well said."])]),
+    ("delete from comments where id = $1", [("delete a comment", ["comment"])]),
+    ("insert into users (username, username_key, email, password_hash)",
+     [("sign up", ["explain-user", "explain-user", "explain@example.com", "x"])]),
+    ("update users u set username = coalesce($2, u.username)",
+     [("settings", ["prolific", None, None, None, None, False, "A bio", False, None, None])]),
+    ("update users set session_epoch = session_epoch + 1", [("sign out everywhere", ["prolific"])]),
+    ("insert into signed_out_sessions", [("sign out", ["prolific", "s1", "2030-01-01", 16])]),
+    ("delete from signed_out_sessions where user_id = $1 and expires_at", [("expired sign-outs", ["prolific"])]),
+    ("delete from signed_out_sessions where user_id = $1", [("every sign-out", ["prolific"])]),
+]
+
+
+def run(*args, **kwargs):
+    done = subprocess.run(args, capture_output=True, text=True, **kwargs)
+    if done.returncode:
+        sys.exit(f"explain: {args[0]} failed ({done.returncode}):\n{done.stderr}")
+    return done.stdout
+
+
+def normal(text):
+    return " ".join(text.split())
+
+
+def literal(value, samples):
+    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+        return literal([samples[value[1:-1]]], samples)
+    if isinstance(value, str) and value in samples:
+        value = samples[value]
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        items = [literal(samples.get(v, v) if isinstance(v, str) else v, samples) for v in value]
+        return "array[" + ", ".join(items) + "]"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def where_used(query):
+    """The source file that holds the query."""
+    needle = normal(query)[:60]
+    for path in sorted((ROOT / "app" / "src").rglob("*.rs")):
+        if needle in normal(path.read_text()):
+            return str(path.relative_to(ROOT))
+    return "?"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=int(os.environ.get("USERS", "10000000")))
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL") or run(str(ROOT / "scripts" / "pg.sh"), "url").strip()
+    database = f"conduit_large_{args.users}"
+    url = f"{url.rsplit('/', 1)[0]}/{database}"
+    samples = json.loads(run("psql", "-X", "-qtAc", SAMPLES, url))
+    queries = [json.loads(p.read_text()) for p in sorted((ROOT / ".sqlx").glob("*.json"))]
+    rows, plans, unmatched = [], [], []
+    for q in queries:
+        text = normal(q["query"])
+        cases = next((c for key, c in CASES if key in text), None)
+        if cases is None:
+            unmatched.append(text)
+            continue
+        types = ", ".join(TYPES[t] for t in q["describe"]["parameters"]["Left"])
+        writes = not text.lower().startswith(("select", "with used", "with matches"))
+        for label, params in cases:
+            values = ", ".join(literal(p, samples) for p in params)
+            script = (f"set statement_timeout = 0;\nbegin;\nprepare q ({types}) as {q['query']};\n"
+                      f"explain (analyze, buffers, costs off) execute q ({values});\nrollback;\n")
+            out = run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, input=script)
+            plan = "\n".join(line for line in out.splitlines()
+                             if line.strip() and not re.match(r"^\s*QUERY PLAN|^-+$|^\(\d+ rows?\)$", line))
+            ms = float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1))
+            hit = sum(int(n) for n in re.findall(r"^\s*Buffers: shared hit=(\d+)", plan, re.M)[:1])
+            read = sum(int(n) for n in re.findall(r"^\s*Buffers: shared(?: hit=\d+)? read=(\d+)", plan, re.M)[:1])
+            title = text if len(text) < 90 else text[:87] + "..."
+            rows.append((where_used(q["query"]), title, label, ms, hit, read, writes))
+            plans.append((title, label, text, plan))
+    if unmatched:
+        sys.exit("explain: no case for these queries (add them to CASES):\n" + "\n".join(unmatched))
+    counts = run("psql", "-X", "-qtAc",
+                 "select format('%s users, %s articles, %s tags, %s favorites, %s follows, %s comments; %s',"
+                 "(select count(*) from users), (select count(*) from articles), (select count(*) from tags),"
+                 "(select count(*) from favorites), (select count(*) from follows), (select count(*) from comments),"
+                 "pg_size_pretty(pg_database_size(current_database())))", url).strip()
+    lines = [
+        "# Query plans",
+        "",
+        "Written by `make explain` (scripts/explain.py); do not edit by hand.",
+        "",
+        f"`EXPLAIN (ANALYZE, BUFFERS)` of every query the app is compiled with (`.sqlx/`), on the data "
+        f"set of `make seed-large USERS={args.users}` ({counts}), each with the values that make it "
+        "work hardest there. Writes ran in a transaction that was rolled back. The time is one run's, "
+        "on a warm cache of a 2-core machine with the server's pool idle: read it for the shape "
+        "(an index range that stops, a handful of buffers), not as a benchmark.",
+        "",
+        f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit "
+        f"{run('git', 'rev-parse', '--short', 'HEAD').strip()}.",
+        "- Totals (`articlesCount`) come from counters kept by triggers (the shards of "
+        "`article_total_shards` and `tag_count_shards`, `users.articles_count`, "
+        "`users.favorites_count`), never from `count(*)` over a list.",
+        "- The feed is read by the cheaper of two plans for its reader "
+        "(`app/src/backend/articles/feed.rs`); both are shown for the readers they are chosen for.",
+        "",
+        "| Where | Query | Case | Time | Buffers hit | Buffers read |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for where, title, label, ms, hit, read, writes in rows:
+        lines.append(f"| `{where}` | `{title.replace('|', '/')}` | {label}{' (rolled back)' if writes else ''} "
+                     f"| {ms:.3f} ms | {hit} | {read} |")
+    lines += ["", "## Plans", ""]
+    for title, label, text, plan in plans:
+        lines += [f"### {label}", "", "```sql", text, "```", "", "```", plan, "```", ""]
+    REPORT.write_text("\n".join(lines))
+    slowest = max(rows, key=lambda r: r[3])
+    print(f"explain: {len(rows)} plans of {len(queries)} queries in {REPORT.relative_to(ROOT)}; "
+          f"slowest {slowest[3]:.1f} ms ({slowest[2]})")
+
+
+if __name__ == "__main__":
+    main()
