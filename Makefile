@@ -85,9 +85,9 @@ USERS ?= 10000000
 seed-large: deps build
 	python3 scripts/seed-large.py --users $(USERS)
 
-## bench-mix: a realistic request mix (wrk, scripts/bench/mix.lua) on the data set seed-large USERS made
+## bench-mix: a realistic request mix (wrk, scripts/bench/mix.lua) on the data set seed-large USERS made; INSTANCES=3: 1 instance against 3
 bench-mix: deps-bench build
-	python3 scripts/bench-mix.py --users $(USERS)
+	python3 scripts/bench-mix.py --users $(USERS) $(if $(INSTANCES),--instances $(INSTANCES))
 
 ## explain: EXPLAIN (ANALYZE, BUFFERS) of every query the app makes, on the data set seed-large USERS made, into docs/queries.md
 explain: deps

@@ -129,10 +129,38 @@ order by id limit {READERS}"""
     return run("psql", "-X", "-qtAc", query, database_url).split()
 
 
-def wrk(url, duration, tokens_file, users):
+def wrk(urls, duration, tokens_file, users):
+    """The mix against each of `urls` at once, the connections shared out
+    among them; figures summed (p50 and p99: the largest of the parts)."""
+    if isinstance(urls, str):
+        urls = [urls]
     env = dict(os.environ, MIX_USERS=str(users), MIX_TOKENS=tokens_file)
-    out = run("wrk", f"-t{CONNECTIONS}", f"-c{CONNECTIONS}", f"-d{duration}", "--latency",
-              "-s", str(MIX), url, env=env)
+    each = max(1, CONNECTIONS // len(urls))
+    processes = [subprocess.Popen(["wrk", f"-t{each}", f"-c{each}", f"-d{duration}", "--latency",
+                                   "-s", str(MIX), url], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for url in urls]
+    parts = []
+    for process in processes:
+        out, err = process.communicate()
+        if process.returncode:
+            sys.exit(f"bench-mix: wrk failed ({process.returncode}):\n{err}")
+        parts.append(parse(out))
+    if len(parts) == 1:
+        return parts[0]
+    kinds = {}
+    for part in parts:
+        for k in part["kinds"]:
+            m = kinds.setdefault(k["kind"], dict(k, n=0, errors=0, p50=0.0, p99=0.0))
+            m["n"] += k["n"]
+            m["errors"] += k["errors"]
+            m["p50"], m["p99"] = max(m["p50"], k["p50"]), max(m["p99"], k["p99"])
+    return {"rps": sum(p["rps"] for p in parts), "requests": sum(p["requests"] for p in parts),
+            "p50": max(p["p50"] for p in parts), "p99": max(p["p99"] for p in parts),
+            "socket_errors": sum(p["socket_errors"] for p in parts), "kinds": list(kinds.values())}
+
+
+def parse(out):
+    """wrk's figures and mix.lua's lines, from wrk's output."""
     result = {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "requests": int(re.search(r"(\d+) requests in", out).group(1)),
@@ -154,27 +182,81 @@ def latency_ms(text):
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def measured_run(server, duration, tokens_file, users):
-    """The mix against `server`, with the CPU it and PostgreSQL used and the
-    hit ratios of the cache tiers over the run."""
-    groups = {"server": [server.process.pid], "postgres": pids_of("postgres")}
+def measured_run(servers, duration, tokens_file, users):
+    """The mix against `servers` (each its share of the connections), with
+    the CPU they and PostgreSQL used and the hit ratios of the cache tiers
+    over the run, summed over the instances."""
+    groups = {"server": [s.process.pid for s in servers], "postgres": pids_of("postgres")}
     before = {k: ticks(v) for k, v in groups.items()}
-    tiers_before = server.tiers()
-    result = wrk(f"http://{server.addr}", duration, tokens_file, users)
-    tiers_after = server.tiers()
+    tiers_before = [s.tiers() for s in servers]
+    result = wrk([f"http://{s.addr}" for s in servers], duration, tokens_file, users)
+    tiers_after = [s.tiers() for s in servers]
     for k, v in groups.items():
         result[f"{k}_cpu_ms"] = ms_per_request(ticks(v) - before[k], result["requests"])
     hits = {}
-    for tier, after in tiers_after.items():
-        was = tiers_before.get(tier, {"hits": 0, "misses": 0})
-        h, m = after["hits"] - was["hits"], after["misses"] - was["misses"]
-        if h + m:
-            hits[tier] = {"hits": h, "misses": m, "ratio": h / (h + m)}
+    for was_all, after_all in zip(tiers_before, tiers_after):
+        for tier, after in after_all.items():
+            was = was_all.get(tier, {"hits": 0, "misses": 0})
+            t = hits.setdefault(tier, {"hits": 0, "misses": 0})
+            t["hits"] += after["hits"] - was["hits"]
+            t["misses"] += after["misses"] - was["misses"]
+    hits = {tier: dict(t, ratio=t["hits"] / (t["hits"] + t["misses"]))
+            for tier, t in hits.items() if t["hits"] + t["misses"]}
     result["tiers"] = hits
     # What share of requests the caches answered without the database: the
     # response tiers (whole pages and API answers) first.
     result["hit_ratio"] = overall_hit_ratio(hits)
     return result
+
+
+def compare_instances(url, users, instances):
+    """Does the database's load grow with the number of instances, each with
+    its own cold, separate in-process cache? The same mix and connections
+    against 1 instance and against `instances`, each fresh and warmed up."""
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        tokens_file = str(Path(scratch) / "tokens")
+        for count in (1, instances):
+            servers = [Server(url, True) for _ in range(count)]
+            try:
+                if not Path(tokens_file).exists():
+                    names = readers(url, users)
+                    say(f"signing in {len(names)} readers")
+                    Path(tokens_file).write_text("\n".join(sign_in(servers[0].addr, names)) + "\n")
+                urls = [f"http://{s.addr}" for s in servers]
+                say(f"{count} instance(s): warming up for {WARMUP}")
+                wrk(urls, WARMUP, tokens_file, users)
+                say(f"{count} instance(s): the mix for {DURATION}, {CONNECTIONS} connections in all")
+                results[count] = measured_run(servers, DURATION, tokens_file, users)
+            finally:
+                for server in servers:
+                    server.stop()
+    one, many = results[1], results[instances]
+    lines = [f"## One instance or {instances}: the database's load (`make bench-mix USERS={users} INSTANCES={instances}`)",
+             "",
+             "Written by `make bench-mix` (scripts/bench-mix.py); do not edit by hand.", "",
+             f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit "
+             f"{run('git', 'rev-parse', '--short', 'HEAD').strip()}; the data set of `make seed-large "
+             f"USERS={users}`; each instance a fresh release server with its own in-process caches "
+             f"(the defaults), {CONNECTIONS} connections in all shared out among them, {DURATION} after "
+             f"a warm-up of {WARMUP}.",
+             "- On one 2-core machine more instances add no cores: what is compared is the database's "
+             "work per request and the hit ratios, not the request rates.", "",
+             "| Instances | Requests/s | p99 | Hit ratio | PostgreSQL CPU/request | Server CPU/request |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    for count, r in results.items():
+        lines.append(f"| {count} | {r['rps']:.0f} | {r['p99']:.1f} ms | {r['hit_ratio']:.3f} | "
+                     f"{r['postgres_cpu_ms']:.3f} ms | {r['server_cpu_ms']:.3f} ms |")
+    tiers = sorted(set(one["tiers"]) | set(many["tiers"]))
+    lines += ["", "| Tier | Hit ratio, 1 instance | Hit ratio, " + f"{instances} instances |", "|---|---:|---:|"]
+    for tier in tiers:
+        cell = lambda r: f"{r['tiers'][tier]['ratio']:.3f}" if tier in r["tiers"] else "-"
+        lines.append(f"| {tier} | {cell(one)} | {cell(many)} |")
+    growth = many["postgres_cpu_ms"] / max(one["postgres_cpu_ms"], 1e-9)
+    lines += ["", f"PostgreSQL CPU per request with {instances} instances over 1: {growth:.2f}."]
+    text = "\n".join(lines)
+    write_section("bench-mix-instances", text)
+    print(text)
 
 
 def check(runs):
@@ -192,8 +274,8 @@ def check(runs):
 
 def overall_hit_ratio(tiers):
     """Hits over lookups, summed over the tiers that answer whole requests
-    when there are any (`responses`, `reader`), else over all tiers."""
-    front = {k: v for k, v in tiers.items() if k in ("responses", "reader")} or tiers
+    when there are any (`responses`, `readers`), else over all tiers."""
+    front = {k: v for k, v in tiers.items() if k in ("responses", "readers")} or tiers
     h = sum(v["hits"] for v in front.values())
     m = sum(v["misses"] for v in front.values())
     return h / (h + m) if h + m else 0.0
@@ -202,6 +284,9 @@ def overall_hit_ratio(tiers):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=int(os.environ.get("USERS", "10000000")))
+    parser.add_argument("--instances", type=int, default=0,
+                        help="instead: the mix (caches on) against 1 and against this many instances, "
+                             "for what each instance's own cache costs the database")
     parser.add_argument("--check", action="store_true",
                         help="a short run that fails if any read went wrong (a name the data lacks); "
                              "writes no report")
@@ -216,6 +301,9 @@ def main():
     if not CEILING.exists() and not args.check:
         run("cargo", "build", "--release", "--quiet", "-p", "server", "--example", "ceiling")
 
+    if args.instances > 1:
+        compare_instances(url, args.users, args.instances)
+        return
     runs = {}
     page_bytes = 0
     with tempfile.TemporaryDirectory() as scratch:
@@ -234,7 +322,7 @@ def main():
                 say(f"{label}: warming up for {WARMUP}")
                 wrk(f"http://{server.addr}", WARMUP, tokens_file, args.users)
                 say(f"{label}: the mix for {DURATION}, {CONNECTIONS} connections")
-                runs[label] = measured_run(server, DURATION, tokens_file, args.users)
+                runs[label] = measured_run([server], DURATION, tokens_file, args.users)
             finally:
                 server.stop()
         if args.check:
@@ -287,7 +375,7 @@ def section(latest):
              "writes; slugs, users, tags and pages drawn by Zipf-like laws.",
              "- Cache on: the defaults. Cache off: `CACHE_ENABLED=false`, every read takes the "
              "database path. Hit ratio: hits over lookups of the tiers that answer whole requests "
-             "(`responses`, `reader`).", "",
+             "(`responses`, `readers`).", "",
              "| Users | Run | Requests/s | Share of the ceiling | p50 | p99 | Errors | Server CPU/request "
              "| PostgreSQL CPU/request | Hit ratio | Date, commit |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]

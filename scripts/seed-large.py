@@ -222,7 +222,7 @@ select r + 2, 'user' || r, 'user' || r, 'user' || r || '@example.com', :'hash',
        pg_temp.published(0) + make_interval(days => (r % 365)::int),
        pg_temp.published(0) + make_interval(days => (r % 365)::int)
 from generate_series({lo}::bigint, {hi - 1}) r
-left join seed_large.user_totals t on t.user_id = r + 2;
+left join seed_large.user_totals t on t.user_id = r + 2 and t.user_id between {lo + 2} and {hi + 1};
 """, {"hash": hash_}
 
     def favorites(self, lo, hi):
@@ -266,8 +266,10 @@ select n, n + 1 as id,
        w1 || '-' || w2 || '-' || w3 || '-' || (n + 1) as slug,
        pg_temp.published(n) as created_at,
        array(select t.name from tags t
-             where t.id in (select 1 + pg_temp.zipf(n * 4 + j, 5, {self.plan.tags}, 2.5)
-                            from generate_series(0, (pg_temp.u(n, 4) * 3)::int % 3) j)
+             -- `= any(array)`: a probe of the primary key per tag, where `in`
+             -- would scan every tag for every article.
+             where t.id = any(array(select 1 + pg_temp.zipf(n * 4 + j, 5, {self.plan.tags}, 2.5)
+                                    from generate_series(0, (pg_temp.u(n, 4) * 3)::int % 3) j))
              order by t.name collate "C") as tag_list
 from generate_series({lo}::bigint, {hi - 1}) n,
      lateral (select ({words})[1 + n % {n}] as w1,
@@ -281,7 +283,10 @@ select c.id, c.author_id, c.slug, c.title,
        array_to_string(array(select ({paragraphs})[1 + (hashint8extended(c.n * 8 + j, 3) & 1023) % {len(PARAGRAPHS)}]
                              from generate_series(0, (pg_temp.u(c.n, 2) * 3)::int % 3) j), E'\\n\\n'),
        c.tag_list, coalesce(f.favorites, 0), c.created_at, c.created_at
-from chunk c left join seed_large.article_favorites f on f.article_id = c.id;
+from chunk c
+-- Bounded to the chunk's range, so that each chunk reads its own part of
+-- the counts' index, never the whole table.
+left join seed_large.article_favorites f on f.article_id = c.id and f.article_id between {lo + 1} and {hi};
 insert into article_tags (article_id, tag_id, article_created_at)
 select c.id, t.id, c.created_at from chunk c join tags t on t.name = any(c.tag_list);
 """, {}
