@@ -20,6 +20,7 @@ BENCH_CONNECTIONS (default 50), BENCH_READERS (signed-in users, default 500).
 """
 
 import argparse
+import gzip
 import json
 import os
 import re
@@ -33,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from ports import free_port  # noqa: E402
-from processes import ms_per_request, pids_of, ticks  # noqa: E402
+from processes import ms_per_request, pids_of, snapshot, ticks, used_since  # noqa: E402
 from report import write_section  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "30s")
@@ -186,13 +187,13 @@ def measured_run(servers, duration, tokens_file, users):
     """The mix against `servers` (each its share of the connections), with
     the CPU they and PostgreSQL used and the hit ratios of the cache tiers
     over the run, summed over the instances."""
-    groups = {"server": [s.process.pid for s in servers], "postgres": pids_of("postgres")}
-    before = {k: ticks(v) for k, v in groups.items()}
+    groups = {"server": lambda: [s.process.pid for s in servers], "postgres": lambda: pids_of("postgres")}
+    before = {k: snapshot(pids()) for k, pids in groups.items()}
     tiers_before = [s.tiers() for s in servers]
     result = wrk([f"http://{s.addr}" for s in servers], duration, tokens_file, users)
     tiers_after = [s.tiers() for s in servers]
-    for k, v in groups.items():
-        result[f"{k}_cpu_ms"] = ms_per_request(ticks(v) - before[k], result["requests"])
+    for k, pids in groups.items():
+        result[f"{k}_cpu_ms"] = ms_per_request(used_since(before[k], pids()), result["requests"])
     hits = {}
     for was_all, after_all in zip(tiers_before, tiers_after):
         for tier, after in after_all.items():
@@ -207,6 +208,16 @@ def measured_run(servers, duration, tokens_file, users):
     # response tiers (whole pages and API answers) first.
     result["hit_ratio"] = overall_hit_ratio(hits)
     return result
+
+
+def data_set(url):
+    """What the data set holds, and its size on disk."""
+    row = run("psql", "-X", "-qtAc", """
+select json_build_object('users', (select count(*) from users), 'articles', (select count(*) from articles),
+                         'favorites', (select count(*) from favorites), 'follows', (select count(*) from follows),
+                         'comments', (select count(*) from comments), 'bytes', pg_database_size(current_database()))""",
+              url)
+    return json.loads(row)
 
 
 def compare_instances(url, users, instances):
@@ -305,7 +316,7 @@ def main():
         compare_instances(url, args.users, args.instances)
         return
     runs = {}
-    page_bytes = 0
+    page_bytes = page_bytes_compressed = 0
     with tempfile.TemporaryDirectory() as scratch:
         tokens_file = str(Path(scratch) / "tokens")
         page = Path(scratch) / "page.html"
@@ -319,6 +330,8 @@ def main():
                     Path(tokens_file).write_text("\n".join(sign_in(server.addr, names)) + "\n")
                     page.write_bytes(urllib.request.urlopen(f"http://{server.addr}/", timeout=30).read())
                     page_bytes = page.stat().st_size
+                    # As the CDN sends it: compressed (gzip; brotli is smaller).
+                    page_bytes_compressed = len(gzip.compress(page.read_bytes()))
                 say(f"{label}: warming up for {WARMUP}")
                 wrk(f"http://{server.addr}", WARMUP, tokens_file, args.users)
                 say(f"{label}: the mix for {DURATION}, {CONNECTIONS} connections")
@@ -350,7 +363,7 @@ def main():
 
     result = {"users": args.users, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "commit": run("git", "rev-parse", "--short", "HEAD").strip(),
-              "connections": CONNECTIONS, "duration": DURATION, "page_bytes": page_bytes,
+              "connections": CONNECTIONS, "duration": DURATION, "page_bytes": page_bytes, "page_bytes_compressed": page_bytes_compressed, "data": data_set(url),
               "runs": runs}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.users}.json").write_text(json.dumps(result, indent=1) + "\n")

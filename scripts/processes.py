@@ -28,3 +28,20 @@ def pids_of(name):
 
 def ms_per_request(ticks_used, requests):
     return ticks_used * 1000 / HZ / max(requests, 1)
+
+
+def snapshot(pids):
+    """Each process's ticks now, for `used_since`."""
+    return {pid: ticks([pid]) for pid in pids}
+
+
+def used_since(before, pids):
+    """Ticks `pids` used since `before`: a process that was there then
+    counts what it used since; one that started since counts all it used;
+    one that ended since is not counted (its last ticks are gone)."""
+    total = 0
+    for pid in pids:
+        now = ticks([pid])
+        if now:
+            total += now - before.get(pid, 0)
+    return total

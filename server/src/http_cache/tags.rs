@@ -25,6 +25,20 @@ pub fn of(key: &ResponseKey, body: &[u8]) -> Vec<String> {
         Route::ApiComments(slug) => tags.push(comments(slug)),
         _ => {}
     }
+    // A list: a new, edited or deleted article may enter it, leave it or
+    // move it along.
+    if matches!(
+        key.route(),
+        Route::Home
+            | Route::Tag(_)
+            | Route::Profile(_)
+            | Route::ProfileFavorites(_)
+            | Route::ApiArticles
+            | Route::ApiFeed
+            | Route::ApiTags
+    ) {
+        tags.push(LISTS.to_owned());
+    }
     // Any list of someone's favorites.
     let favorites = match key.route() {
         Route::ProfileFavorites(_) => true,
@@ -54,11 +68,19 @@ pub fn of(key: &ResponseKey, body: &[u8]) -> Vec<String> {
     tags
 }
 
-/// The tags `change` makes stale; `None` when every response may be (a new
-/// or edited article can enter or leave any list).
+/// The tags `change` makes stale; `None` when every response may be.
 pub fn stale(change: &Change) -> Option<Vec<String>> {
     match change {
-        Change::Article { .. } | Change::ArticleDeleted { .. } => None,
+        // Every list (it may enter or leave any of them), and what shows
+        // or links to the article; the pages of other articles stay.
+        Change::Article { slugs, .. } => Some(
+            std::iter::once(LISTS.to_owned())
+                .chain(slugs.iter().map(|slug| article(slug)))
+                .collect(),
+        ),
+        Change::ArticleDeleted { slug, .. } => {
+            Some(vec![LISTS.to_owned(), article(slug), comments(slug)])
+        }
         Change::Favorites { slug, .. } => Some(vec![article(slug), FAVORITES.to_owned()]),
         Change::Comments { slug, .. } => Some(vec![comments(slug)]),
         Change::Author { usernames, .. } => Some(usernames.iter().map(|u| author(u)).collect()),
@@ -73,6 +95,7 @@ pub fn reader(user_id: i64) -> String {
 }
 
 const FAVORITES: &str = "favorites";
+const LISTS: &str = "lists";
 
 fn article(slug: &str) -> String {
     format!("article:{slug}")
@@ -133,7 +156,7 @@ mod tests {
     fn json_is_tagged_with_what_it_embeds() {
         let json = br#"{"article":{"slug":"a-b","author":{"username":"anna"}}}"#;
         let tags = of(&key("/api/articles?fav%6Frited=anna"), json);
-        assert_eq!(tags, ["article:a-b", "author:anna", "favorites"]);
+        assert_eq!(tags, ["article:a-b", "author:anna", "favorites", "lists"]);
         let comments = of(&key("/api/articles/a-b/comments"), b"{}");
         assert_eq!(comments, ["comments:a-b"]);
     }
@@ -145,11 +168,37 @@ mod tests {
             usernames: vec!["Jake".into(), "jake2".into()],
         };
         assert_eq!(stale(&change).unwrap(), ["author:jake", "author:jake2"]);
-        let article = Change::Article {
+    }
+
+    #[test]
+    fn an_article_makes_stale_the_lists_and_itself_and_no_other_article() {
+        let change = Change::Article {
             id: 1,
-            slugs: vec![],
+            slugs: vec!["old".into(), "new".into()],
         };
-        assert_eq!(stale(&article), None);
+        assert_eq!(
+            stale(&change).unwrap(),
+            ["lists", "article:old", "article:new"]
+        );
+        let other = of(&key("/article/other"), b"<a href=\"/profile/anna\">");
+        assert!(!other.contains(&"lists".to_owned()), "{other:?}");
+        for list in [
+            "/",
+            "/tag/rust",
+            "/profile/anna",
+            "/api/articles?limit=5",
+            "/api/tags",
+        ] {
+            assert!(of(&key(list), b"").contains(&"lists".to_owned()), "{list}");
+        }
+        let deleted = Change::ArticleDeleted {
+            id: 1,
+            slug: "gone".into(),
+        };
+        assert_eq!(
+            stale(&deleted).unwrap(),
+            ["lists", "article:gone", "comments:gone"]
+        );
     }
 
     #[test]

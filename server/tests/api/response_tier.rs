@@ -129,6 +129,28 @@ async fn a_comment_drops_the_article_page_and_leaves_the_others(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_new_article_drops_the_lists_and_leaves_the_other_articles(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let first = app.publish(&jake, "First", &["rust"]).await;
+    let article = format!("/article/{first}");
+    for path in [article.as_str(), "/", "/tag/rust"] {
+        let page = app.get(path, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+    }
+    let before = app.tier_stats("responses").await;
+    assert_eq!(before.entries, 3, "{before:?}");
+    app.publish(&jake, "Second", &["rust"]).await;
+    for path in ["/", "/tag/rust"] {
+        let page = app.get(path, None).await;
+        assert!(page.body.as_str().unwrap().contains("Second"), "{path}");
+    }
+    app.get(&article, None).await;
+    // The two lists rendered again; the first article's page did not.
+    assert_eq!(app.tier_stats("responses").await.loads, before.loads + 2);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn a_favorite_drops_the_article_page_that_counts_it(db: PgPool) {
     let app = TestApp::new(db);
     let jake = app.register("jake").await;
