@@ -22,7 +22,7 @@ DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
 section = @printf '\n\033[1m=== %s ===\033[0m\n' "$(1)"
 
-.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image deps-topology db stop build e2e api-fuzz sqlx-prepare clean-data topology topology-status topology-down topology-test chaos bench-topology bench-writes seed-large bench-mix explain
+.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image deps-topology db stop build e2e api-fuzz sqlx-prepare clean-data topology topology-status topology-down topology-test chaos bench-topology bench-writes seed-large bench-mix explain capacity
 
 ## run: install what is missing, start the database, build, serve on http://127.0.0.1:3000
 run: deps build
@@ -92,6 +92,10 @@ bench-mix: deps-bench build
 ## explain: EXPLAIN (ANALYZE, BUFFERS) of every query the app makes, on the data set seed-large USERS made, into docs/queries.md
 explain: deps
 	python3 scripts/explain.py --users $(USERS)
+
+## capacity: docs/capacity.md, tasks, database and CDN for 10M users and their monthly cost, from bench-mix's figures
+capacity:
+	python3 scripts/capacity.py
 
 ## bench-writes: 50 concurrent writers publishing articles, totals in one row vs in counter shards (pgbench)
 bench-writes: deps
