@@ -8,6 +8,7 @@ mod coherence;
 mod comments;
 mod connections;
 mod counters;
+mod deep_pages;
 mod feed;
 mod forms;
 mod http_cache;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::super::cache::{ListKey, SharedList};
 use super::super::tokens::UserId;
 use super::super::Services;
+use super::deep;
 use super::rows::{load, personalise};
 use crate::error::AppError;
 use crate::models::{ArticleList, ListFilter, Username, Window};
@@ -45,7 +46,7 @@ pub async fn list(
 
 /// The first page of the global list (`tag: None`) or of one tag comes from
 /// the cache: that is what the home page and every anonymous visitor read.
-/// Deeper windows are read straight from the database.
+/// Deeper windows start from an anchor ([`deep`]).
 async fn first_page_cached(
     state: &Services,
     tag: Option<&str>,
@@ -53,6 +54,10 @@ async fn first_page_cached(
     ids: impl Future<Output = Result<Ids, AppError>>,
 ) -> Result<Arc<SharedList>, AppError> {
     if window.offset != 0 {
+        if let Some((ids, total)) = deep::ids(state, tag, window).await? {
+            let articles = load(state, &ids, false).await?;
+            return Ok(Arc::new(SharedList { articles, total }));
+        }
         return fetch(state, ids).await;
     }
     let key = ListKey {

@@ -14,6 +14,7 @@ use super::Services;
 use crate::error::AppError;
 use crate::models::Article;
 
+mod deep;
 pub mod feed;
 mod lists;
 mod rows;

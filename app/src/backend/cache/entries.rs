@@ -2,6 +2,8 @@
 //! `favorited` and `following` left false and the ids needed to fill them in
 //! per request. The services build them; the cache only stores and weighs them.
 
+use chrono::{DateTime, Utc};
+
 use super::tier::{Weigh, HEADER_BYTES};
 use crate::models::{Article, Comment, Profile};
 
@@ -19,6 +21,12 @@ pub struct SharedList {
     pub articles: Vec<SharedArticle>,
     pub total: i64,
 }
+
+/// Where every hundredth article of a list stands (its `created_at` and
+/// id, in the list's order), down to the API's offset cap: a deep page
+/// starts from the nearest one instead of walking every article before it.
+#[derive(Clone, Debug)]
+pub struct Anchors(pub Vec<(DateTime<Utc>, i64)>);
 
 /// A comment, plus its author's id.
 #[derive(Clone, Debug)]
@@ -76,6 +84,12 @@ impl Weigh for SharedArticle {
 impl Weigh for SharedList {
     fn weigh(&self) -> usize {
         8 + self.articles.weigh()
+    }
+}
+
+impl Weigh for Anchors {
+    fn weigh(&self) -> usize {
+        HEADER_BYTES + self.0.len() * 16
     }
 }
 

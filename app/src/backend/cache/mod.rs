@@ -25,7 +25,9 @@ pub mod entries;
 pub mod listener;
 mod tier;
 
-pub use entries::{ListKey, SharedArticle, SharedComment, SharedList, SharedProfile, UserSessions};
+pub use entries::{
+    Anchors, ListKey, SharedArticle, SharedComment, SharedList, SharedProfile, UserSessions,
+};
 pub use tier::{RemovalListener, StaleIfError, Tier, TierSettings, TierStats, Weigh, HEADER_BYTES};
 
 /// The `NOTIFY` channel that carries invalidations between instances.
@@ -133,6 +135,7 @@ pub struct Cache {
 struct Tiers {
     articles: Tier<String, Arc<SharedArticle>>,
     lists: Tier<ListKey, Arc<SharedList>>,
+    anchors: Tier<Option<String>, Arc<Anchors>>,
     profiles: Tier<String, Arc<SharedProfile>>,
     tags: Tier<TagListKind, Arc<Vec<String>>>,
     comments: Tier<i64, Arc<Vec<SharedComment>>>,
@@ -152,7 +155,8 @@ impl Cache {
             inner: Arc::new(Tiers {
                 articles: Tier::new("articles", settings.share(28)),
                 comments: Tier::new("comments", settings.share(14)),
-                lists: Tier::new("lists", settings.share(10)),
+                lists: Tier::new("lists", settings.share(9)),
+                anchors: Tier::new("anchors", settings.share(1)),
                 profiles: Tier::new("profiles", settings.share(4)),
                 sessions: Tier::new("sessions", settings.share(3)),
                 tags: Tier::new("tags", settings.share(1)),
@@ -186,6 +190,16 @@ impl Cache {
     /// First pages of the global and per-tag lists.
     pub fn lists(&self) -> &Tier<ListKey, Arc<SharedList>> {
         &self.inner.lists
+    }
+
+    /// Where the deep pages of the global list (`None`) and of each tag start.
+    pub fn anchors(&self) -> &Tier<Option<String>, Arc<Anchors>> {
+        &self.inner.anchors
+    }
+
+    /// Whether entries are kept at all (`CACHE_ENABLED`).
+    pub fn enabled(&self) -> bool {
+        self.inner.settings.enabled
     }
 
     /// Profiles by username key (`models::Username::key`).
@@ -242,12 +256,14 @@ impl Cache {
                     tiers.articles.invalidate(slug).await;
                 }
                 tiers.lists.invalidate_all();
+                tiers.anchors.invalidate_all();
                 tiers.tags.invalidate_all();
             }
             Change::ArticleDeleted { id, slug } => {
                 tiers.articles.invalidate(slug).await;
                 tiers.comments.invalidate(id).await;
                 tiers.lists.invalidate_all();
+                tiers.anchors.invalidate_all();
                 tiers.tags.invalidate_all();
             }
             Change::Favorites { id, slug } => {
@@ -290,6 +306,7 @@ impl Cache {
         let tiers = &self.inner;
         tiers.articles.invalidate_all();
         tiers.lists.invalidate_all();
+        tiers.anchors.invalidate_all();
         tiers.profiles.invalidate_all();
         tiers.tags.invalidate_all();
         tiers.comments.invalidate_all();
@@ -304,6 +321,7 @@ impl Cache {
         let mut stats = vec![
             tiers.articles.stats().await,
             tiers.lists.stats().await,
+            tiers.anchors.stats().await,
             tiers.profiles.stats().await,
             tiers.tags.stats().await,
             tiers.comments.stats().await,

@@ -1,0 +1,126 @@
+//! Deep pages of the global and per-tag lists, read from an anchor.
+//!
+//! `offset` makes PostgreSQL walk every index entry before the page: at the
+//! API's cap (10,000) that is ten thousand entries for twenty. Instead the
+//! cache keeps where every hundredth article of the list stands
+//! ([`Anchors`], one walk of the list, dropped with the lists whenever an
+//! article is written), and a deep page starts right after the nearest one:
+//! `(created_at, id) < anchor`, then at most 99 more entries.
+//!
+//! The anchors are as fresh as the cached first pages: a write drops both
+//! at its commit (the change feed), on every instance.
+
+use std::sync::Arc;
+
+use super::super::cache::Anchors;
+use super::super::Services;
+use crate::error::AppError;
+use crate::models::Window;
+
+/// Articles between two anchors.
+pub const STEP: i64 = 100;
+
+/// The ids and the total of a deep page of the global list (`tag: None`)
+/// or of one tag's, from its anchor; `None` when the plain query is as
+/// cheap (a shallow page, no cache to keep anchors in) or the list ends
+/// before the page (the plain query walks the short list).
+pub async fn ids(
+    state: &Services,
+    tag: Option<&str>,
+    window: Window,
+) -> Result<Option<(Vec<i64>, i64)>, AppError> {
+    if window.offset < STEP || !state.cache.enabled() {
+        return Ok(None);
+    }
+    let anchors = state
+        .cache
+        .anchors()
+        .get_or_load(tag.map(str::to_owned), load(state, tag))
+        .await?;
+    // The anchor is the last article of the step before the page's.
+    let Some(&(created_at, id)) = anchors.0.get((window.offset / STEP - 1) as usize) else {
+        return Ok(None);
+    };
+    let rest = window.offset % STEP;
+    let page = match tag {
+        None => {
+            let row = sqlx::query!(
+                r#"select array(select id from articles
+                                where (created_at, id) < ($1, $2)
+                                order by created_at desc, id desc
+                                limit $3 offset $4) as "ids!",
+                          (select sum(articles) from article_total_shards)::bigint as "total!""#,
+                created_at,
+                id,
+                window.limit,
+                rest,
+            )
+            .fetch_one(state.reads()?)
+            .await?;
+            (row.ids, row.total)
+        }
+        Some(tag) => {
+            let row = sqlx::query!(
+                r#"select array(select at.article_id from article_tags at
+                                where at.tag_id = (select id from tags where name = $1)
+                                  and (at.article_created_at, at.article_id) < ($2, $3)
+                                order by at.article_created_at desc, at.article_id desc
+                                limit $4 offset $5) as "ids!",
+                          coalesce((select sum(s.articles) from tag_count_shards s
+                                    join tags t on t.id = s.tag_id where t.name = $1), 0)::bigint
+                              as "total!""#,
+                tag,
+                created_at,
+                id,
+                window.limit,
+                rest,
+            )
+            .fetch_one(state.reads()?)
+            .await?;
+            (row.ids, row.total)
+        }
+    };
+    Ok(Some(page))
+}
+
+/// Every hundredth article of the list, down to the offset cap: one walk.
+async fn load(state: &Services, tag: Option<&str>) -> Result<Arc<Anchors>, AppError> {
+    let depth = Window::MAX_OFFSET;
+    let anchors = match tag {
+        None => sqlx::query!(
+            r#"select created_at as "created_at!", id as "id!" from (
+                   select created_at, id, row_number() over (order by created_at desc, id desc) as n
+                   from (select created_at, id from articles
+                         order by created_at desc, id desc limit $1) newest
+               ) numbered
+               where n % $2 = 0 order by n"#,
+            depth,
+            STEP,
+        )
+        .fetch_all(state.reads()?)
+        .await?
+        .into_iter()
+        .map(|row| (row.created_at, row.id))
+        .collect(),
+        Some(tag) => sqlx::query!(
+            r#"select article_created_at as "created_at!", article_id as "id!" from (
+                   select article_created_at, article_id,
+                          row_number() over (order by article_created_at desc, article_id desc) as n
+                   from (select at.article_created_at, at.article_id from article_tags at
+                         where at.tag_id = (select id from tags where name = $1)
+                         order by at.article_created_at desc, at.article_id desc
+                         limit $2) newest
+               ) numbered
+               where n % $3 = 0 order by n"#,
+            tag,
+            depth,
+            STEP,
+        )
+        .fetch_all(state.reads()?)
+        .await?
+        .into_iter()
+        .map(|row| (row.created_at, row.id))
+        .collect(),
+    };
+    Ok(Arc::new(Anchors(anchors)))
+}
