@@ -52,6 +52,14 @@ select json_build_object(
   'email', (select email from users order by id desc limit 1),
   'page_ids', (select array_agg(id) from (select id from articles order by created_at desc limit 20) t),
   'page_authors', (select array_agg(author_id) from (select author_id from articles order by created_at desc limit 20) t),
+  'anchor_created', (select created_at from articles order by created_at desc, id desc offset 9999 limit 1),
+  'anchor_id', (select id from articles order by created_at desc, id desc offset 9999 limit 1),
+  'tag_anchor_created', (select at.article_created_at from article_tags at
+                         where at.tag_id = (select tag_id from tag_count_shards group by 1 order by sum(articles) desc limit 1)
+                         order by at.article_created_at desc, at.article_id desc offset 9999 limit 1),
+  'tag_anchor_id', (select at.article_id from article_tags at
+                    where at.tag_id = (select tag_id from tag_count_shards group by 1 order by sum(articles) desc limit 1)
+                    order by at.article_created_at desc, at.article_id desc offset 9999 limit 1),
   'sidebar', (select array_agg(name) from (select t.name from tag_count_shards s join tags t on t.id = s.tag_id
                                            group by t.name order by sum(s.articles) desc limit 30) t)
 )
@@ -62,7 +70,16 @@ select json_build_object(
 CASES = [
     ("from articles order by created_at desc, id desc limit $1 offset $2",
      [("first page", [20, 0]), ("deepest page", [20, DEEPEST])]),
-    ("where at.tag_id = (select id from tags where name = $1)",
+    ("from articles where (created_at, id) < ($1, $2)",
+     [("deepest page, from its anchor (caches on)", ["anchor_created", "anchor_id", 20, 0])]),
+    ("and (at.article_created_at, at.article_id) < ($2, $3)",
+     [("most used tag, deepest page, from its anchor (caches on)",
+       ["popular_tag", "tag_anchor_created", "tag_anchor_id", 20, 0])]),
+    ('select created_at as "created_at!", id as "id!" from',
+     [("the global list's anchors (once per article written)", [DEEPEST, 100])]),
+    ('select article_created_at as "created_at!", article_id as "id!" from',
+     [("the most used tag's anchors (once per article written)", ["popular_tag", DEEPEST, 100])]),
+    ("where at.tag_id = (select id from tags where name = $1) order by",
      [("most used tag, first page", ["popular_tag", 20, 0]),
       ("most used tag, deepest page", ["popular_tag", 20, DEEPEST])]),
     ("where author_id = (select id from users where username_key = $1) order by created_at desc",
