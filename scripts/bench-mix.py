@@ -33,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+from shell import base_url, run, say  # noqa: E402
 from ports import free_port  # noqa: E402
 from processes import ms_per_request, pids_of, snapshot, ticks, used_since  # noqa: E402
 from report import write_section  # noqa: E402
@@ -46,25 +47,6 @@ CEILING = ROOT / "target" / "release" / "examples" / "ceiling"
 MIX = ROOT / "scripts" / "bench" / "mix.lua"
 RESULTS = ROOT / "docs" / "bench-mix"
 PASSWORD = "bench-password"  # scripts/seed-large.py's
-
-
-def say(message):
-    print(f"==> {message}", file=sys.stderr, flush=True)
-
-
-def run(*args, **kwargs):
-    done = subprocess.run(args, capture_output=True, text=True, **kwargs)
-    if done.returncode:
-        sys.exit(f"bench-mix: {args[0]} failed ({done.returncode}):\n{done.stderr}")
-    return done.stdout
-
-
-def base_url():
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        run(str(ROOT / "scripts" / "pg.sh"), "start")
-        url = run(str(ROOT / "scripts" / "pg.sh"), "url").strip()
-    return url.rsplit("/", 1)[0]
 
 
 class Server:
@@ -210,6 +192,35 @@ def measured_run(servers, duration, tokens_file, users):
     return result
 
 
+def deep_pages(server, url):
+    """What the deepest page the API serves costs next to the first, caches
+    off: the same list at offset 0 and at the offset cap, one URL at a time."""
+    tag = run("psql", "-X", "-qtAc", "select t.name from tag_count_shards s join tags t on t.id = s.tag_id "
+              "group by t.name order by sum(s.articles) desc limit 1", url).strip()
+    author = run("psql", "-X", "-qtAc", "select username from users order by articles_count desc limit 1",
+                 url).strip()
+    lists = [("every article", "/api/articles?limit=20&offset={}"),
+             ("the most used tag", f"/api/articles?tag={tag}&limit=20&offset={{}}"),
+             ("the most prolific author", f"/api/articles?author={author}&limit=20&offset={{}}"),
+             ("the home page", "/?page={}")]
+    results = []
+    for name, template in lists:
+        first_deepest = []
+        for offset in (0, 10_000):
+            value = offset // 10 + 1 if template.startswith("/?page") else offset
+            target = f"http://{server.addr}{template.format(value)}"
+            groups = {"server": [server.process.pid], "postgres": pids_of("postgres")}
+            before = {k: snapshot(v) for k, v in groups.items()}
+            out = run("wrk", "-t2", "-c10", "-d5s", "--latency", target)
+            r = parse(out)
+            cpu = {k: ms_per_request(used_since(before[k], groups[k]), r["requests"]) for k in groups}
+            first_deepest.append({"rps": r["rps"], "p99": r["p99"], **cpu})
+        results.append({"list": name, "first": first_deepest[0], "deepest": first_deepest[1]})
+        say(f"deep pages, {name}: {first_deepest[1]['server'] + first_deepest[1]['postgres']:.3f} ms "
+            f"against {first_deepest[0]['server'] + first_deepest[0]['postgres']:.3f} ms")
+    return results
+
+
 def data_set(url):
     """What the data set holds, and its size on disk."""
     row = run("psql", "-X", "-qtAc", """
@@ -316,6 +327,7 @@ def main():
         compare_instances(url, args.users, args.instances)
         return
     runs = {}
+    deep = []
     page_bytes = page_bytes_compressed = 0
     with tempfile.TemporaryDirectory() as scratch:
         tokens_file = str(Path(scratch) / "tokens")
@@ -336,6 +348,8 @@ def main():
                 wrk(f"http://{server.addr}", WARMUP, tokens_file, args.users)
                 say(f"{label}: the mix for {DURATION}, {CONNECTIONS} connections")
                 runs[label] = measured_run([server], DURATION, tokens_file, args.users)
+                if not cache and not args.check:
+                    deep = deep_pages(server, url)
             finally:
                 server.stop()
         if args.check:
@@ -363,7 +377,7 @@ def main():
 
     result = {"users": args.users, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "commit": run("git", "rev-parse", "--short", "HEAD").strip(),
-              "connections": CONNECTIONS, "duration": DURATION, "page_bytes": page_bytes, "page_bytes_compressed": page_bytes_compressed, "data": data_set(url),
+              "connections": CONNECTIONS, "duration": DURATION, "page_bytes": page_bytes, "page_bytes_compressed": page_bytes_compressed, "data": data_set(url), "deep_pages": deep,
               "runs": runs}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.users}.json").write_text(json.dumps(result, indent=1) + "\n")
@@ -422,6 +436,15 @@ def section(latest):
         cells = [f"{r['runs']['cache on']['tiers'][tier]['ratio']:.3f}"
                  if tier in r["runs"]["cache on"]["tiers"] else "-" for r in sizes]
         lines.append(f"| {tier} | " + " | ".join(cells) + " |")
+    lines += ["", "The deepest page the API serves (offset 10,000) next to the first, caches off, one URL at a "
+              "time (`wrk -t2 -c10 -d5s`): server and PostgreSQL CPU per request.", "",
+              "| Users | List | First page | Deepest page | Deepest over first |", "|---:|---|---:|---:|---:|"]
+    for r in sizes:
+        for d in r.get("deep_pages", []):
+            first = d["first"]["server"] + d["first"]["postgres"]
+            deepest = d["deepest"]["server"] + d["deepest"]["postgres"]
+            lines.append(f"| {r['users']:,} | {d['list']} | {first:.3f} ms | {deepest:.3f} ms | "
+                         f"{deepest / max(first, 1e-9):.2f} |")
     summary = growth(sizes)
     if summary:
         lines += ["", summary]

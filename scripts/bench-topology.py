@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import topology  # noqa: E402
 from processes import ms_per_request, pids_of, ticks  # noqa: E402
 from report import write_section  # noqa: E402
+from shell import run, say  # noqa: E402
 from ports import free_port  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "10s")
@@ -40,19 +41,8 @@ SETUPS = [
 ]
 
 
-def say(message):
-    print(f"==> {message}", file=sys.stderr, flush=True)
-
-
-def sh(*args, **kwargs):
-    done = subprocess.run(args, capture_output=True, text=True, **kwargs)
-    if done.returncode:
-        sys.exit(f"bench-topology: {args[0]} failed ({done.returncode}):\n{done.stderr}")
-    return done.stdout
-
-
 def wrk(url):
-    out = sh("wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url)
+    out = run("wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
@@ -105,7 +95,7 @@ def seed(state):
     urllib.request.urlopen(request, timeout=30).read()
     hash_ = topology.psql(state, "select password_hash from users where username = 'bench'")
     env = dict(os.environ, PGPASSWORD=state["password"])
-    sh("psql", topology.url(state, "dbname"), "-q", "-v", f"hash={hash_}",
+    run("psql", topology.url(state, "dbname"), "-q", "-v", f"hash={hash_}",
        "-f", str(ROOT / "scripts" / "bench" / "seed.sql"), env=env)
 
 
@@ -113,7 +103,7 @@ def section(rows, ceiling, machine):
     lines = ["## The topology (`make bench-topology`)", "",
              "Written by `make bench-topology` (scripts/bench-topology.py); do not edit by hand.", "",
              f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit "
-             f"{sh('git', 'rev-parse', '--short', 'HEAD').strip()}.",
+             f"{run('git', 'rev-parse', '--short', 'HEAD').strip()}.",
              f"- {machine}. Everything on that one machine: the writer, its synchronous standby "
              "and the read replica (three PostgreSQL 15 clusters), PgBouncer 1.18, HAProxy 2.6, the "
              f"servers and wrk (`wrk -t2 -c{CONNECTIONS} -d{DURATION}`). More instances do not add "
@@ -150,7 +140,7 @@ def section(rows, ceiling, machine):
 
 def main():
     if not CEILING.exists():
-        sh("cargo", "build", "--release", "--quiet", "-p", "server", "--example", "ceiling")
+        run("cargo", "build", "--release", "--quiet", "-p", "server", "--example", "ceiling")
     topology.down(quiet=True)
     state = topology.up()
     seed(state)
@@ -160,11 +150,11 @@ def main():
     for name, instances, pooler, replica in SETUPS:
         say(name)
         servers = configure(state, instances, pooler, replica)
-        sh("wrk", "-t2", "-c20", "-d2s", url)  # warm the pools and the plans
+        run("wrk", "-t2", "-c20", "-d2s", url)  # warm the pools and the plans
         rows.append((name, measure(state, url, servers)))
     say("the ceiling behind the same balancer")
     body = ROOT / "target" / "bench-topology-body.json"
-    body.write_text(sh("curl", "-fsS", url))
+    body.write_text(run("curl", "-fsS", url))
     for name in topology.INSTANCES:
         topology.stop_instance(state, name)
     port = free_port()
@@ -174,12 +164,12 @@ def main():
         topology.admin("lb.sock", f"set server app/app1 addr 127.0.0.1 port {port}")
         topology.admin("lb.sock", "enable server app/app1")
         time.sleep(3)
-        sh("wrk", "-t2", "-c20", "-d2s", f"http://127.0.0.1:{state['ports']['lb']}/")
+        run("wrk", "-t2", "-c20", "-d2s", f"http://127.0.0.1:{state['ports']['lb']}/")
         result = measure(state, f"http://127.0.0.1:{state['ports']['lb']}/", [ceiling.pid])
     finally:
         ceiling.terminate()
         ceiling.wait()
-    cpu = sh("sh", "-c", "awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo").strip()
+    cpu = run("sh", "-c", "awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo").strip()
     machine = f"Machine: {os.cpu_count()} cores ({cpu})"
     text = section(rows, result, machine)
     write_section("bench-topology", text)

@@ -16,13 +16,13 @@ BENCH_DURATION (seconds, default 15), BENCH_WRITERS (default 50).
 
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+from shell import base_url, run, say  # noqa: E402
 from report import write_section  # noqa: E402
 
 DURATION = int(os.environ.get("BENCH_DURATION", "15"))
@@ -47,25 +47,6 @@ SETUPS = [
     ("counter shards, change feed trigger off", lambda name: True,
      ["alter table articles disable trigger articles_changed"]),
 ]
-
-
-def say(message):
-    print(f"==> {message}", file=sys.stderr, flush=True)
-
-
-def run(*args, **kwargs):
-    done = subprocess.run(args, capture_output=True, text=True, **kwargs)
-    if done.returncode:
-        sys.exit(f"bench-writes: {args[0]} failed ({done.returncode}):\n{done.stderr}")
-    return done.stdout
-
-
-def base_url():
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        run(str(ROOT / "scripts" / "pg.sh"), "start")
-        url = run(str(ROOT / "scripts" / "pg.sh"), "url").strip()
-    return url.rsplit("/", 1)[0]
 
 
 def prepare(base, database, applies, after):

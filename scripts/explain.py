@@ -16,12 +16,13 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from shell import run  # noqa: E402
 REPORT = ROOT / "docs" / "queries.md"
 TYPES = {"Int8": "bigint", "Text": "text", "TextArray": "text[]", "Int8Array": "bigint[]",
          "Bool": "boolean", "Timestamptz": "timestamptz"}
@@ -142,13 +143,6 @@ CASES = [
     ("delete from signed_out_sessions where user_id = $1 and expires_at", [("expired sign-outs", ["prolific"])]),
     ("delete from signed_out_sessions where user_id = $1", [("every sign-out", ["prolific"])]),
 ]
-
-
-def run(*args, **kwargs):
-    done = subprocess.run(args, capture_output=True, text=True, **kwargs)
-    if done.returncode:
-        sys.exit(f"explain: {args[0]} failed ({done.returncode}):\n{done.stderr}")
-    return done.stdout
 
 
 def normal(text):

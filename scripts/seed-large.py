@@ -46,6 +46,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+from shell import base_url, run, say  # noqa: E402
 from ports import free_port  # noqa: E402
 from report import write_section  # noqa: E402
 
@@ -100,17 +101,6 @@ COMMENTS = ["Thanks, this helped.", "We hit the same problem last year.", "Great
             "How did you measure that?", "Could you share the benchmark script?",
             "This matches what we saw in production.", "Interesting, but what about writes?",
             "Bookmarked for the next incident review."]
-
-
-def say(message):
-    print(f"==> {message}", file=sys.stderr, flush=True)
-
-
-def run(*args, quiet=False, **kwargs):
-    done = subprocess.run(args, capture_output=True, text=True, **kwargs)
-    if done.returncode:
-        sys.exit(f"seed-large: {args[0]} failed ({done.returncode}):\n{done.stderr}")
-    return done.stdout
 
 
 class Plan:
@@ -611,14 +601,6 @@ class Progress:
     def close(self):
         if self.tty:
             print(file=sys.stderr)
-
-
-def base_url():
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        run(str(ROOT / "scripts" / "pg.sh"), "start")
-        url = run(str(ROOT / "scripts" / "pg.sh"), "url").strip()
-    return url.rsplit("/", 1)[0]
 
 
 def check(seeder):
