@@ -8,6 +8,7 @@ use app::backend::cache::{self, Cache};
 use app::backend::db::{self, Database};
 use app::backend::limits::RateLimits;
 use app::backend::passwords::Passwords;
+use app::backend::purge;
 use app::backend::tokens::Tokens;
 use app::backend::Services;
 use app::web::{provide_render_context, AppState, Shared};
@@ -127,6 +128,7 @@ impl Prepared {
             tokio::spawn(cache::listener::run(cache.clone(), listen_from, db.clone())),
             tokio::spawn(db.clone().watch_replica(config.database.read_max_lag())),
             tokio::spawn(forget_idle_clients(limits.clone())),
+            tokio::spawn(purge::run(db.clone())),
         ];
         let services = Services {
             db,

@@ -127,8 +127,11 @@ pub async fn add(
     };
     let row = sqlx::query_as!(
         CommentRow,
+        // The article's row is locked as a foreign key would: a deletion
+        // waits for this insert, or this insert finds the article gone.
         r#"with inserted as (
-               insert into comments (article_id, author_id, body) values ($1, $2, $3)
+               insert into comments (article_id, author_id, body)
+               select a.id, $2, $3 from articles a where a.id = $1 for key share
                returning id, author_id, created_at, updated_at, body
            )
            select i.id, i.author_id, i.created_at, i.updated_at, i.body,
@@ -138,8 +141,9 @@ pub async fn add(
         author.0,
         body.as_str(),
     )
-    .fetch_one(state.db()?)
-    .await?;
+    .fetch_optional(state.db()?)
+    .await?
+    .ok_or_else(|| AppError::not_found("article"))?;
     let change = Change::Comments {
         article_id,
         slug: slug.to_owned(),

@@ -20,6 +20,8 @@ pub mod passwords;
 mod personal;
 /// Profiles and follows.
 pub mod profiles;
+/// The favorites and comments of deleted articles, removed in the background.
+pub mod purge;
 /// Ending sessions: signing out, here or everywhere.
 pub mod sign_out;
 /// What every service stands on, built once at start-up.

@@ -17,6 +17,7 @@ mod pooler;
 mod probes;
 mod profiles;
 mod proxy;
+mod purge;
 mod reader_tier;
 mod response_tier;
 mod security;

@@ -192,11 +192,13 @@ async fn owned(state: &Services, user: UserId, slug: &str) -> Result<Located, Ap
 pub async fn favorite(state: &Services, user: UserId, slug: &str) -> Result<Article, AppError> {
     let article = locate(state, slug).await?;
     let added = sqlx::query!(
-        r#"insert into favorites (user_id, article_id, article_created_at) values ($1, $2, $3)
+        // The article's row is locked as a foreign key would: a deletion
+        // waits for this insert, or this insert finds the article gone.
+        r#"insert into favorites (user_id, article_id, article_created_at)
+           select $1, a.id, a.created_at from articles a where a.id = $2 for key share
            on conflict do nothing"#,
         user.0,
         article.id,
-        article.created_at,
     )
     .execute(state.db()?)
     .await?;
