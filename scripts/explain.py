@@ -128,12 +128,20 @@ CASES = [
     ("update articles set title = coalesce($2, title)", [("edit", ["article", "New title", None, None])]),
     ("update articles set slug = $2", [("new slug", ["article", "explain-new-slug"])]),
     ("delete from articles where id = $1", [("delete the most commented article", ["article"])]),
-    ("insert into favorites", [("favorite", ["quiet_reader", "article", "created"])]),
-    ("delete from favorites", [("unfavorite", ["favoriter", "article"])]),
+    ("insert into favorites", [("favorite", ["quiet_reader", "article"])]),
+    ("delete from favorites where user_id = $1", [("unfavorite", ["favoriter", "article"])]),
     ("insert into follows", [("follow", ["quiet_reader", "prolific"])]),
     ("delete from follows", [("unfollow", ["heavy_reader", "prolific"])]),
     ("insert into comments", [("comment", ["article", "quiet_reader", "Well said."])]),
     ("delete from comments where id = $1", [("delete a comment", ["comment"])]),
+    ("select article_id from article_purges where run_after <= now()", [("the purge queue's next", [])]),
+    ("delete from favorites where (user_id, article_id) in (",
+     [("a purge batch of the most commented article's favorites", ["article", 1000])]),
+    ("delete from comments where id in (",
+     [("a purge batch of the most commented article's comments", ["article", 1000])]),
+    ("delete from article_purges where article_id = $1", [("an article leaves the purge queue", ["article"])]),
+    ("update article_purges set attempts = attempts + 1",
+     [("a purge batch failed", ["article", "an error"])]),
     ("insert into users (username, username_key, email, password_hash)",
      [("sign up", ["explain-user", "explain-user", "explain@example.com", "x"])]),
     ("update users u set username = coalesce($2, u.username)",
@@ -195,8 +203,10 @@ def main():
         writes = not text.lower().startswith(("select", "with used", "with matches"))
         for label, params in cases:
             values = ", ".join(literal(p, samples) for p in params)
-            script = (f"set statement_timeout = 0;\nbegin;\nprepare q ({types}) as {q['query']};\n"
-                      f"explain (analyze, buffers, costs off) execute q ({values});\nrollback;\n")
+            typed = f" ({types})" if types else ""
+            given = f" ({values})" if values else ""
+            script = (f"set statement_timeout = 0;\nbegin;\nprepare q{typed} as {q['query']};\n"
+                      f"explain (analyze, buffers, costs off) execute q{given};\nrollback;\n")
             out = run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, input=script)
             plan = "\n".join(line for line in out.splitlines()
                              if line.strip() and not re.match(r"^\s*QUERY PLAN|^-+$|^\(\d+ rows?\)$", line))
