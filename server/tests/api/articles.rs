@@ -111,6 +111,13 @@ async fn lists_filter_by_tag_author_and_favorited(db: PgPool) {
         .get("/api/articles?tag=dragons&author=jake&favorited=anna", None)
         .await;
     assert_eq!(combined.body["articlesCount"], 1);
+    let favorited_tag = app
+        .get("/api/articles?tag=dragons&favorited=anna", None)
+        .await;
+    assert_eq!(favorited_tag.body["articlesCount"], 1);
+    assert_eq!(favorited_tag.body["articles"][0]["slug"], dragons.as_str());
+    let other_tag = app.get("/api/articles?tag=cats&favorited=anna", None).await;
+    assert_eq!(other_tag.body["articlesCount"], 0);
     for unknown in ["author=nobody", "favorited=nobody", "tag=nothing"] {
         let reply = app.get(&format!("/api/articles?{unknown}"), None).await;
         assert_eq!(reply.status, StatusCode::OK);
