@@ -417,15 +417,8 @@ alter table seed_large.user_totals add primary key (user_id);
     def counters(self):
         if self.done("counters"):
             return
-        self.psql(f"""
-delete from article_total_shards;
-insert into article_total_shards (shard, articles)
-select s, case when s = 0 then (select count(*) from articles) else 0 end from generate_series(0, 15) s;
-delete from tag_count_shards;
-insert into tag_count_shards (tag_id, shard, articles, last_used_at)
-select tag_id, 0, count(*), max(article_created_at) from article_tags group by tag_id;
-{self.mark("counters", 0, 0)}
-""")
+        shards = (ROOT / "scripts" / "bench" / "shards.sql").read_text()
+        self.psql(f"{shards}\n{self.mark('counters', 0, 0)}\n")
 
     def restore(self, progress):
         names = [n for n in self.scalar(
@@ -559,7 +552,8 @@ class Progress:
         self.started = time.monotonic()
         self.done_at_start = None
         self.tty = sys.stderr.isatty()
-        self.seeder = seeder
+        # Rows of each chunked step, for the weight of one chunk.
+        self.rows = {name: total for name, total, _ in seeder.steps()}
 
     def weight(self, step, chunk=None):
         if step.startswith("restore "):
@@ -567,10 +561,7 @@ class Progress:
         total = self.weights[step]
         if chunk is None:
             return total
-        rows = {"users": self.seeder.plan.users, "favorites": self.seeder.plan.users,
-                "follows": self.seeder.plan.users, "articles": self.seeder.plan.articles,
-                "comments": self.seeder.plan.comments}[step]
-        chunks = (rows + CHUNK - 1) // CHUNK
+        chunks = (self.rows[step] + CHUNK - 1) // CHUNK
         return total / chunks
 
     def skip(self, step, chunk=None):

@@ -90,12 +90,7 @@ join articles a on a.id = (select min(id) from articles) + (i * 49999::bigint) %
 \echo 'counters'
 update users u set articles_count = c.n
 from (select author_id, count(*) as n from articles group by author_id) c where c.author_id = u.id;
-delete from article_total_shards;
-insert into article_total_shards (shard, articles)
-select s, case when s = 0 then (select count(*) from articles) else 0 end from generate_series(0, 15) s;
-delete from tag_count_shards;
-insert into tag_count_shards (tag_id, shard, articles, last_used_at)
-select tag_id, 0, count(*), max(article_created_at) from article_tags group by tag_id;
+\ir shards.sql
 update articles a set favorites_count = c.n
 from (select article_id, count(*) as n from favorites group by article_id) c where c.article_id = a.id;
 update users u set favorites_count = c.n

@@ -55,19 +55,30 @@ async fn article_id(db: &PgPool, slug: &str) -> i64 {
         .unwrap()
 }
 
-#[sqlx::test(migrations = "../migrations")]
-async fn a_deleted_articles_rows_go_in_batches_and_every_count_follows(db: PgPool) {
-    let app = TestApp::new(db.clone());
-    let author = app.register("author").await;
-    let popular = app.publish(&author, "Popular", &[]).await;
-    app.publish(&author, "Other", &[]).await;
-    popular_article(&db, 2_500).await;
-    let id = article_id(&db, &popular).await;
-
-    let reply = app
+/// An author's `Popular` article, favorited and commented by `readers`
+/// users who also favorite the author's other article; then the author
+/// deletes it. Its author's token, slug and id.
+async fn popular_article_deleted(
+    conduit: &impl Conduit,
+    db: &PgPool,
+    readers: i64,
+) -> (String, String, i64) {
+    let author = conduit.register("author").await;
+    let popular = conduit.publish(&author, "Popular", &[]).await;
+    conduit.publish(&author, "Other", &[]).await;
+    popular_article(db, readers).await;
+    let id = article_id(db, &popular).await;
+    let reply = conduit
         .delete(&format!("/api/articles/{popular}"), Some(&author))
         .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+    (author, popular, id)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_deleted_articles_rows_go_in_batches_and_every_count_follows(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    let (_, popular, id) = popular_article_deleted(&app, &db, 2_500).await;
     assert_eq!(
         app.get(&format!("/api/articles/{popular}/comments"), None)
             .await
@@ -112,11 +123,22 @@ async fn a_favorite_or_comment_on_a_deleted_article_is_refused(db: PgPool) {
         )
         .await;
     assert_eq!(favorite.status, StatusCode::NOT_FOUND);
-    let orphans: i64 = sqlx::query_scalar("select count(*) from favorites where article_id = $1")
-        .bind(id)
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let comment = app
+        .post(
+            &format!("/api/articles/{slug}/comments"),
+            Some(&reader),
+            serde_json::json!({ "comment": { "body": "Too late" } }),
+        )
+        .await;
+    assert_eq!(comment.status, StatusCode::NOT_FOUND);
+    let orphans: i64 = sqlx::query_scalar(
+        "select (select count(*) from favorites where article_id = $1)
+              + (select count(*) from comments where article_id = $1)",
+    )
+    .bind(id)
+    .fetch_one(&db)
+    .await
+    .unwrap();
     assert_eq!(orphans, 0);
 }
 
@@ -124,17 +146,7 @@ async fn a_favorite_or_comment_on_a_deleted_article_is_refused(db: PgPool) {
 async fn a_worker_killed_halfway_leaves_every_row_removed_exactly_once(db: PgPool) {
     let url = database_url(&db, "conduit-purge").await;
     let first = ServerProcess::start(&url, &[]);
-    let remote = Remote::new(&first);
-    let author = remote.register("author").await;
-    let popular = remote.publish(&author, "Popular", &[]).await;
-    remote.publish(&author, "Other", &[]).await;
-    popular_article(&db, 20_000).await;
-    let id = article_id(&db, &popular).await;
-
-    let reply = remote
-        .delete(&format!("/api/articles/{popular}"), Some(&author))
-        .await;
-    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+    let (_, _, id) = popular_article_deleted(&Remote::new(&first), &db, 20_000).await;
     // Kill the server (SIGKILL) once its worker has removed some of the rows
     // and not all: most likely in the middle of a batch.
     let deadline = Instant::now() + Duration::from_secs(60);

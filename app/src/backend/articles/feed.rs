@@ -145,6 +145,13 @@ mod tests {
         }
     }
 
+    fn deepest() -> Window {
+        Window {
+            limit: 20,
+            offset: Window::MAX_OFFSET,
+        }
+    }
+
     #[test]
     fn a_reader_of_one_quiet_author_reads_that_author() {
         assert_eq!(choose(first_page(), 1, 3, 20_000_000), Plan::PerAuthor);
@@ -160,11 +167,10 @@ mod tests {
 
     #[test]
     fn the_deep_pages_of_that_reader_read_each_author() {
-        let deep = Window {
-            limit: 20,
-            offset: 10_000,
-        };
-        assert_eq!(choose(deep, 4_474, 311_179, 2_000_000), Plan::PerAuthor);
+        assert_eq!(
+            choose(deepest(), 4_474, 311_179, 2_000_000),
+            Plan::PerAuthor
+        );
         assert_eq!(
             choose(first_page(), 4_474, 311_179, 2_000_000),
             Plan::NewestFirst
@@ -173,14 +179,13 @@ mod tests {
 
     #[test]
     fn deep_pages_move_the_choice_towards_each_author() {
-        let deep = Window {
-            limit: 20,
-            offset: 10_000,
-        };
         assert_eq!(
             choose(first_page(), 2_000, 400_000, 20_000_000),
             Plan::NewestFirst
         );
-        assert_eq!(choose(deep, 2_000, 400_000, 20_000_000), Plan::PerAuthor);
+        assert_eq!(
+            choose(deepest(), 2_000, 400_000, 20_000_000),
+            Plan::PerAuthor
+        );
     }
 }
