@@ -3,8 +3,8 @@
 //! build's.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, Executor, PgPool, Postgres};
@@ -57,23 +57,51 @@ pub struct Endpoints {
 /// Whether the database answers, as the cache listener last saw it. While
 /// it does not, requests that need it fail at once with 503 instead of each
 /// waiting out the acquire timeout, and cached entries answer reads.
-#[derive(Clone, Debug)]
-pub struct Health(Arc<AtomicBool>);
+#[derive(Clone, Debug, Default)]
+pub struct Health(Arc<HealthState>);
 
-impl Default for Health {
+#[derive(Debug)]
+struct HealthState {
+    up: AtomicBool,
+    /// When the database was last found gone: a pooled connection last used
+    /// before then may have been broken by it.
+    went_down: Mutex<Option<Instant>>,
+}
+
+impl Default for HealthState {
     fn default() -> Self {
-        Self(Arc::new(AtomicBool::new(true)))
+        Self {
+            up: AtomicBool::new(true),
+            went_down: Mutex::new(None),
+        }
     }
 }
 
 impl Health {
     pub fn is_up(&self) -> bool {
-        self.0.load(Ordering::Acquire)
+        self.0.up.load(Ordering::Acquire)
+    }
+
+    /// Whether the database was found gone less than `ago` ago.
+    pub fn went_down_within(&self, ago: Duration) -> bool {
+        let went_down = self
+            .0
+            .went_down
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        went_down.is_some_and(|at| at.elapsed() <= ago)
     }
 
     /// Records what the listener saw; says so in the log when it changes.
     pub fn set(&self, up: bool) {
-        if self.0.swap(up, Ordering::AcqRel) != up {
+        if self.0.up.swap(up, Ordering::AcqRel) != up {
+            if !up {
+                *self
+                    .0
+                    .went_down
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+            }
             if up {
                 tracing::info!("the database answers again");
             } else {
@@ -103,7 +131,13 @@ impl Database {
     /// Pools that connect on first use, so that an instance starts (and
     /// waits, not ready) while the database is away.
     pub fn open(endpoints: &Endpoints, settings: &PoolSettings) -> Self {
-        let writer = pool(endpoints.writer.clone(), endpoints.pooler, settings);
+        let health = Health::default();
+        let writer = pool(
+            endpoints.writer.clone(),
+            endpoints.pooler,
+            settings,
+            &health,
+        );
         let replica = endpoints.replica.clone().map(|options| {
             // A replica that does not answer is left for the writer: it
             // must not hold a read for the writer's whole acquire timeout.
@@ -111,26 +145,26 @@ impl Database {
                 acquire_timeout: settings.acquire_timeout.min(REPLICA_ACQUIRE_TIMEOUT),
                 ..settings.clone()
             };
-            Replica::new(pool(options, endpoints.pooler, &settings))
+            Replica::new(pool(options, endpoints.pooler, &settings, &health))
         });
-        Self::assemble(writer, replica, endpoints.pooler)
+        Self::assemble(writer, replica, endpoints.pooler, health)
     }
 
     /// Over a pool that is already open, on a database its caller has
     /// migrated (the tests'), without a replica or a pooler.
     pub fn over(pool: PgPool) -> Self {
-        let db = Self::assemble(pool, None, Pooler::None);
+        let db = Self::assemble(pool, None, Pooler::None, Health::default());
         db.mark_schema_ready();
         db
     }
 
-    fn assemble(writer: PgPool, replica: Option<Replica>, pooler: Pooler) -> Self {
+    fn assemble(writer: PgPool, replica: Option<Replica>, pooler: Pooler, health: Health) -> Self {
         Self {
             writer,
             replica,
             pooler,
             freshness: Freshness::default(),
-            health: Health::default(),
+            health,
             schema_ready: Arc::new(AtomicBool::new(false)),
             reads: ReadCounts::default(),
         }
@@ -246,19 +280,28 @@ const REPLICA_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long a pooled connection may sit unused before it is pinged again.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
-fn pool(options: PgConnectOptions, pooler: Pooler, settings: &PoolSettings) -> PgPool {
+fn pool(
+    options: PgConnectOptions,
+    pooler: Pooler,
+    settings: &PoolSettings,
+    health: &Health,
+) -> PgPool {
+    let health = health.clone();
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
         // sqlx pings every connection it hands out by default: one more round
         // trip per statement. A connection in steady use is known to be
-        // alive; one that sat idle (as all do while the database is down and
-        // requests fail fast) is pinged first, so none broken by an outage
-        // is used.
+        // alive; one that sat idle, or was last used before the database was
+        // last found gone (an outage shorter than the idle time, a
+        // background task that used it just before), is pinged first, so
+        // none broken by an outage is used.
         .test_before_acquire(false)
-        .before_acquire(|connection, meta| {
+        .before_acquire(move |connection, meta| {
+            let doubtful =
+                meta.idle_for >= PING_WHEN_IDLE_FOR || health.went_down_within(meta.idle_for);
             Box::pin(async move {
-                if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                if doubtful {
                     connection.ping().await?;
                 }
                 Ok(true)
@@ -313,4 +356,20 @@ pub(super) async fn connect_direct(
     tokio::time::timeout(timeout, sqlx::PgConnection::connect_with(options))
         .await
         .map_err(|_| sqlx::Error::PoolTimedOut)?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_used_before_the_database_went_down_are_doubted() {
+        let health = Health::default();
+        assert!(!health.went_down_within(Duration::from_secs(60)));
+        health.set(false);
+        health.set(true);
+        // Last used a minute ago: before it went down. Used since: not.
+        assert!(health.went_down_within(Duration::from_secs(60)));
+        assert!(!health.went_down_within(Duration::ZERO));
+    }
 }
