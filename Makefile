@@ -89,7 +89,7 @@ seed-large: deps build
 bench-mix: deps-bench build
 	python3 scripts/bench-mix.py --users $(USERS) $(if $(INSTANCES),--instances $(INSTANCES))
 
-## explain: EXPLAIN (ANALYZE, BUFFERS) of every query the app makes, on the data set seed-large USERS made, into docs/queries.md
+## explain: EXPLAIN (ANALYZE, BUFFERS) of every query the app makes, on the data set seed-large USERS made, into docs/queries.md (10M) or docs/queries-USERS.md
 explain: deps
 	python3 scripts/explain.py --users $(USERS)
 

@@ -303,6 +303,23 @@ def overall_hit_ratio(tiers):
     return h / (h + m) if h + m else 0.0
 
 
+def timelines_built(url):
+    """Waits until the server has built every reader's timeline (after a
+    bulk load, app::backend::timelines::backfill) and done every queued job."""
+    started = time.monotonic()
+    while True:
+        state = subprocess.run(
+            ["psql", "-X", "-qtAc",
+             "select (done and not exists (select 1 from timeline_jobs))::text || ' ' || next_reader "
+             "|| ' ' || (select max(id) from users) from timeline_backfill", url],
+            capture_output=True, text=True, check=True).stdout.split()
+        if state[0] == "true":
+            return
+        say(f"building readers' timelines: reader {state[1]} of {state[2]}, "
+            f"{time.monotonic() - started:.0f} s so far")
+        time.sleep(10)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=int(os.environ.get("USERS", "10000000")))
@@ -337,6 +354,7 @@ def main():
             server = Server(url, cache)
             try:
                 if cache:
+                    timelines_built(url)
                     names = readers(url, args.users)
                     say(f"signing in {len(names)} readers")
                     Path(tokens_file).write_text("\n".join(sign_in(server.addr, names)) + "\n")

@@ -98,6 +98,13 @@ if [ "$(psql "$db" -qtAc "select count(*) from users")" -lt 10000 ]; then
     stop_server
     start_server true # a cold cache, and the seeded rows
 fi
+# Readers' timelines are built by the server in the background after a
+# bulk load (app::backend::timelines::backfill): measure once they are.
+until [ "$(psql "$db" -qtAc "select done and not exists (select 1 from timeline_jobs)
+                             from timeline_backfill")" = t ]; do
+    say "waiting for readers' timelines: $(psql "$db" -qtAc "select format('%s rows so far', count(*)) from timelines")"
+    sleep 5
+done
 token="$(sign_in)"
 slug="$(api "http://$addr/api/articles?limit=1" | sed -E 's/.*"slug":"([^"]+)".*/\1/')"
 writer="$(api "http://$addr/api/articles?limit=1" | sed -E 's/.*"username":"([^"]+)".*/\1/')"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make explain USERS=N`: `EXPLAIN (ANALYZE, BUFFERS)` of every query the
 app makes, on the data set `make seed-large USERS=N` built, into
-docs/queries.md.
+docs/queries.md (10M users, the default) or docs/queries-N.md.
 
 The queries are the ones the app is compiled with (`.sqlx/`, which
 `make sqlx-prepare` writes from the `query!` macros), each prepared with
@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from shell import run  # noqa: E402
-REPORT = ROOT / "docs" / "queries.md"
-TYPES = {"Int8": "bigint", "Text": "text", "TextArray": "text[]", "Int8Array": "bigint[]",
-         "Bool": "boolean", "Timestamptz": "timestamptz"}
+TYPES = {"Int8": "bigint", "Int4": "integer", "Text": "text", "TextArray": "text[]",
+         "Int8Array": "bigint[]", "Bool": "boolean", "Timestamptz": "timestamptz",
+         "TimestamptzArray": "timestamptz[]"}
 DEEPEST = 10_000  # Window::MAX_OFFSET
 
 # The values the cases use, read from the data first.
@@ -61,6 +61,33 @@ select json_build_object(
   'tag_anchor_id', (select at.article_id from article_tags at
                     where at.tag_id = (select tag_id from tag_count_shards group by 1 order by sum(articles) desc limit 1)
                     order by at.article_created_at desc, at.article_id desc offset 9999 limit 1),
+  'newcomer', (select id from users u
+               where not exists (select 1 from follows f where f.follower_id = u.id) limit 1),
+  'celebrity', (select followed_id from follows group by 1 order by count(*) desc limit 1),
+  'celebrity_followers', (select array_agg(follower_id) from (
+                            select follower_id from follows
+                            where followed_id = (select followed_id from follows group by 1
+                                                 order by count(*) desc limit 1)
+                            order by follower_id limit 100) f),
+  'celebrity_reader', (select f.follower_id from follows f
+                       where f.followed_id = (select followed_id from follows group by 1
+                                              order by count(*) desc limit 1)
+                       order by (select count(*) from follows g where g.follower_id = f.follower_id) desc
+                       limit 1),
+  'prolific_ids', (select array_agg(id)::text from (select id from articles
+                   where author_id = (select id from users order by articles_count desc limit 1)
+                   order by created_at desc, id desc limit 1000) a),
+  'prolific_ats', (select array_agg(created_at)::text from (select id, created_at from articles
+                   where author_id = (select id from users order by articles_count desc limit 1)
+                   order by created_at desc, id desc limit 1000) a),
+  'heavy_follows', (select array_agg(followed_id) from (
+                      select followed_id from follows
+                      where follower_id = (select follower_id from follows group by 1 order by count(*) desc limit 1)
+                      order by followed_id limit 200) f),
+  'heavy_follows_readers', (select array_agg(follower_id) from (
+                      select follower_id from follows
+                      where follower_id = (select follower_id from follows group by 1 order by count(*) desc limit 1)
+                      order by followed_id limit 200) f),
   'sidebar', (select array_agg(name) from (select t.name from tag_count_shards s join tags t on t.id = s.tag_id
                                            group by t.name order by sum(s.articles) desc limit 30) t)
 )
@@ -94,13 +121,20 @@ CASES = [
      [("prolific author and tag", ["prolific_key", "popular_tag", None, 20, 0, DEEPEST + 100])]),
     ("with matches as materialized ( select f.article_id as id",
      [("heaviest favoriter and tag", ["favoriter_key", "popular_tag", 20, 0, DEEPEST + 100])]),
+    ("with pulled as materialized (",
+     [("heaviest follower, first page (timeline)", ["heavy_reader", 20, 0]),
+      ("heaviest follower, deepest page (timeline)", ["heavy_reader", 20, DEEPEST]),
+      ("the heaviest follower of the most followed author, first page", ["celebrity_reader", 20, 0]),
+      ("reader of one quiet author (timeline)", ["quiet_reader", 20, 0])]),
     ('select count(*) as "followed!"',
      [("heaviest follower", ["heavy_reader"]), ("reader of one quiet author", ["quiet_reader"])]),
     ("where exists (select 1 from follows f where f.follower_id = $1 and f.followed_id = a.author_id)",
-     [("heaviest follower, first page (its plan)", ["heavy_reader", 20, 0]),
+     [("heaviest follower, first page (its plan without a timeline)", ["heavy_reader", 20, 0]),
       ("heaviest follower, deepest page", ["heavy_reader", 20, DEEPEST])]),
     ("cross join lateral ( select a.id, a.created_at from articles a where a.author_id = f.followed_id",
-     [("reader of one quiet author (its plan)", ["quiet_reader", 20, 0]),
+     [("reader of one quiet author (its plan without a timeline)", ["quiet_reader", 20, 0]),
+      ("the heaviest follower of the most followed author, first page (without a timeline)",
+       ["celebrity_reader", 20, 0]),
       ("heaviest follower, deepest page (its plan)", ["heavy_reader", 20, DEEPEST])]),
     ("case when $2 then a.body end as body", [("a page of 20 articles", ["page_ids", False]),
                                                ("one article with its body", ["[article]", True])]),
@@ -142,6 +176,46 @@ CASES = [
     ("delete from article_purges where article_id = $1", [("an article leaves the purge queue", ["article"])]),
     ("update article_purges set attempts = attempts + 1",
      [("a purge batch failed", ["article", "an error"])]),
+    # The timelines' jobs and backfill (app/src/backend/timelines).
+    ("from timeline_jobs where run_after <= now()", [("the timeline queue's next", [])]),
+    ("delete from timeline_jobs where id = $1", [("a job done", [0])]),
+    ("update timeline_jobs set cursor_id = $2", [("a job's progress", [0, 1, None])]),
+    ("update timeline_jobs set attempts = attempts + 1", [("a job's batch failed", [0, "an error"])]),
+    ("select since from timeline_pulled_authors", [("is the most followed author pulled", ["celebrity"])]),
+    ("select follower_id from follows where followed_id = $1 and follower_id > $2",
+     [("a batch of the most followed author's followers", ["celebrity", 0, 1000])]),
+    ("select 1 as one from articles where id = $1 for key share", [("an article held", ["article"])]),
+    ('select count(*) as "n!" from ( select 1 from follows where followed_id = $1',
+     [("the most followed author's followers, up to the pull threshold", ["celebrity", 100])]),
+    ("insert into timeline_pulled_authors (author_id) values", [("an author pulled", ["celebrity"])]),
+    ("select reader, $2, $3, $4 from unnest($1::bigint[]) reader",
+     [("an article pushed to its followers (100 at most)", ["celebrity_followers", "created", "article", "celebrity"])]),
+    ('select articles_count::bigint as "n!" from users', [("an author's articles", ["prolific"])]),
+    ("delete from timelines where reader_id = any($1)",
+     [("an article leaves its followers' timelines (100)", ["celebrity_followers", "created", "article"])]),
+    ("select reader, a.created_at, a.id, a.author_id from unnest($1::bigint[]) reader",
+     [("the most prolific author's newest, again, to a follower", ["[heavy_reader]", "prolific", DEEPEST + 100])]),
+    ("select 1 as one from follows where follower_id = $1 and followed_id = $2",
+     [("a follow held", ["heavy_reader", "prolific"])]),
+    ("select $1, created_at, id, author_id from articles where author_id = $2",
+     [("a follow of the most prolific author", ["newcomer", "prolific", DEEPEST + 100])]),
+    ("select id, created_at from articles where author_id = $1 and ($2::timestamptz is null",
+     [("an unfollow's first batch of the most prolific author's articles", ["prolific", None, 0, 1000])]),
+    ("delete from timelines t using unnest($3::timestamptz[], $4::bigint[])",
+     [("an unfollow's batch", ["heavy_reader", "prolific", "prolific_ats", "prolific_ids"])]),
+    ("select next_reader, next_author from timeline_backfill", [("the backfill's cursor", [])]),
+    ('select follower_id as "reader!", followed_id as "author!" from (',
+     [("the backfill's next follows, from the heaviest follower", ["heavy_reader", 0, DEEPEST + 100, 1000, 10000])]),
+    ("join unnest($1::bigint[], $2::bigint[]) b (reader, author)",
+     [("a backfill batch's follows locked: the heaviest follower's first 200",
+       ["heavy_follows_readers", "heavy_follows"])]),
+    ("update timeline_backfill set done = true", [("the backfill done", [])]),
+    ("insert into timeline_pulled_authors (author_id) select distinct author",
+     [("a backfill batch's authors, pulled if followed by many", ["heavy_follows", 100])]),
+    ("from unnest($1::bigint[], $2::bigint[]) f (reader, author)",
+     [("a backfill batch: the heaviest follower's first 200 follows",
+       ["heavy_follows_readers", "heavy_follows", DEEPEST + 100])]),
+    ("update timeline_backfill set next_reader = $1", [("the backfill's cursor moves", [1, 1])]),
     ("insert into users (username, username_key, email, password_hash)",
      [("sign up", ["explain-user", "explain-user", "explain@example.com", "x"])]),
     ("update users u set username = coalesce($2, u.username)",
@@ -175,8 +249,9 @@ def literal(value, samples):
 
 
 def where_used(query):
-    """The source file that holds the query."""
-    needle = normal(query)[:60]
+    """The source file that holds the query (the whole text: several
+    queries can start alike)."""
+    needle = normal(query)
     for path in sorted((ROOT / "app" / "src").rglob("*.rs")):
         if needle in normal(path.read_text()):
             return str(path.relative_to(ROOT))
@@ -190,6 +265,7 @@ def main():
     url = os.environ.get("DATABASE_URL") or run(str(ROOT / "scripts" / "pg.sh"), "url").strip()
     database = f"conduit_large_{args.users}"
     url = f"{url.rsplit('/', 1)[0]}/{database}"
+    report = ROOT / "docs" / ("queries.md" if args.users == 10_000_000 else f"queries-{args.users}.md")
     samples = json.loads(run("psql", "-X", "-qtAc", SAMPLES, url))
     queries = [json.loads(p.read_text()) for p in sorted((ROOT / ".sqlx").glob("*.json"))]
     rows, plans, unmatched = [], [], []
@@ -200,12 +276,13 @@ def main():
             unmatched.append(text)
             continue
         types = ", ".join(TYPES[t] for t in q["describe"]["parameters"]["Left"])
-        writes = not text.lower().startswith(("select", "with used", "with matches"))
+        writes = not text.lower().startswith(("select", "with used", "with matches", "with pulled"))
         for label, params in cases:
             values = ", ".join(literal(p, samples) for p in params)
             typed = f" ({types})" if types else ""
             given = f" ({values})" if values else ""
-            script = (f"set statement_timeout = 0;\nbegin;\nprepare q{typed} as {q['query']};\n"
+            # As the app's sessions run them: without JIT (PoolSettings::session_settings).
+            script = (f"set statement_timeout = 0;\nset jit = off;\nbegin;\nprepare q{typed} as {q['query']};\n"
                       f"explain (analyze, buffers, costs off) execute q{given};\nrollback;\n")
             out = run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, input=script)
             plan = "\n".join(line for line in out.splitlines()
@@ -239,8 +316,9 @@ def main():
         "- Totals (`articlesCount`) come from counters kept by triggers (the shards of "
         "`article_total_shards` and `tag_count_shards`, `users.articles_count`, "
         "`users.favorites_count`), never from `count(*)` over a list.",
-        "- The feed is read by the cheaper of two plans for its reader "
-        "(`app/src/backend/articles/feed.rs`); both are shown for the readers they are chosen for.",
+        "- The feed is read from the reader's timeline once it is built (`app/src/backend/timelines`; "
+        "here as the backfill built them), until then by the cheaper of two plans over the articles "
+        "(`app/src/backend/articles/feed.rs`); each is shown for the readers it is chosen for.",
         "",
         "| Where | Query | Case | Time | Buffers hit | Buffers read |",
         "|---|---|---|---:|---:|---:|",
@@ -251,9 +329,9 @@ def main():
     lines += ["", "## Plans", ""]
     for title, label, text, plan in plans:
         lines += [f"### {label}", "", "```sql", text, "```", "", "```", plan, "```", ""]
-    REPORT.write_text("\n".join(lines))
+    report.write_text("\n".join(lines))
     slowest = max(rows, key=lambda r: r[3])
-    print(f"explain: {len(rows)} plans of {len(queries)} queries in {REPORT.relative_to(ROOT)}; "
+    print(f"explain: {len(rows)} plans of {len(queries)} queries in {report.relative_to(ROOT)}; "
           f"slowest {slowest[3]:.1f} ms ({slowest[2]})")
 
 

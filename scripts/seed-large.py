@@ -454,6 +454,9 @@ select setval(pg_get_serial_sequence('articles', 'id'), (select max(id) from art
 select setval(pg_get_serial_sequence('comments', 'id'), (select max(id) from comments));
 select setval(pg_get_serial_sequence('tags', 'id'), (select max(id) from tags));
 drop table seed_large.article_favorites, seed_large.user_totals;
+-- Timelines built from the start, by the servers (app::backend::timelines::backfill).
+truncate timelines, timeline_jobs, timeline_pulled_authors;
+update timeline_backfill set next_reader = 0, next_author = 0, done = false;
 {self.mark("finish", 0, 0)}
 """)
         if not self.done("vacuum"):

@@ -8,9 +8,9 @@ use app::backend::cache::{self, Cache};
 use app::backend::db::{self, Database};
 use app::backend::limits::RateLimits;
 use app::backend::passwords::Passwords;
-use app::backend::purge;
 use app::backend::tokens::Tokens;
 use app::backend::Services;
+use app::backend::{purge, timelines};
 use app::web::{provide_render_context, AppState, Shared};
 use app::{shell, App};
 use axum::body::Body;
@@ -129,6 +129,7 @@ impl Prepared {
             tokio::spawn(db.clone().watch_replica(config.database.read_max_lag())),
             tokio::spawn(forget_idle_clients(limits.clone())),
             tokio::spawn(purge::run(db.clone())),
+            tokio::spawn(timelines::run(db.clone())),
         ];
         let services = Services {
             db,

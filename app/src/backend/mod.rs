@@ -4,6 +4,8 @@
 
 /// Articles, lists, the feed and favorites.
 pub mod articles;
+/// Work queued in tables and done in the background by every server.
+pub mod background;
 /// The in-process cache in front of PostgreSQL, kept coherent across instances.
 pub mod cache;
 /// Comments on articles.
@@ -28,6 +30,8 @@ pub mod sign_out;
 mod state;
 /// Tags in use.
 pub mod tags;
+/// Readers' timelines: the feed pushed at write time, pulled for authors with very many followers.
+pub mod timelines;
 /// Signing and verifying session tokens.
 pub mod tokens;
 /// Registration, login and account updates.

@@ -10,10 +10,9 @@
 //! progress commit together; a worker killed halfway leaves no trace and
 //! the next one does the batch again), and bounded per transaction however
 //! popular the article was. A batch that fails is tried again after a
-//! backoff that doubles up to five minutes.
+//! backoff that doubles up to five minutes ([`super::background`]).
 
-use std::time::Duration;
-
+use super::background::{self, Progress};
 use super::db::{Database, Tx};
 use crate::error::AppError;
 
@@ -21,34 +20,12 @@ use crate::error::AppError;
 /// statement timeout (each favorite also updates its user's count).
 pub const BATCH: i64 = 1_000;
 
-/// How long an idle worker waits before it looks at the queue again.
-const IDLE: Duration = Duration::from_secs(1);
-
-/// What a batch found.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Progress {
-    /// It removed rows: there may be more.
-    Worked,
-    /// Nothing was due.
-    Idle,
-}
-
 /// Works through the queue for as long as the server runs.
 pub async fn run(db: Database) {
-    loop {
-        if !db.schema_ready() {
-            tokio::time::sleep(IDLE).await;
-            continue;
-        }
-        match batch(&db).await {
-            Ok(Progress::Worked) => tokio::task::yield_now().await,
-            Ok(Progress::Idle) => tokio::time::sleep(IDLE).await,
-            Err(error) => {
-                tracing::warn!(%error, "purging a deleted article's rows failed; trying again later");
-                tokio::time::sleep(IDLE).await;
-            }
-        }
-    }
+    background::run(db, "purging a deleted article's rows", |db| async move {
+        batch(&db).await
+    })
+    .await;
 }
 
 /// One batch of the oldest due article, in one transaction.

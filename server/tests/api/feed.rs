@@ -13,7 +13,7 @@ use crate::support::{Conduit, TestApp};
 /// Authors from silent to prolific, several articles at the same instant
 /// (ties are broken by id), and readers who follow nobody, one quiet
 /// author, one prolific author, everybody, or a mix.
-async fn graph(db: &PgPool) -> Vec<(String, i64)> {
+pub async fn graph(db: &PgPool) -> Vec<(String, i64)> {
     for statement in [
         "insert into users (username, username_key, email, password_hash)
          select 'u' || i, 'u' || i, 'u' || i || '@example.com', 'x' from generate_series(1, 40) i",
@@ -46,7 +46,7 @@ async fn graph(db: &PgPool) -> Vec<(String, i64)> {
 }
 
 /// The page as the plain query reads it: every followed author's articles, sorted.
-async fn reference(db: &PgPool, reader: i64, window: Window) -> Vec<i64> {
+pub async fn reference(db: &PgPool, reader: i64, window: Window) -> Vec<i64> {
     sqlx::query_scalar(
         "select a.id from articles a
          where a.author_id in (select followed_id from follows where follower_id = $1)

@@ -24,6 +24,7 @@ mod security;
 mod seed;
 mod sessions;
 mod support;
+mod timelines;
 mod transport;
 mod users;
 mod web;

@@ -133,6 +133,11 @@ async fn straight_to_postgres_each_session_sets_the_timeouts(db: PgPool) {
         .await
         .unwrap();
     assert_eq!(timeout, "700ms");
+    let jit: String = sqlx::query_scalar("show jit")
+        .fetch_one(database.writer().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(jit, "off", "no JIT compilation for a request's statements");
     // The migrations ran without it, on a session of their own.
     assert!(schema::migrations_applied(&db).await.unwrap());
 }
@@ -148,6 +153,11 @@ async fn through_a_transaction_pooler_the_role_carries_the_timeouts(db: PgPool) 
         .await
         .unwrap();
     assert_eq!(timeout, "900ms");
+    let jit: String = sqlx::query_scalar("show jit")
+        .fetch_one(database.writer().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(jit, "off", "no JIT compilation for a request's statements");
     let idle: String = sqlx::query_scalar("show idle_in_transaction_session_timeout")
         .fetch_one(database.writer().unwrap())
         .await

@@ -4,7 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use app::backend::purge::{batch, Progress};
+use app::backend::background::Progress;
+use app::backend::purge::batch;
 use axum::http::StatusCode;
 use sqlx::PgPool;
 

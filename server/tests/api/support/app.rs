@@ -85,6 +85,14 @@ impl TestApp {
         }
     }
 
+    /// Stops the background tasks (the cache listener, the queues' workers):
+    /// for a test that works a queue itself and looks at it in between.
+    pub fn stop_background(&self) {
+        for task in &self.background {
+            task.abort();
+        }
+    }
+
     /// The test database's pool, for another app over the same data.
     pub fn pool(&self) -> PgPool {
         self.pool.clone()
@@ -197,8 +205,6 @@ impl Conduit for TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        for task in &self.background {
-            task.abort();
-        }
+        self.stop_background();
     }
 }
