@@ -389,3 +389,129 @@ async fn a_worker_killed_halfway_leaves_every_timeline_as_its_follows_make_it(db
     )
     .await;
 }
+
+/// Writers and two workers at once: follows made and undone, articles
+/// published and deleted, an author crossing the pull threshold midway,
+/// while the jobs run. Once the writers stop and the queue is drained,
+/// every timeline is exactly as its follows make it and every page is the
+/// plain query's: no race between a write and a batch leaves a row
+/// missing or one behind.
+#[sqlx::test(migrations = "../migrations")]
+async fn writes_racing_the_workers_leave_every_timeline_as_its_follows_make_it(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    let services = &app.state().services;
+    run(
+        &db,
+        &[
+            "insert into users (username, username_key, email, password_hash)
+             select n, n, n || '@example.com', 'x'
+             from (select 'a' || i as n from generate_series(1, 6) i
+                   union all select 'r' || i from generate_series(1, 130) i) u",
+            "insert into articles (author_id, slug, title, description, body, created_at)
+             select u.id, u.username || '-' || n, 't', 'd', 'b',
+                    timestamptz '2026-01-01' + make_interval(secs => n * 13 + u.id)
+             from users u, generate_series(1, 30) n where u.username ~ '^a'",
+        ],
+    )
+    .await;
+    // A second worker beside the app's, as a second server would run.
+    let worker = tokio::spawn(app::backend::timelines::run(services.db.clone()));
+    let writers: Vec<_> = (0..6u64)
+        .map(|writer| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                // A small linear congruential generator: the same run each time.
+                let mut seed = writer * 7919 + 17;
+                let mut next = |n: u64| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (seed >> 33) % n
+                };
+                for step in 0..150u64 {
+                    let author = format!("a{}", 1 + next(6));
+                    let reader = format!("r{}", 1 + next(130));
+                    let (statement, first) = match next(10) {
+                        0..=3 => (
+                            "insert into follows (follower_id, followed_id)
+                             select r.id, a.id from users r, users a
+                             where r.username = $1 and a.username = $2
+                             on conflict do nothing",
+                            reader,
+                        ),
+                        4..=5 => (
+                            "delete from follows
+                             where follower_id = (select id from users where username = $1)
+                               and followed_id = (select id from users where username = $2)",
+                            reader,
+                        ),
+                        6..=7 => (
+                            "insert into articles (author_id, slug, title, description, body)
+                             select id, $2 || '-new-' || $1, 't', 'd', 'b'
+                             from users where username = $2",
+                            format!("{writer}-{step}"),
+                        ),
+                        _ => (
+                            "delete from articles where id = (
+                                 select a.id from articles a join users u on u.id = a.author_id
+                                 where u.username = $2 and $1::text is not null
+                                 order by a.created_at desc, a.id desc limit 1)",
+                            String::new(),
+                        ),
+                    };
+                    sqlx::query(statement)
+                        .bind(first)
+                        .bind(author)
+                        .execute(&db)
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    // Every reader follows a1, who then publishes: over the threshold.
+    run(
+        &db,
+        &[
+            "insert into follows (follower_id, followed_id)
+             select r.id, a.id from users r, users a
+             where r.username ~ '^r' and a.username = 'a1'
+             on conflict do nothing",
+            "insert into articles (author_id, slug, title, description, body)
+             select id, 'a1-last', 't', 'd', 'b' from users where username = 'a1'",
+        ],
+    )
+    .await;
+    drain(services).await;
+    worker.abort();
+    assert_eq!(
+        differences(&db).await,
+        (0, 0),
+        "every timeline as its follows make it"
+    );
+    let pulled: i64 = sqlx::query_scalar("select count(*) from timeline_pulled_authors")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(pulled, 1, "a1, with over PULL_ABOVE followers, is pulled");
+    let readers: Vec<i64> =
+        sqlx::query_scalar("select id from users where username ~ '^r' order by id")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    for reader in readers {
+        for (limit, offset) in [(20, 0), (10, 25), (100, 60)] {
+            let window = Window { limit, offset };
+            assert_eq!(
+                page(services, UserId(reader), window, Plan::Timeline)
+                    .await
+                    .unwrap(),
+                reference(&db, reader, window).await,
+                "reader {reader}, limit {limit} offset {offset}"
+            );
+        }
+    }
+}

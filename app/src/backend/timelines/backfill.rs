@@ -5,8 +5,9 @@
 //!
 //! New follows and publications meanwhile queue their own jobs as usual:
 //! both write rows the backfill may write too, and `on conflict do nothing`
-//! keeps one. Each batch locks the follows it copies (`for key share`), so
-//! an unfollow waits for it and its job sweeps what the batch wrote.
+//! keeps one. Each batch locks the follows it copies (`for update`, as the
+//! jobs do, [`super::jobs`]): a job on one of them waits for the batch and
+//! sees what it wrote, and so does an unfollow's.
 
 use super::super::background::Progress;
 use super::super::db::Database;
@@ -74,7 +75,7 @@ pub async fn batch(db: &Database) -> Result<Progress, AppError> {
         r#"select f.follower_id, f.followed_id from follows f
            join unnest($1::bigint[], $2::bigint[]) b (reader, author)
              on f.follower_id = b.reader and f.followed_id = b.author
-           for key share of f"#,
+           for update of f"#,
         &readers,
         &authors,
     )

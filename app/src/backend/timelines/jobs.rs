@@ -1,10 +1,13 @@
 //! The queue of timeline jobs, one batch at a time: each write that changes
 //! a feed queued one (migrations/20261207000005_timelines.sql).
 //!
-//! Every batch locks what it reads its readers from (`for key share` on the
-//! follows and the article, as a foreign key would), so the write that
-//! undoes it (an unfollow, a deletion) waits for the batch to commit and
-//! its own job sees the rows the batch wrote. Nothing is left behind.
+//! Every batch locks the follows it acts on (`for update`), in the
+//! follows' order: two jobs on one reader and one author never overlap,
+//! so each sees what the one before it wrote (a deletion's job waits for a
+//! follow's copy, and removes the article from it). An unfollow waits for
+//! them too, and its job sweeps what they wrote. A publication also locks
+//! its article (`for key share`, as a foreign key would): its deletion
+//! waits for the push, and its job sees the rows pushed.
 
 use chrono::{DateTime, Utc};
 
@@ -28,7 +31,7 @@ struct Job {
 /// What a batch leaves of its job.
 enum Left {
     Nothing,
-    /// More, from this follower (publish, unpublish) or article (unfollow).
+    /// More, from this follower (publish, unpublish) or timeline row (unfollow).
     From(i64, Option<DateTime<Utc>>),
 }
 
@@ -109,8 +112,8 @@ async fn pulled_since(tx: &mut Tx, author: i64) -> Result<Option<DateTime<Utc>>,
     .await
 }
 
-/// Up to a batch of `author`'s followers after `after`, locked until the
-/// batch commits.
+/// Up to a batch of `author`'s followers after `after`, their follows
+/// locked until the batch commits.
 async fn followers(
     tx: &mut Tx,
     author: i64,
@@ -121,7 +124,7 @@ async fn followers(
         r#"select follower_id from follows
            where followed_id = $1 and follower_id > $2
            order by follower_id limit $3
-           for key share"#,
+           for update"#,
         author,
         after.unwrap_or(i64::MIN),
         limit,
@@ -254,7 +257,7 @@ async fn unpublish(
 async fn follow(tx: &mut Tx, author: i64, reader: i64) -> Result<Left, sqlx::Error> {
     let follows = sqlx::query_scalar!(
         r#"select 1 as one from follows where follower_id = $1 and followed_id = $2
-           for key share"#,
+           for update"#,
         reader,
         author,
     )
@@ -278,26 +281,29 @@ async fn follow(tx: &mut Tx, author: i64, reader: i64) -> Result<Left, sqlx::Err
     Ok(Left::Nothing)
 }
 
-/// An unfollowed author's articles leave the reader's timeline, a batch of
-/// the author's articles at a time, newest first; unless the reader
-/// follows them again (checked in the statement that deletes, so a new
-/// follow's rows are never taken).
+/// An unfollowed author's rows leave the reader's timeline: a batch of
+/// the timeline at a time, newest first, so rows of articles deleted
+/// meanwhile go too; unless the reader follows the author again (checked
+/// in the statement that deletes, so a new follow's rows are never taken).
 async fn unfollow(tx: &mut Tx, job: &Job, reader: i64) -> Result<Left, sqlx::Error> {
     let author = job.author_id;
-    let articles = sqlx::query!(
-        r#"select id, created_at from articles
-           where author_id = $1
-             and ($2::timestamptz is null or (created_at, id) < ($2, $3))
-           order by created_at desc, id desc limit $4"#,
-        author,
+    let rows = sqlx::query!(
+        r#"select created_at, article_id, author_id from timelines
+           where reader_id = $1
+             and ($2::timestamptz is null or (created_at, article_id) < ($2, $3))
+           order by created_at desc, article_id desc limit $4"#,
+        reader,
         job.cursor_at,
         job.cursor_id.unwrap_or(0),
         BATCH,
     )
     .fetch_all(&mut *tx)
     .await?;
-    let (ids, ats): (Vec<i64>, Vec<DateTime<Utc>>) =
-        articles.iter().map(|a| (a.id, a.created_at)).unzip();
+    let (ats, ids): (Vec<DateTime<Utc>>, Vec<i64>) = rows
+        .iter()
+        .filter(|row| row.author_id == author)
+        .map(|row| (row.created_at, row.article_id))
+        .unzip();
     sqlx::query!(
         r#"delete from timelines t
            using unnest($3::timestamptz[], $4::bigint[]) a (created_at, id)
@@ -311,8 +317,10 @@ async fn unfollow(tx: &mut Tx, job: &Job, reader: i64) -> Result<Left, sqlx::Err
     )
     .execute(&mut *tx)
     .await?;
-    Ok(match articles.last() {
-        Some(last) if articles.len() as i64 == BATCH => Left::From(last.id, Some(last.created_at)),
+    Ok(match rows.last() {
+        Some(last) if rows.len() as i64 == BATCH => {
+            Left::From(last.article_id, Some(last.created_at))
+        }
         _ => Left::Nothing,
     })
 }
