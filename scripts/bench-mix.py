@@ -37,6 +37,7 @@ from shell import base_url, run, say  # noqa: E402
 from ports import free_port  # noqa: E402
 from processes import ms_per_request, pids_of, snapshot, ticks, used_since  # noqa: E402
 from report import write_section  # noqa: E402
+from wrk import figures as wrk_figures, latency_ms  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "30s")
 WARMUP = os.environ.get("BENCH_WARMUP", "10s")
@@ -144,25 +145,15 @@ def wrk(urls, duration, tokens_file, users):
 
 def parse(out):
     """wrk's figures and mix.lua's lines, from wrk's output."""
-    result = {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-        "p50": latency_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
-        "p99": latency_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
-        "socket_errors": sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out)),
-        "kinds": [],
-    }
+    seen = wrk_figures(out)
+    result = {"rps": seen["rps"], "requests": seen["requests"], "p50": latency_ms(seen["p50"]),
+              "p99": latency_ms(seen["p99"]), "socket_errors": seen["socket_errors"], "kinds": []}
     for line in out.splitlines():
         if line.startswith("mix|"):
             _, kind, group, n, errors, p50, p99 = line.split("|")
             result["kinds"].append({"kind": kind, "class": group, "n": int(n), "errors": int(errors),
                                     "p50": float(p50), "p99": float(p99)})
     return result
-
-
-def latency_ms(text):
-    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
 def measured_run(servers, duration, tokens_file, users):

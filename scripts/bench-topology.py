@@ -12,7 +12,6 @@ BENCH_DURATION (default 10s), BENCH_CONNECTIONS (default 50).
 """
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from processes import ms_per_request, pids_of, ticks  # noqa: E402
 from report import write_section  # noqa: E402
 from shell import run, say  # noqa: E402
 from ports import free_port  # noqa: E402
+from wrk import figures as wrk_figures  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
@@ -42,14 +42,9 @@ SETUPS = [
 
 
 def wrk(url):
-    out = run("wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
-    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
-    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    return rps, p50, p99, requests, errors
+    seen = wrk_figures(run("wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url))
+    errors = seen["non_2xx"] + seen["socket_errors"]
+    return seen["rps"], seen["p50"], seen["p99"], seen["requests"], errors
 
 
 def measure(state, url, servers):

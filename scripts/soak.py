@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from ports import free_port, holder  # noqa: E402
+from wrk import figures as wrk_figures  # noqa: E402
 
 SERVER = ROOT / "target/release/server"
 ADDR = ("127.0.0.1", int(os.environ.get("SOAK_PORT") or free_port()))
@@ -411,7 +412,7 @@ def run_wrk(connections, seconds, nice=False):
     if nice:
         command = ["nice", "-n", "10"] + command
     out = subprocess.run(command, capture_output=True, text=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rate = wrk_figures(out)["rps"]
     statuses = dict(re.findall(r"status (\d+): (\d+)", out))
     return {"rate": rate, "statuses": {k: int(v) for k, v in statuses.items()}}
 
