@@ -177,6 +177,8 @@ CASES = [
     ("update article_purges set attempts = attempts + 1",
      [("a purge batch failed", ["article", "an error"])]),
     # The timelines' jobs and backfill (app/src/backend/timelines).
+    ("select (select count(*) from (select 1 from timeline_jobs limit $1) j)",
+     [("the queues' backlog (each metrics scrape)", [100000])]),
     ("from timeline_jobs where run_after <= now()", [("the timeline queue's next", [])]),
     ("delete from timeline_jobs where id = $1", [("a job done", [0])]),
     ("update timeline_jobs set cursor_id = $2", [("a job's progress", [0, 1, None])]),

@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use app::backend::background::{self, Backlog, BACKLOG_COUNTED};
 use app::backend::cache::TierStats;
 use app::backend::db::Database;
 use app::web::AppState;
@@ -109,6 +110,35 @@ fn database(text: &mut String, db: &Database) {
     }
 }
 
+/// The background queues' backlog: what alerts on a queue that stopped
+/// draining (a due job that keeps waiting) watch.
+fn queues(text: &mut String, backlog: &Backlog) {
+    let _ = writeln!(
+        text,
+        "# HELP conduit_queue_jobs Jobs queued, counted up to {BACKLOG_COUNTED} \
+         (timelines: readers' timeline jobs; purges: deleted articles' rows to remove).\n\
+         # TYPE conduit_queue_jobs gauge\n\
+         conduit_queue_jobs{{queue=\"timelines\"}} {}\n\
+         conduit_queue_jobs{{queue=\"purges\"}} {}",
+        backlog.timeline_jobs, backlog.purges
+    );
+    let _ = writeln!(
+        text,
+        "# HELP conduit_queue_oldest_due_seconds How long the oldest job due has waited.\n\
+         # TYPE conduit_queue_oldest_due_seconds gauge\n\
+         conduit_queue_oldest_due_seconds{{queue=\"timelines\"}} {}\n\
+         conduit_queue_oldest_due_seconds{{queue=\"purges\"}} {}",
+        backlog.timeline_oldest_seconds, backlog.purge_oldest_seconds
+    );
+    let _ = writeln!(
+        text,
+        "# HELP conduit_timelines_backfilled Whether every reader's timeline is built \
+         (until then, the feeds of readers not yet passed are read from the articles).\n\
+         # TYPE conduit_timelines_backfilled gauge\nconduit_timelines_backfilled {}",
+        u8::from(backlog.backfill_done)
+    );
+}
+
 async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let tiers = state.cache.stats().await;
     let mut text = String::new();
@@ -126,6 +156,10 @@ async fn render(State(state): State<AppState>) -> impl IntoResponse {
         state.cache.heard()
     );
     database(&mut text, &state.db);
+    // Left out while the database is away: the scrape still answers.
+    if let Ok(backlog) = background::backlog(&state.db).await {
+        queues(&mut text, &backlog);
+    }
     (
         [
             (CONTENT_TYPE, CONTENT),

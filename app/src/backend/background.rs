@@ -45,3 +45,46 @@ where
         }
     }
 }
+
+/// Counted up to this many jobs per queue: a backlog past it reads as it,
+/// and counting it costs a bounded scan whatever the backlog.
+pub const BACKLOG_COUNTED: i64 = 100_000;
+
+/// How far behind the queues are, for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct Backlog {
+    /// Readers' timeline jobs queued (up to [`BACKLOG_COUNTED`]).
+    pub timeline_jobs: i64,
+    /// How long the oldest due timeline job has waited, in seconds.
+    pub timeline_oldest_seconds: f64,
+    /// Deleted articles whose rows are still to remove (up to [`BACKLOG_COUNTED`]).
+    pub purges: i64,
+    /// How long the oldest due purge has waited, in seconds.
+    pub purge_oldest_seconds: f64,
+    /// Whether every reader's timeline is built.
+    pub backfill_done: bool,
+}
+
+/// The queues' backlog, read from the writer (an error while the database
+/// is away: the metrics leave it out).
+pub async fn backlog(db: &Database) -> Result<Backlog, AppError> {
+    let row = sqlx::query!(
+        r#"select (select count(*) from (select 1 from timeline_jobs limit $1) j) as "timeline_jobs!",
+                  coalesce((select extract(epoch from now() - min(run_after))::float8
+                            from timeline_jobs where run_after <= now()), 0) as "timeline_oldest!",
+                  (select count(*) from (select 1 from article_purges limit $1) p) as "purges!",
+                  coalesce((select extract(epoch from now() - min(run_after))::float8
+                            from article_purges where run_after <= now()), 0) as "purge_oldest!",
+                  coalesce((select done from timeline_backfill), false) as "backfill_done!""#,
+        BACKLOG_COUNTED,
+    )
+    .fetch_one(db.writer()?)
+    .await?;
+    Ok(Backlog {
+        timeline_jobs: row.timeline_jobs,
+        timeline_oldest_seconds: row.timeline_oldest,
+        purges: row.purges,
+        purge_oldest_seconds: row.purge_oldest,
+        backfill_done: row.backfill_done,
+    })
+}

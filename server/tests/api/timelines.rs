@@ -515,3 +515,56 @@ async fn writes_racing_the_workers_leave_every_timeline_as_its_follows_make_it(d
         }
     }
 }
+
+/// The metric of the queue, for alerts on a queue that stopped draining.
+fn gauge(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_metrics_show_the_queues_backlog_until_it_is_worked_off(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    app.stop_background();
+    // As after a bulk load: the backfill at its start (the app's worker
+    // may have finished the empty one before it stopped).
+    run(
+        &db,
+        &["update timeline_backfill set next_reader = 0, next_author = 0, done = false"],
+    )
+    .await;
+    wider_graph(&db).await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let reply = app.metrics().await;
+    let text = reply.body.as_str().unwrap();
+    let queued: i64 = sqlx::query_scalar("select count(*) from timeline_jobs")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        gauge(text, "conduit_queue_jobs{queue=\"timelines\"}"),
+        queued as f64
+    );
+    assert!(
+        gauge(
+            text,
+            "conduit_queue_oldest_due_seconds{queue=\"timelines\"}"
+        ) >= 1.0
+    );
+    assert_eq!(gauge(text, "conduit_queue_jobs{queue=\"purges\"}"), 0.0);
+    assert_eq!(gauge(text, "conduit_timelines_backfilled"), 0.0);
+
+    drain(&app.state().services).await;
+    let reply = app.metrics().await;
+    let text = reply.body.as_str().unwrap();
+    assert_eq!(gauge(text, "conduit_queue_jobs{queue=\"timelines\"}"), 0.0);
+    assert_eq!(
+        gauge(
+            text,
+            "conduit_queue_oldest_due_seconds{queue=\"timelines\"}"
+        ),
+        0.0
+    );
+    assert_eq!(gauge(text, "conduit_timelines_backfilled"), 1.0);
+}
