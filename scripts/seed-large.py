@@ -415,10 +415,12 @@ alter table seed_large.user_totals add primary key (user_id);
 """)
 
     def counters(self):
+        """The totals' shards counted from the rows, and the timelines left
+        for the servers to build (scripts/bench/after-bulk-load.sql)."""
         if self.done("counters"):
             return
-        shards = (ROOT / "scripts" / "bench" / "shards.sql").read_text()
-        self.psql(f"{shards}\n{self.mark('counters', 0, 0)}\n")
+        after = (ROOT / "scripts" / "bench" / "after-bulk-load.sql").read_text()
+        self.psql(f"{after}\n{self.mark('counters', 0, 0)}\n")
 
     def restore(self, progress):
         names = [n for n in self.scalar(
@@ -454,9 +456,6 @@ select setval(pg_get_serial_sequence('articles', 'id'), (select max(id) from art
 select setval(pg_get_serial_sequence('comments', 'id'), (select max(id) from comments));
 select setval(pg_get_serial_sequence('tags', 'id'), (select max(id) from tags));
 drop table seed_large.article_favorites, seed_large.user_totals;
--- Timelines built from the start, by the servers (app::backend::timelines::backfill).
-truncate timelines, timeline_jobs, timeline_pulled_authors;
-update timeline_backfill set next_reader = 0, next_author = 0, done = false;
 {self.mark("finish", 0, 0)}
 """)
         if not self.done("vacuum"):

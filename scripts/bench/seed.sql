@@ -9,7 +9,8 @@
 -- the counters once at the end, as the triggers would have. The change
 -- feed's triggers are off too (half a million notifications nobody needs):
 -- the servers are restarted on the seeded data, with cold caches. So are
--- the timelines' (150,000 jobs): the servers' backfill builds them.
+-- the timelines' (150,000 jobs): the servers' backfill builds them
+-- (after-bulk-load.sql).
 begin;
 -- A bulk load is no request: the role's statement timeout (set for the
 -- servers, docs/deploy.md step 7) does not apply.
@@ -93,7 +94,7 @@ join articles a on a.id = (select min(id) from articles) + (i * 49999::bigint) %
 \echo 'counters'
 update users u set articles_count = c.n
 from (select author_id, count(*) as n from articles group by author_id) c where c.author_id = u.id;
-\ir shards.sql
+\ir after-bulk-load.sql
 update articles a set favorites_count = c.n
 from (select article_id, count(*) as n from favorites group by article_id) c where c.article_id = a.id;
 update users u set favorites_count = c.n
@@ -107,9 +108,6 @@ alter table comments enable trigger user;
 alter table follows enable trigger follows_changed;
 alter table articles enable trigger timeline_article_changed;
 alter table follows enable trigger timeline_follow_changed;
--- Timelines built from the start, by the servers (app::backend::timelines::backfill).
-truncate timelines, timeline_jobs, timeline_pulled_authors;
-update timeline_backfill set next_reader = 0, next_author = 0, done = false;
 commit;
 
 analyze;

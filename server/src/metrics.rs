@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use app::backend::background::{self, Backlog, BACKLOG_COUNTED};
+use app::backend::background::{self, Backlog, QueueBacklog};
 use app::backend::cache::TierStats;
 use app::backend::db::Database;
 use app::web::AppState;
@@ -110,26 +110,33 @@ fn database(text: &mut String, db: &Database) {
     }
 }
 
+/// Name, help and value of each metric family, one sample per queue.
+type QueueFamily = (&'static str, &'static str, fn(&QueueBacklog) -> f64);
+
+const QUEUE_FAMILIES: &[QueueFamily] = &[
+    (
+        "conduit_queue_jobs",
+        "Jobs queued (timelines: readers' timeline jobs; purges: deleted articles' rows to \
+         remove), counted up to a bound: a longer backlog reads as the bound.",
+        |queue| queue.jobs as f64,
+    ),
+    (
+        "conduit_queue_oldest_due_seconds",
+        "How long the oldest job due has waited.",
+        |queue| queue.oldest_due_seconds,
+    ),
+];
+
 /// The background queues' backlog: what alerts on a queue that stopped
 /// draining (a due job that keeps waiting) watch.
 fn queues(text: &mut String, backlog: &Backlog) {
-    let _ = writeln!(
-        text,
-        "# HELP conduit_queue_jobs Jobs queued, counted up to {BACKLOG_COUNTED} \
-         (timelines: readers' timeline jobs; purges: deleted articles' rows to remove).\n\
-         # TYPE conduit_queue_jobs gauge\n\
-         conduit_queue_jobs{{queue=\"timelines\"}} {}\n\
-         conduit_queue_jobs{{queue=\"purges\"}} {}",
-        backlog.timeline_jobs, backlog.purges
-    );
-    let _ = writeln!(
-        text,
-        "# HELP conduit_queue_oldest_due_seconds How long the oldest job due has waited.\n\
-         # TYPE conduit_queue_oldest_due_seconds gauge\n\
-         conduit_queue_oldest_due_seconds{{queue=\"timelines\"}} {}\n\
-         conduit_queue_oldest_due_seconds{{queue=\"purges\"}} {}",
-        backlog.timeline_oldest_seconds, backlog.purge_oldest_seconds
-    );
+    let queues = [("timelines", backlog.timelines), ("purges", backlog.purges)];
+    for (name, help, value) in QUEUE_FAMILIES {
+        let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for (queue, backlog) in &queues {
+            let _ = writeln!(text, "{name}{{queue=\"{queue}\"}} {}", value(backlog));
+        }
+    }
     let _ = writeln!(
         text,
         "# HELP conduit_timelines_backfilled Whether every reader's timeline is built \

@@ -50,17 +50,22 @@ where
 /// and counting it costs a bounded scan whatever the backlog.
 pub const BACKLOG_COUNTED: i64 = 100_000;
 
+/// How far behind one queue is.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueBacklog {
+    /// Jobs queued (up to [`BACKLOG_COUNTED`]).
+    pub jobs: i64,
+    /// How long the oldest due job has waited, in seconds.
+    pub oldest_due_seconds: f64,
+}
+
 /// How far behind the queues are, for the metrics.
 #[derive(Debug, Clone, Copy)]
 pub struct Backlog {
-    /// Readers' timeline jobs queued (up to [`BACKLOG_COUNTED`]).
-    pub timeline_jobs: i64,
-    /// How long the oldest due timeline job has waited, in seconds.
-    pub timeline_oldest_seconds: f64,
-    /// Deleted articles whose rows are still to remove (up to [`BACKLOG_COUNTED`]).
-    pub purges: i64,
-    /// How long the oldest due purge has waited, in seconds.
-    pub purge_oldest_seconds: f64,
+    /// Readers' timeline jobs.
+    pub timelines: QueueBacklog,
+    /// Deleted articles whose rows are still to remove.
+    pub purges: QueueBacklog,
     /// Whether every reader's timeline is built.
     pub backfill_done: bool,
 }
@@ -81,10 +86,14 @@ pub async fn backlog(db: &Database) -> Result<Backlog, AppError> {
     .fetch_one(db.writer()?)
     .await?;
     Ok(Backlog {
-        timeline_jobs: row.timeline_jobs,
-        timeline_oldest_seconds: row.timeline_oldest,
-        purges: row.purges,
-        purge_oldest_seconds: row.purge_oldest,
+        timelines: QueueBacklog {
+            jobs: row.timeline_jobs,
+            oldest_due_seconds: row.timeline_oldest,
+        },
+        purges: QueueBacklog {
+            jobs: row.purges,
+            oldest_due_seconds: row.purge_oldest,
+        },
         backfill_done: row.backfill_done,
     })
 }

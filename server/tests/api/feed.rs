@@ -45,6 +45,19 @@ pub async fn graph(db: &PgPool) -> Vec<(String, i64)> {
         .unwrap()
 }
 
+/// Windows from the first page to the deepest the API serves, with a
+/// page that starts in one author's articles and ends in another's.
+pub const WINDOWS: [(i64, i64); 8] = [
+    (20, 0),
+    (20, 20),
+    (5, 3),
+    (100, 0),
+    (20, 290),
+    (3, 301),
+    (10, Window::MAX_OFFSET),
+    (20, Window::MAX_OFFSET + Window::MAX_LIMIT - 20),
+];
+
 /// The page as the plain query reads it: every followed author's articles, sorted.
 pub async fn reference(db: &PgPool, reader: i64, window: Window) -> Vec<i64> {
     sqlx::query_scalar(
@@ -65,17 +78,8 @@ async fn both_plans_give_the_plain_querys_page(db: PgPool) {
     let app = TestApp::new(db.clone());
     let services = &app.state().services;
     let readers = graph(&db).await;
-    let windows = [
-        (20, 0),
-        (20, 20),
-        (5, 3),
-        (100, 0),
-        (20, 290),
-        (3, 301),
-        (10, 10_000),
-    ];
     for (name, reader) in &readers {
-        for (limit, offset) in windows {
+        for (limit, offset) in WINDOWS {
             let window = Window { limit, offset };
             let expected = reference(&db, *reader, window).await;
             for plan in [Plan::NewestFirst, Plan::PerAuthor] {

@@ -13,19 +13,8 @@ use app::backend::Services;
 use app::models::Window;
 use sqlx::PgPool;
 
-use crate::feed::{graph, reference};
+use crate::feed::{graph, reference, WINDOWS};
 use crate::support::{database_url, ServerProcess, TestApp};
-
-/// Windows from the first page to the deepest the timeline holds.
-const WINDOWS: [(i64, i64); 7] = [
-    (20, 0),
-    (20, 20),
-    (5, 3),
-    (100, 0),
-    (20, 290),
-    (3, 301),
-    (20, DEPTH - 20),
-];
 
 async fn run(db: &PgPool, statements: &[&str]) {
     for statement in statements {
@@ -280,6 +269,32 @@ async fn readers_from_before_timelines_get_theirs_built_and_read_the_same_meanwh
     assert_eq!(differences(&db).await, (0, 0));
 }
 
+/// Authors `a1`..`aN`, each with `articles` articles, and readers
+/// `r1`..`rM`, who follow nobody yet.
+async fn authors_and_readers(db: &PgPool, authors: i32, articles: i32, readers: i32) {
+    sqlx::query(
+        "insert into users (username, username_key, email, password_hash)
+         select n, n, n || '@example.com', 'x'
+         from (select 'a' || i as n from generate_series(1, $1) i
+               union all select 'r' || i from generate_series(1, $2) i) u",
+    )
+    .bind(authors)
+    .bind(readers)
+    .execute(db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into articles (author_id, slug, title, description, body, created_at)
+         select u.id, u.username || '-' || n, 't', 'd', 'b',
+                timestamptz '2026-01-01' + make_interval(secs => n * 7 + u.id)
+         from users u, generate_series(1, $1) n where u.username ~ '^a[0-9]+$'",
+    )
+    .bind(articles)
+    .execute(db)
+    .await
+    .unwrap();
+}
+
 /// Kills a server once `halfway` (SQL) holds, checks that what it left
 /// is whole (`broken` (SQL) counts what is not: 0), and lets the next
 /// server finish: every timeline then exactly as its follows make it.
@@ -338,22 +353,15 @@ const ROWS_OF: &str = "(select count(*) from timelines t
 async fn a_worker_killed_halfway_leaves_every_timeline_as_its_follows_make_it(db: PgPool) {
     // 40 authors of 50 articles each (their publications reach nobody yet),
     // then 2,000 follows in one statement: 2,000 follow jobs of 50 rows.
+    authors_and_readers(&db, 40, 50, 500).await;
     run(
         &db,
         &[
-            "insert into users (username, username_key, email, password_hash)
-             select n, n, n || '@example.com', 'x'
-             from (select 'w' || i as n from generate_series(1, 40) i
-                   union all select 'r' || i from generate_series(1, 500) i) u",
-            "insert into articles (author_id, slug, title, description, body, created_at)
-             select u.id, u.username || '-' || n, 't', 'd', 'b',
-                    timestamptz '2026-01-01' + make_interval(secs => n * 7 + u.id)
-             from users u, generate_series(1, 50) n where u.username ~ '^w'",
             "truncate timeline_jobs",
             "update timeline_backfill set done = true",
             "insert into follows (follower_id, followed_id)
              select r.id, w.id from users r, users w
-             where r.username ~ '^r' and w.username ~ '^w' and (r.id + w.id) % 10 = 0",
+             where r.username ~ '^r' and w.username ~ '^a' and (r.id + w.id) % 10 = 0",
         ],
     )
     .await;
@@ -400,20 +408,7 @@ async fn a_worker_killed_halfway_leaves_every_timeline_as_its_follows_make_it(db
 async fn writes_racing_the_workers_leave_every_timeline_as_its_follows_make_it(db: PgPool) {
     let app = TestApp::new(db.clone());
     let services = &app.state().services;
-    run(
-        &db,
-        &[
-            "insert into users (username, username_key, email, password_hash)
-             select n, n, n || '@example.com', 'x'
-             from (select 'a' || i as n from generate_series(1, 6) i
-                   union all select 'r' || i from generate_series(1, 130) i) u",
-            "insert into articles (author_id, slug, title, description, body, created_at)
-             select u.id, u.username || '-' || n, 't', 'd', 'b',
-                    timestamptz '2026-01-01' + make_interval(secs => n * 13 + u.id)
-             from users u, generate_series(1, 30) n where u.username ~ '^a'",
-        ],
-    )
-    .await;
+    authors_and_readers(&db, 6, 30, 130).await;
     // A second worker beside the app's, as a second server would run.
     let worker = tokio::spawn(app::backend::timelines::run(services.db.clone()));
     let writers: Vec<_> = (0..6u64)

@@ -100,16 +100,14 @@ impl Health {
     /// Records what the listener saw; says so in the log when it changes.
     pub fn set(&self, up: bool) {
         if self.0.up.swap(up, Ordering::AcqRel) != up {
-            if !up {
+            if up {
+                tracing::info!("the database answers again");
+            } else {
                 *self
                     .0
                     .went_down
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
-            }
-            if up {
-                tracing::info!("the database answers again");
-            } else {
                 tracing::error!(
                     "the database is unreachable; failing fast and serving cached reads"
                 );

@@ -11,7 +11,7 @@
 
 use super::super::background::Progress;
 use super::super::db::Database;
-use super::{DEPTH, PULL_ABOVE};
+use super::{rules, DEPTH};
 use crate::error::AppError;
 
 /// Rows a batch writes at most: as many follows as that many of their
@@ -87,34 +87,8 @@ pub async fn batch(db: &Database) -> Result<Progress, AppError> {
         .unzip();
     // Authors with too many followers are pulled before their first push,
     // as a publication would find them.
-    sqlx::query!(
-        r#"insert into timeline_pulled_authors (author_id)
-           select distinct author from unnest($1::bigint[]) author
-           where (select count(*) from (
-                      select 1 from follows where followed_id = author limit $2::bigint + 1) f) > $2::bigint
-           on conflict do nothing"#,
-        &authors,
-        PULL_ABOVE,
-    )
-    .execute(&mut tx)
-    .await?;
-    sqlx::query!(
-        r#"insert into timelines (reader_id, created_at, article_id, author_id)
-           select f.reader, a.created_at, a.id, a.author_id
-           from unnest($1::bigint[], $2::bigint[]) f (reader, author)
-           cross join lateral (
-               select id, created_at, author_id from articles
-               where author_id = f.author
-               order by created_at desc, id desc limit $3) a
-           where not exists (select 1 from timeline_pulled_authors p
-                             where p.author_id = f.author)
-           on conflict do nothing"#,
-        &readers,
-        &authors,
-        DEPTH,
-    )
-    .execute(&mut tx)
-    .await?;
+    rules::pull_widely_followed(&mut tx, &authors).await?;
+    rules::copy_newest(&mut tx, &readers, &authors).await?;
     sqlx::query!(
         "update timeline_backfill set next_reader = $1, next_author = $2",
         next_reader,

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use super::super::background::Progress;
 use super::super::db::{Database, Tx};
-use super::{BATCH, DEPTH, PULL_ABOVE};
+use super::{rules, BATCH, DEPTH};
 use crate::error::AppError;
 
 /// A job as queued, with how far it has got.
@@ -133,7 +133,7 @@ async fn followers(
     .await
 }
 
-/// What is left after a batch of `done` readers out of `limit`.
+/// What is left after a batch that dealt with `readers`, of at most `limit`.
 fn left_after(readers: &[i64], limit: i64) -> Left {
     match readers.last() {
         Some(&last) if readers.len() as i64 == limit => Left::From(last, None),
@@ -159,24 +159,8 @@ async fn publish(
     if exists.is_none() || pulled_since(tx, author).await?.is_some() {
         return Ok(Left::Nothing);
     }
-    if job.cursor_id.is_none() {
-        let followers: i64 = sqlx::query_scalar!(
-            r#"select count(*) as "n!" from (
-                   select 1 from follows where followed_id = $1 limit $2::bigint + 1) f"#,
-            author,
-            PULL_ABOVE,
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        if followers > PULL_ABOVE {
-            sqlx::query!(
-                "insert into timeline_pulled_authors (author_id) values ($1) on conflict do nothing",
-                author
-            )
-            .execute(&mut *tx)
-            .await?;
-            return Ok(Left::Nothing);
-        }
+    if job.cursor_id.is_none() && !rules::pull_widely_followed(tx, &[author]).await?.is_empty() {
+        return Ok(Left::Nothing);
     }
     let readers = followers(tx, author, job.cursor_id, BATCH).await?;
     sqlx::query!(
@@ -233,21 +217,7 @@ async fn unpublish(
     .execute(&mut *tx)
     .await?;
     if refill {
-        sqlx::query!(
-            r#"insert into timelines (reader_id, created_at, article_id, author_id)
-               select reader, a.created_at, a.id, a.author_id
-               from unnest($1::bigint[]) reader
-               cross join lateral (
-                   select id, created_at, author_id from articles
-                   where author_id = $2
-                   order by created_at desc, id desc limit $3) a
-               on conflict do nothing"#,
-            &readers,
-            author,
-            DEPTH,
-        )
-        .execute(&mut *tx)
-        .await?;
+        rules::copy_newest(tx, &readers, &vec![author; readers.len()]).await?;
     }
     Ok(left_after(&readers, limit))
 }
@@ -266,18 +236,7 @@ async fn follow(tx: &mut Tx, author: i64, reader: i64) -> Result<Left, sqlx::Err
     if follows.is_none() || pulled_since(tx, author).await?.is_some() {
         return Ok(Left::Nothing);
     }
-    sqlx::query!(
-        r#"insert into timelines (reader_id, created_at, article_id, author_id)
-           select $1, created_at, id, author_id from articles
-           where author_id = $2
-           order by created_at desc, id desc limit $3
-           on conflict do nothing"#,
-        reader,
-        author,
-        DEPTH,
-    )
-    .execute(&mut *tx)
-    .await?;
+    rules::copy_newest(tx, &[reader], &[author]).await?;
     Ok(Left::Nothing)
 }
 

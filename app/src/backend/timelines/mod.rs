@@ -26,6 +26,7 @@
 
 pub mod backfill;
 pub mod jobs;
+mod rules;
 
 use super::background::{self, Progress};
 use super::db::Database;
