@@ -22,7 +22,7 @@ DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
 section = @printf '\n\033[1m=== %s ===\033[0m\n' "$(1)"
 
-.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image deps-topology db stop build e2e api-fuzz sqlx-prepare clean-data topology topology-status topology-down topology-test chaos bench-topology bench-writes seed-large bench-mix explain capacity
+.PHONY: run test bench soak spa image image-test deps deps-test deps-bench deps-image deps-topology db stop build e2e api-fuzz sqlx-prepare clean-data topology topology-status topology-down topology-test chaos bench-topology bench-writes seed-large bench-mix explain capacity bench-compare
 
 ## run: install what is missing, start the database, build, serve on http://127.0.0.1:3000
 run: deps build
@@ -75,6 +75,10 @@ test: deps-test
 ## bench: seed 10K users / 100K articles (once), measure with wrk, write docs/benchmarks.md
 bench: deps-bench build
 	scripts/bench.sh
+
+## bench-compare: BEFORE=path/to/server (another release build): requests/s and CPU of / (anonymous, signed in) against this build, taking turns
+bench-compare: deps-bench build
+	python3 scripts/bench-compare.py --before $(BEFORE)
 
 ## bench-topology: the bench data through HAProxy: 1 vs 3 instances, with and without PgBouncer and the replica
 bench-topology: deps-bench deps-topology build

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from shell import base_url, run, say  # noqa: E402
 from ports import free_port  # noqa: E402
 from processes import ms_per_request, pids_of, snapshot, ticks, used_since  # noqa: E402
+from release_server import Server  # noqa: E402
 from report import write_section  # noqa: E402
 from wrk import figures as wrk_figures, latency_ms  # noqa: E402
 
@@ -43,47 +44,20 @@ DURATION = os.environ.get("BENCH_DURATION", "30s")
 WARMUP = os.environ.get("BENCH_WARMUP", "10s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
 READERS = int(os.environ.get("BENCH_READERS", "500"))
-SERVER = ROOT / "target" / "release" / "server"
 CEILING = ROOT / "target" / "release" / "examples" / "ceiling"
 MIX = ROOT / "scripts" / "bench" / "mix.lua"
 RESULTS = ROOT / "docs" / "bench-mix"
 PASSWORD = "bench-password"  # scripts/seed-large.py's
 
 
-class Server:
-    """The release server on a free port, with its metrics on another."""
-
-    def __init__(self, database_url, cache):
-        self.addr = f"127.0.0.1:{free_port()}"
-        self.metrics_addr = f"127.0.0.1:{free_port()}"
-        env = dict(os.environ, APP_ENV="development", DATABASE_URL=database_url,
-                   LEPTOS_SITE_ADDR=self.addr, METRICS_ADDR=self.metrics_addr,
-                   SEED_DEMO_DATA="false", RUST_LOG="warn", CACHE_ENABLED=str(cache).lower())
-        self.process = subprocess.Popen([str(SERVER)], env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(f"http://{self.addr}/readyz", timeout=1).read()
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    sys.exit("bench-mix: the server exited on start")
-                time.sleep(0.1)
-        sys.exit(f"bench-mix: the server did not become ready on {self.addr}")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait()
-
-    def tiers(self):
-        """Hits and misses of each cache tier so far."""
-        text = urllib.request.urlopen(f"http://{self.metrics_addr}/metrics", timeout=5).read().decode()
-        counts = {}
-        for kind in ("hits", "misses"):
-            for tier, value in re.findall(rf'^conduit_cache_{kind}_total{{tier="([^"]+)"}} (\d+)',
-                                          text, re.M):
-                counts.setdefault(tier, {"hits": 0, "misses": 0})[kind] = int(value)
-        return counts
+def tiers(server):
+    """Hits and misses of each cache tier of `server` so far."""
+    counts = {}
+    for kind in ("hits", "misses"):
+        for tier, value in re.findall(rf'^conduit_cache_{kind}_total{{tier="([^"]+)"}} (\d+)',
+                                      server.metrics(), re.M):
+            counts.setdefault(tier, {"hits": 0, "misses": 0})[kind] = int(value)
+    return counts
 
 
 def sign_in(addr, usernames):
@@ -162,9 +136,9 @@ def measured_run(servers, duration, tokens_file, users):
     over the run, summed over the instances."""
     groups = {"server": lambda: [s.process.pid for s in servers], "postgres": lambda: pids_of("postgres")}
     before = {k: snapshot(pids()) for k, pids in groups.items()}
-    tiers_before = [s.tiers() for s in servers]
+    tiers_before = [tiers(s) for s in servers]
     result = wrk([f"http://{s.addr}" for s in servers], duration, tokens_file, users)
-    tiers_after = [s.tiers() for s in servers]
+    tiers_after = [tiers(s) for s in servers]
     for k, pids in groups.items():
         result[f"{k}_cpu_ms"] = ms_per_request(used_since(before[k], pids()), result["requests"])
     hits = {}
@@ -230,7 +204,7 @@ def compare_instances(url, users, instances):
     with tempfile.TemporaryDirectory() as scratch:
         tokens_file = str(Path(scratch) / "tokens")
         for count in (1, instances):
-            servers = [Server(url, True) for _ in range(count)]
+            servers = [Server(url) for _ in range(count)]
             try:
                 if not Path(tokens_file).exists():
                     names = readers(url, users)
@@ -342,7 +316,7 @@ def main():
         page = Path(scratch) / "page.html"
         for cache in (True, False):
             label = "cache on" if cache else "cache off"
-            server = Server(url, cache)
+            server = Server(url, CACHE_ENABLED=str(cache).lower())
             try:
                 if cache:
                     timelines_built(url)

@@ -9,7 +9,8 @@
 # From Debian:    PostgreSQL; Chromium and nginx (the caching proxy) for the
 #                 tests; HAProxy and PgBouncer for the topology (make topology,
 #                 its tests and benchmark); podman, runc and mmdebstrap for the
-#                 image; wrk for the benchmarks, the soak and the request mix's check.
+#                 image; wrk for the benchmarks, the soak and the request mix's check;
+#                 Prometheus and promtool for the tests of the metrics and the alert rules.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -47,6 +48,7 @@ need_debian() {
     if [ "${1:-}" = test ]; then
         command -v curl >/dev/null || missing+=(curl)
         command -v wrk >/dev/null || missing+=(wrk)
+        command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(prometheus)
         python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
     fi
     if [ "${1:-}" = bench ]; then
@@ -58,6 +60,15 @@ need_debian() {
     fi
     command -v npm >/dev/null || missing+=(nodejs npm)
     [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+    # The tests start their own Prometheus; the service the package enables
+    # would listen on port 9090 for nothing.
+    if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null \
+        && systemctl is-enabled --quiet prometheus 2>/dev/null; then
+        say "disabling the prometheus service the package started (the tests run their own)"
+        local sudo=""
+        [ "$(id -u)" = 0 ] || sudo="sudo"
+        $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+    fi
 }
 
 need_rust_target() {

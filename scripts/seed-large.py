@@ -38,7 +38,6 @@ import math
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 import urllib.request
@@ -47,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from shell import base_url, run, say  # noqa: E402
-from ports import free_port  # noqa: E402
+from release_server import Server  # noqa: E402
 from report import write_section  # noqa: E402
 
 CHUNK = 250_000
@@ -301,30 +300,13 @@ from generate_series({lo}::bigint, {hi - 1}) c, lateral (select pg_temp.article(
             run("psql", f"{self.base}/postgres", "-qc", f"create database {self.database}")
         if self.table_exists("seed_large.build"):
             return
-        port = free_port()
-        addr = f"127.0.0.1:{port}"
-        env = dict(os.environ, APP_ENV="development", DATABASE_URL=self.url, LEPTOS_SITE_ADDR=addr,
-                   SEED_DEMO_DATA="false", RUST_LOG="warn", CACHE_ENABLED="false")
-        server = subprocess.Popen([str(ROOT / "target" / "release" / "server")], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            for _ in range(600):
-                try:
-                    urllib.request.urlopen(f"http://{addr}/readyz", timeout=1).read()
-                    break
-                except OSError:
-                    if server.poll() is not None:
-                        sys.exit("seed-large: the server exited while migrating")
-                    time.sleep(0.1)
+        with Server(self.url, CACHE_ENABLED="false") as server:
             request = urllib.request.Request(
-                f"http://{addr}/api/users", method="POST",
+                f"http://{server.addr}/api/users", method="POST",
                 data=('{"user":{"username":"bench","email":"bench@example.com","password":"'
                       + PASSWORD + '"}}').encode(),
                 headers={"Content-Type": "application/json"})
             urllib.request.urlopen(request, timeout=30).read()
-        finally:
-            server.terminate()
-            server.wait()
         run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", self.url, input=f"""
 create schema seed_large;
 create table seed_large.build (users bigint not null, started timestamptz not null default now(),

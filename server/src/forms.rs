@@ -24,6 +24,7 @@ use axum::Router;
 use tower::ServiceExt;
 
 use crate::client_ip::ClientIp;
+use crate::metrics::{Refusal, Refusals};
 use crate::rate_limit;
 
 /// Larger than any error the app writes.
@@ -35,15 +36,22 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 pub struct Forms {
     pages: Router,
     limits: Arc<RateLimits>,
+    refusals: Refusals,
     /// The body limit of pages and server functions, in bytes.
     max_body: usize,
 }
 
 impl Forms {
-    pub fn new(pages: Router, limits: Arc<RateLimits>, max_body: usize) -> Self {
+    pub fn new(
+        pages: Router,
+        limits: Arc<RateLimits>,
+        refusals: Refusals,
+        max_body: usize,
+    ) -> Self {
         Self {
             pages,
             limits,
+            refusals,
             max_body,
         }
     }
@@ -75,6 +83,7 @@ async fn submit(forms: &Forms, request: Request) -> Result<Response, Response> {
         let kind = rate_limit::kind(&Method::POST, action);
         if let Some(refused) = kind.and_then(|kind| forms.limits.from_address(kind, *address).err())
         {
+            forms.refusals.count(Refusal::RateLimited);
             return Ok(page(forms, &parts, action, &fields, refused).await);
         }
     }

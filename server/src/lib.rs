@@ -20,7 +20,8 @@ mod health;
 pub mod healthcheck;
 /// Cache-Control, ETag and Vary for the CDN and browsers, and the response tier.
 pub mod http_cache;
-/// Cache counters for Prometheus, on their own listener.
+/// Requests, the process, the cache and the database for Prometheus, on
+/// their own listener.
 pub mod metrics;
 /// Load shedding and the request timeout.
 mod overload;

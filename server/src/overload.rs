@@ -12,18 +12,22 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
+use crate::metrics::{Refusal, Refusals};
+
 /// The limits one instance holds itself to.
 #[derive(Clone)]
 pub struct Overload {
     in_flight: Arc<Semaphore>,
     timeout: Duration,
+    refusals: Refusals,
 }
 
 impl Overload {
-    pub fn new(max_in_flight: usize, timeout: Duration) -> Self {
+    pub fn new(max_in_flight: usize, timeout: Duration, refusals: Refusals) -> Self {
         Self {
             in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
             timeout,
+            refusals,
         }
     }
 }
@@ -34,12 +38,14 @@ impl Overload {
 pub async fn guard(State(overload): State<Overload>, request: Request, next: Next) -> Response {
     let Ok(_permit) = overload.in_flight.clone().try_acquire_owned() else {
         tracing::debug!("at the concurrency limit; shedding a request");
+        overload.refusals.count(Refusal::Shed);
         return AppError::Unavailable.into_response();
     };
     match tokio::time::timeout(overload.timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(timeout = ?overload.timeout, "a request ran out of time");
+            overload.refusals.count(Refusal::TimedOut);
             AppError::Unavailable.into_response()
         }
     }

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use leptos::server_fn::ServerFn;
 
 use crate::client_ip::ClientIp;
+use crate::metrics::{Refusal, Refusals};
 
 /// What a request does, by method and path (the REST API's, or a server
 /// function's own `PATH`); reads are not limited here, and neither are
@@ -35,7 +36,7 @@ pub fn kind(method: &Method, path: &str) -> Option<Kind> {
 }
 
 pub async fn by_address(
-    State(limits): State<Arc<RateLimits>>,
+    State((limits, refusals)): State<(Arc<RateLimits>, Refusals)>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -45,6 +46,7 @@ pub async fn by_address(
     {
         if let Err(limited) = limits.from_address(kind, address) {
             tracing::info!(?kind, %address, "rate limited");
+            refusals.count(Refusal::RateLimited);
             return limited.into_response();
         }
     }

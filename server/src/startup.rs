@@ -34,6 +34,7 @@ use tower_http::trace::TraceLayer;
 use crate::client_ip::{self, Proxies};
 use crate::config::{AppEnv, Config, HttpConfig};
 use crate::forms::{self, Forms};
+use crate::metrics::Metrics;
 use crate::overload::{self, Overload};
 use crate::security_headers::{self, Security};
 use crate::{
@@ -86,6 +87,7 @@ pub struct Prepared {
     secret: secrecy::SecretString,
     cors_origins: Vec<String>,
     bundle: app::web::Bundle,
+    metrics: Metrics,
 }
 
 impl Prepared {
@@ -104,6 +106,7 @@ impl Prepared {
             secret,
             cors_origins,
             bundle,
+            metrics: Metrics::new(),
         })
     }
 
@@ -157,7 +160,13 @@ impl Prepared {
 
     /// The public router of `state`.
     pub fn router(&self, state: AppState) -> Router {
-        router(state, &self.config.http, &self.cors_origins)
+        router(state, &self.config.http, &self.cors_origins, &self.metrics)
+    }
+
+    /// The metrics listener's router of `state`: what the public router
+    /// has counted, and the standing of `state`'s cache and database.
+    pub fn metrics_router(&self, state: AppState) -> Router {
+        self.metrics.router(state)
     }
 }
 
@@ -192,7 +201,7 @@ impl Application {
         Ok(Self {
             listener,
             metrics_listener,
-            metrics: metrics::router(state.clone()),
+            metrics: prepared.metrics_router(state.clone()),
             router: prepared.router(state),
             db,
             background,
@@ -256,7 +265,12 @@ async fn forget_idle_clients(limits: Arc<RateLimits>) {
 /// Around everything but the probes, from the outside in: load shedding and
 /// the request timeout, rate limits per client address, security headers,
 /// and the HTTP cache.
-pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> Router {
+pub fn router(
+    state: AppState,
+    config: &HttpConfig,
+    cors_origins: &[String],
+    metrics: &Metrics,
+) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
     let security = Security::new(&state.asset_base_url, state.secure_cookies);
@@ -284,6 +298,7 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
     let forms = Forms::new(
         pages.clone().with_state(state.clone()),
         state.limits.clone(),
+        metrics.refusals.clone(),
         MAX_FORM_BYTES,
     );
     let pages = pages.layer(
@@ -299,11 +314,15 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn_with_state(
-                    Overload::new(config.max_in_flight, config.request_timeout()),
+                    Overload::new(
+                        config.max_in_flight,
+                        config.request_timeout(),
+                        metrics.refusals.clone(),
+                    ),
                     overload::guard,
                 ))
                 .layer(from_fn_with_state(
-                    state.limits.clone(),
+                    (state.limits.clone(), metrics.refusals.clone()),
                     rate_limit::by_address,
                 ))
                 .layer(from_fn_with_state(security, security_headers::headers))
@@ -327,6 +346,7 @@ pub fn router(state: AppState, config: &HttpConfig, cors_origins: &[String]) -> 
                 })
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(from_fn_with_state(metrics.http.clone(), metrics::observe))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(from_fn_with_state(proxies, client_ip::resolve)),
         )

@@ -10,7 +10,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::support::{
-    assert_error, client, database_url, waiting_on_locks, ArticlesLocked, Conduit, Remote,
+    assert_error, client, database_url, sample, waiting_on_locks, ArticlesLocked, Conduit, Remote,
     ServerProcess, TestApp,
 };
 
@@ -110,6 +110,9 @@ async fn a_client_over_its_sign_in_limit_is_told_to_come_back_later(db: PgPool) 
         .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     assert!(limited.body["errors"]["requests"][0].is_string());
+    let metrics = app.metrics().await;
+    let refused = r#"conduit_requests_refused_total{reason="rate_limited"}"#;
+    assert_eq!(sample(metrics.body.as_str().unwrap(), refused), Some(1.0));
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -295,6 +298,8 @@ async fn a_request_that_runs_past_its_deadline_is_answered_503(db: PgPool) {
         reply.body
     );
     lock.release().await;
+    let refused = r#"conduit_requests_refused_total{reason="timed_out"}"#;
+    assert_eq!(sample(&server.metrics().await, refused), Some(1.0));
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -333,4 +338,9 @@ async fn past_the_concurrency_limit_requests_are_shed_and_probes_still_answer(db
         assert_eq!(request.await.unwrap(), 200);
     }
     assert_eq!(remote.get("/api/tags", None).await.status, StatusCode::OK);
+    let metrics = server.metrics().await;
+    let shed = r#"conduit_requests_refused_total{reason="shed"}"#;
+    assert_eq!(sample(&metrics, shed), Some(1.0), "{metrics}");
+    let tags_503 = r#"http_server_request_duration_seconds_count{http_route="/api/tags",http_request_method="GET",http_response_status_code="503"}"#;
+    assert_eq!(sample(&metrics, tags_503), Some(1.0), "{metrics}");
 }

@@ -12,6 +12,7 @@ mod deep_pages;
 mod feed;
 mod forms;
 mod http_cache;
+mod observability;
 mod outage;
 mod pooler;
 mod probes;

@@ -14,7 +14,7 @@ use app::models::Window;
 use sqlx::PgPool;
 
 use crate::feed::{graph, reference, WINDOWS};
-use crate::support::{database_url, ServerProcess, TestApp};
+use crate::support::{database_url, sample, ServerProcess, TestApp};
 
 async fn run(db: &PgPool, statements: &[&str]) {
     for statement in statements {
@@ -513,9 +513,7 @@ async fn writes_racing_the_workers_leave_every_timeline_as_its_follows_make_it(d
 
 /// The metric of the queue, for alerts on a queue that stopped draining.
 fn gauge(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+    sample(text, name).unwrap_or_else(|| panic!("no {name} in:\n{text}"))
 }
 
 #[sqlx::test(migrations = "../migrations")]

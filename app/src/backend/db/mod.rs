@@ -24,7 +24,7 @@ pub mod schema;
 mod statements;
 
 pub use freshness::{Freshness, Lsn};
-pub use pools::{listener_pool, Database, Endpoints, Health, PoolSettings};
+pub use pools::{listener_pool, Database, Endpoints, Health, PoolSettings, PoolUsage};
 pub use reads::Reader;
 pub use schema::MIGRATOR;
 pub use statements::{Pooler, Tx, Writer};

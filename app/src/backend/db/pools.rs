@@ -116,6 +116,16 @@ impl Health {
     }
 }
 
+/// One pool's connections, for the metrics.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolUsage {
+    pub name: &'static str,
+    pub idle: u32,
+    /// Open and lent out.
+    pub used: u32,
+    pub max: u32,
+}
+
 /// The database as services see it. Cheap to clone; shared.
 #[derive(Clone, Debug)]
 pub struct Database {
@@ -212,6 +222,23 @@ impl Database {
 
     pub(super) fn mark_schema_ready(&self) {
         self.schema_ready.store(true, Ordering::Release);
+    }
+
+    /// How full each pool is: the writer's, then the replica's.
+    pub fn pool_usage(&self) -> Vec<PoolUsage> {
+        let usage = |name, pool: &PgPool| {
+            let open = pool.size();
+            let idle = u32::try_from(pool.num_idle()).unwrap_or(open);
+            PoolUsage {
+                name,
+                idle,
+                used: open.saturating_sub(idle),
+                max: pool.options().get_max_connections(),
+            }
+        };
+        let mut pools = vec![usage("writer", &self.writer)];
+        pools.extend(self.replica.as_ref().map(|r| usage("replica", &r.pool)));
+        pools
     }
 
     /// The replica's standing, when one is configured.

@@ -23,6 +23,8 @@ pub struct TestApp {
     /// The test's pool, which the app's `Database` is over.
     pool: PgPool,
     router: Router,
+    /// The metrics listener's.
+    metrics: Router,
     state: AppState,
     /// The cache listener and the like, stopped with the app.
     background: Vec<tokio::task::JoinHandle<()>>,
@@ -80,6 +82,7 @@ impl TestApp {
             pool: db,
             listening: AtomicBool::new(false),
             router: prepared.router(state.clone()),
+            metrics: prepared.metrics_router(state.clone()),
             state,
             background,
         }
@@ -139,13 +142,10 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no cache tier called {name}"))
     }
 
-    /// The Prometheus text the metrics listener would serve.
+    /// The OpenMetrics text the metrics listener would serve.
     pub async fn metrics(&self) -> Reply {
         let request = Request::get("/metrics").body(Body::empty()).unwrap();
-        let response = server::metrics::router(self.state.clone())
-            .oneshot(request)
-            .await
-            .unwrap();
+        let response = self.metrics.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();

@@ -110,6 +110,14 @@ pub async fn unannounced(db: &sqlx::PgPool, table: &str, statement: &str) {
     tx.commit().await.unwrap();
 }
 
+/// The value of the sample `series` (a name and its labels as the metrics
+/// listener writes them, `name{label="value"}`) in an OpenMetrics text;
+/// `None` when it holds no such sample.
+pub fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
 /// Reads a response body: JSON when it parses, else the text.
 pub fn body_value(bytes: &[u8]) -> Value {
     if bytes.is_empty() {

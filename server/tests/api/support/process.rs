@@ -79,6 +79,8 @@ pub async fn database_url(db: &PgPool, application_name: &str) -> String {
 pub struct ServerProcess {
     child: Child,
     pub addr: SocketAddr,
+    /// The metrics listener's.
+    pub metrics_addr: SocketAddr,
     log: PathBuf,
     _site: ScratchDir,
 }
@@ -109,7 +111,10 @@ impl ServerProcess {
         let log = site.path().join("server.log");
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let child = command(database_url, &site, addr, env)
+        let metrics_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let metrics = metrics_addr.to_string();
+        let env = [&[("METRICS_ADDR", metrics.as_str())], env].concat();
+        let child = command(database_url, &site, addr, &env)
             .stdout(Stdio::from(fs::File::create(&log).unwrap()))
             .stderr(Stdio::from(
                 fs::OpenOptions::new().append(true).open(&log).unwrap(),
@@ -119,6 +124,7 @@ impl ServerProcess {
         let mut server = Self {
             child,
             addr,
+            metrics_addr,
             log,
             _site: site,
         };
@@ -197,6 +203,14 @@ impl ServerProcess {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// The OpenMetrics text of its metrics listener.
+    pub async fn metrics(&self) -> String {
+        let url = format!("http://{}/metrics", self.metrics_addr);
+        let reply = client().get(url).send().await.unwrap();
+        assert_eq!(reply.status(), 200);
+        reply.text().await.unwrap()
     }
 
     pub fn log(&self) -> String {

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""`make bench-compare BEFORE=path/to/server`: what a change costs the
+requests that matter most, measured against the build before it in the same
+run. Two release binaries take turns (before, after, after, before, ...) on
+`make bench`'s data set, cache on (the defaults); each turn measures the
+anonymous and the signed-in home page with wrk; the medians of the turns and
+their ratios go to docs/benchmarks.md. Alternating the order cancels the
+machine's drift over the run, which a ratio of two separate `make bench`
+runs would not.
+
+BEFORE_LABEL and AFTER_LABEL name the two builds in the report (e.g. their
+commits); BENCH_ROUNDS (default 5) turns each, BENCH_DURATION (default 10s)
+per measure.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shell import ROOT, base_url, run, say  # noqa: E402
+from processes import ms_per_request, ticks  # noqa: E402
+from release_server import SERVER, Server  # noqa: E402
+from report import write_section  # noqa: E402
+from wrk import figures, latency_ms  # noqa: E402
+
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+CONNECTIONS = 50
+# scripts/bench.sh's reader: follows 100 writers.
+READER = {"email": "bench@example.com", "password": "bench-password"}
+
+
+def token(server):
+    """A session of `make bench`'s reader on `server`."""
+    request = urllib.request.Request(
+        f"http://{server.addr}/api/users/login", method="POST",
+        data=json.dumps({"user": READER}).encode(),
+        headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(request, timeout=30))["user"]["token"]
+
+
+def measure(server, headers, duration):
+    """req/s, p99 (ms) and server CPU per request (ms) of one wrk run of `/`."""
+    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}", "--latency"]
+    for header in headers:
+        args += ["-H", header]
+    before = ticks([server.process.pid])
+    out = run(*args, f"http://{server.addr}/")
+    used = ticks([server.process.pid]) - before
+    got = figures(out)
+    if got["socket_errors"] or got["non_2xx"]:
+        sys.exit(f"bench-compare: errors under load:\n{out}")
+    return {"rps": got["rps"], "p99": latency_ms(got["p99"]),
+            "cpu": ms_per_request(used, got["requests"])}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--before", required=True, type=Path)
+    parser.add_argument("--after", default=SERVER, type=Path)
+    args = parser.parse_args()
+    database_url = f"{base_url()}/conduit_bench"
+    kinds = ("anonymous `/`", "signed-in `/`")
+    builds = {"before": args.before, "after": args.after}
+    runs = {(build, kind): [] for build in builds for kind in kinds}
+    for round_number in range(ROUNDS):
+        order = ("before", "after") if round_number % 2 == 0 else ("after", "before")
+        for build in order:
+            with Server(database_url, builds[build]) as server:
+                cookie = f"Cookie: conduit_session={token(server)}"
+                for kind, headers in zip(kinds, ([], [cookie])):
+                    measure(server, headers, "2s")  # fills the caches
+                    result = measure(server, headers, DURATION)
+                    say(f"round {round_number + 1}, {build}, {kind}: {result['rps']:.0f} req/s, "
+                        f"{result['cpu']:.4f} ms CPU")
+                    runs[(build, kind)].append(result)
+    median = {key: {figure: statistics.median(r[figure] for r in results)
+                    for figure in ("rps", "cpu", "p99")}
+              for key, results in runs.items()}
+    commit = run("git", "rev-parse", "--short", "HEAD", cwd=ROOT).strip()
+    before_label = os.environ.get("BEFORE_LABEL", str(args.before))
+    after_label = os.environ.get("AFTER_LABEL", f"the working tree at {commit}")
+    def spread(build, kind):
+        rates = [r["rps"] for r in runs[(build, kind)]]
+        return f"{min(rates):.0f}–{max(rates):.0f}"
+
+    rows = []
+    for kind in kinds:
+        b, a = median[("before", kind)], median[("after", kind)]
+        rows.append(f"| {kind} | {b['rps']:.0f} ({spread('before', kind)}) "
+                    f"| {a['rps']:.0f} ({spread('after', kind)}) | {a['rps'] / b['rps']:.3f} "
+                    f"| {b['cpu']:.4f} ms | {a['cpu']:.4f} ms | {a['cpu'] / b['cpu']:.3f} "
+                    f"| {b['p99']:.2f} ms | {a['p99']:.2f} ms |")
+    write_section("bench-compare", f"""
+## One change's cost (`make bench-compare`)
+
+Written by `make bench-compare` (scripts/bench-compare.py); do not edit by hand.
+
+- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; before: {before_label}; after: {after_label}.
+- `make bench`'s data set and reader, cache on (the defaults). The two release builds take turns, in alternating order, {ROUNDS} turns each; each turn is `wrk -t2 -c{CONNECTIONS} -d{DURATION}` after 2 s of warm-up. Medians of the turns.
+
+| Request | Requests/s before (range of the turns) | after | after over before | Server CPU/request before | after | after over before | p99 before | after |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+{chr(10).join(rows)}
+""")
+    for kind in kinds:
+        ratio = median[("after", kind)]["rps"] / median[("before", kind)]["rps"]
+        print(f"bench-compare {kind}: {ratio:.3f} of before")
+
+
+if __name__ == "__main__":
+    main()

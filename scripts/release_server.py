@@ -1,0 +1,52 @@
+"""The release server as the benchmark scripts run it: on free ports, from
+the repository (where it finds target/site), until it is ready."""
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+from shell import NAME, ROOT
+from ports import free_port
+
+SERVER = ROOT / "target" / "release" / "server"
+
+
+class Server:
+    """A server process over `database_url`, its metrics on a port of their
+    own; `binary` another build of it; `env` more settings."""
+
+    def __init__(self, database_url, binary=SERVER, **env):
+        self.addr = f"127.0.0.1:{free_port()}"
+        self.metrics_addr = f"127.0.0.1:{free_port()}"
+        env = dict(os.environ, APP_ENV="development", DATABASE_URL=database_url,
+                   LEPTOS_SITE_ADDR=self.addr, METRICS_ADDR=self.metrics_addr,
+                   SEED_DEMO_DATA="false", RUST_LOG="warn", **env)
+        self.process = subprocess.Popen([str(binary)], env=env, cwd=ROOT,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://{self.addr}/readyz", timeout=1).read()
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    sys.exit(f"{NAME}: {binary} exited on start")
+                time.sleep(0.1)
+        self.stop()
+        sys.exit(f"{NAME}: {binary} did not become ready on {self.addr}")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.stop()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+    def metrics(self):
+        """What its metrics listener serves now."""
+        with urllib.request.urlopen(f"http://{self.metrics_addr}/metrics", timeout=5) as answer:
+            return answer.read().decode()
