@@ -19,7 +19,8 @@ async fn main() -> ExitCode {
         return probe_this_instance().await;
     }
     let config = Config::parse();
-    telemetry::init(config.log_format);
+    // Flushes the traces when the server is done.
+    let _telemetry = telemetry::init(config.log_format);
 
     match run(config).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -39,6 +39,7 @@ use crate::overload::{self, Overload};
 use crate::security_headers::{self, Security};
 use crate::{
     api, health, http_cache, metrics, rate_limit, serve, server_fn_status, shutdown, site_assets,
+    telemetry,
 };
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -345,7 +346,11 @@ pub fn router(
                     request
                 })
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_response(record_status),
+                )
                 .layer(from_fn_with_state(metrics.http.clone(), metrics::observe))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(from_fn_with_state(proxies, client_ip::resolve)),
@@ -392,6 +397,13 @@ fn static_files(site_root: &Path) -> HashSet<String> {
 
 /// A request's span, named by the route it matched (`/api/articles/{slug}`),
 /// never by the raw path: few distinct names, and no user data in them.
+/// While traces are exported ([`telemetry::exporting`]) it carries
+/// OpenTelemetry's HTTP server attributes, and an exporter names it
+/// `GET /api/articles/{slug}`; the status is recorded with the answer
+/// ([`record_status`]) and the reader's id once their session is verified
+/// (`app::backend::identity`). Without an exporter it holds what the logs
+/// show, and those records find no field: a request pays for no attribute
+/// nobody reads.
 fn request_span<B>(request: &Request<B>) -> tracing::Span {
     let request_id = request
         .headers()
@@ -402,10 +414,25 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
         .extensions()
         .get::<MatchedPath>()
         .map_or("(no route)", MatchedPath::as_str);
+    let method = request.method().as_str();
+    if !telemetry::exporting() {
+        return tracing::info_span!("request", method, route, request_id);
+    }
     tracing::info_span!(
         "request",
-        method = %request.method(),
+        method,
         route,
         request_id,
+        otel.name = format_args!("{method} {route}"),
+        otel.kind = "server",
+        http.request.method = method,
+        http.route = route,
+        http.response.status_code = tracing::field::Empty,
+        enduser.id = tracing::field::Empty,
     )
+}
+
+/// The answer's status on the request's span.
+fn record_status<B>(response: &axum::http::Response<B>, _: Duration, span: &tracing::Span) {
+    span.record("http.response.status_code", response.status().as_u16());
 }

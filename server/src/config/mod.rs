@@ -123,6 +123,15 @@ pub struct DatabaseConfig {
         default_value_t = 10_000
     )]
     pub idle_in_transaction_timeout_ms: u64,
+
+    /// Milliseconds past which a statement is logged as slow (a warning
+    /// with its text and duration), once per execution.
+    #[arg(
+        long = "database-slow-statement-ms",
+        env = "DATABASE_SLOW_STATEMENT_MS",
+        default_value_t = 250
+    )]
+    pub slow_statement_ms: u64,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -437,6 +446,7 @@ impl DatabaseConfig {
             acquire_timeout: Duration::from_secs(self.acquire_timeout_secs),
             statement_timeout: Duration::from_millis(self.statement_timeout_ms),
             idle_in_transaction_timeout: Duration::from_millis(self.idle_in_transaction_timeout_ms),
+            slow_statement: Duration::from_millis(self.slow_statement_ms),
         }
     }
 }

@@ -26,6 +26,7 @@ mod seed;
 mod sessions;
 mod support;
 mod timelines;
+mod traces;
 mod transport;
 mod users;
 mod web;

@@ -125,6 +125,7 @@ async fn statements_and_transactions_work_through_pgbouncer_in_transaction_mode(
         acquire_timeout: Duration::from_secs(5),
         statement_timeout: Duration::from_millis(4_000),
         idle_in_transaction_timeout: Duration::from_millis(8_000),
+        slow_statement: Duration::from_secs(1),
     };
     let database = Database::open(&endpoints, &settings);
     schema::prepare(&database, &endpoints.direct, &settings).await;

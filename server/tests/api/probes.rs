@@ -109,6 +109,7 @@ fn settings(millis: u64) -> PoolSettings {
         acquire_timeout: Duration::from_secs(5),
         statement_timeout: Duration::from_millis(millis),
         idle_in_transaction_timeout: Duration::from_millis(millis * 2),
+        slow_statement: Duration::from_secs(1),
     }
 }
 

@@ -23,6 +23,9 @@ pub struct PoolSettings {
     pub statement_timeout: Duration,
     /// Longest a transaction may sit idle holding its locks.
     pub idle_in_transaction_timeout: Duration,
+    /// A statement that runs longer is logged (a warning: its text, its
+    /// duration and the span it ran in, which names the service call).
+    pub slow_statement: Duration,
 }
 
 impl PoolSettings {
@@ -317,6 +320,11 @@ fn pool(
     health: &Health,
 ) -> PgPool {
     let health = health.clone();
+    let options = sqlx::ConnectOptions::log_slow_statements(
+        options,
+        log::LevelFilter::Warn,
+        settings.slow_statement,
+    );
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)

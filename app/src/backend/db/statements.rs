@@ -22,6 +22,7 @@ use sqlx::error::BoxDynError;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgArguments, PgQueryResult, PgRow, PgStatement, PgTypeInfo};
 use sqlx::{Describe, Either, Execute, Executor, PgConnection, PgPool, Postgres, Row, Transaction};
+use tracing::Instrument;
 
 use super::errors::is_connection_lost;
 
@@ -107,6 +108,57 @@ impl Tx {
     }
 }
 
+/// A statement's span, with OpenTelemetry's database attributes: named by
+/// its summary (`select articles`), with its text (parameters are never in
+/// it: every statement binds them) and the service call it runs for
+/// (`code.function.name`, e.g. `tags::sidebar`). At debug level: built only
+/// while a trace exporter wants it (`server::telemetry`).
+fn statement_span(sql: &str) -> tracing::Span {
+    let span = tracing::debug_span!(
+        "db.query",
+        otel.name = tracing::field::Empty,
+        otel.kind = "client",
+        db.system.name = "postgresql",
+        db.query.summary = tracing::field::Empty,
+        db.query.text = tracing::field::Empty,
+        code.function.name = tracing::field::Empty,
+    );
+    if !span.is_disabled() {
+        let summary = summary(sql);
+        span.record("otel.name", summary.as_str());
+        span.record("db.query.summary", summary.as_str());
+        span.record("db.query.text", sql.trim());
+        if let Some(caller) = tracing::Span::current().metadata() {
+            let module = caller.target().trim_start_matches("app::backend::");
+            span.record(
+                "code.function.name",
+                format_args!("{module}::{}", caller.name()),
+            );
+        }
+    }
+    span
+}
+
+/// What a statement does and to what: its first keyword and the table after
+/// its first `from`, `into` or `update` (`select articles`, `insert follows`).
+fn summary(sql: &str) -> String {
+    let mut words = sql.split_whitespace();
+    let operation = words.next().unwrap_or_default().to_ascii_lowercase();
+    let mut table = None;
+    let mut previous = operation.as_str().to_owned();
+    for word in words {
+        if matches!(previous.as_str(), "from" | "into" | "update") {
+            table = Some(word.trim_matches(|c: char| !c.is_alphanumeric() && c != '_'));
+            break;
+        }
+        previous = word.to_ascii_lowercase();
+    }
+    match table {
+        Some(table) if !table.is_empty() => format!("{operation} {table}"),
+        _ => operation,
+    }
+}
+
 impl fmt::Debug for Tx {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tx").field("pooler", &self.pooler).finish()
@@ -133,6 +185,7 @@ impl Session {
     where
         E: 'q + Execute<'q, Postgres>,
     {
+        let span = statement_span(query.sql());
         let (connection, pooler): (&mut PgConnection, _) = match self {
             Self::Direct(connection) => (connection, Pooler::None),
             Self::Pooled(transaction) => (transaction, Pooler::Transaction),
@@ -140,6 +193,7 @@ impl Session {
         connection
             .fetch_many(Through { query, pooler })
             .try_collect()
+            .instrument(span)
             .await
     }
 
@@ -363,5 +417,35 @@ impl<'t> Executor<'t> for &'t mut Tx {
     {
         let connection: &'t mut PgConnection = &mut self.inner;
         connection.describe(sql)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary;
+
+    #[test]
+    fn a_statement_is_summed_up_by_its_operation_and_first_table() {
+        for (sql, expected) in [
+            ("select id from articles where slug = $1", "select articles"),
+            (
+                "\n  select array(select id from articles\n order by created_at desc)",
+                "select articles",
+            ),
+            (
+                "with used as materialized (\n select name from tags_in_use)",
+                "with tags_in_use",
+            ),
+            (
+                "insert into follows (follower_id, followed_id) values ($1, $2)",
+                "insert follows",
+            ),
+            ("UPDATE users SET bio = $1", "update users"),
+            ("delete from \"comments\" where id = $1", "delete comments"),
+            ("select pg_notify($1, $2)", "select"),
+            ("", ""),
+        ] {
+            assert_eq!(summary(sql), expected, "{sql}");
+        }
     }
 }
