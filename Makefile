@@ -17,6 +17,7 @@ export LEPTOS_ENV := PROD
 SERVER := target/release/server
 E2E_ADDR := 127.0.0.1:3100
 E2E_SPA_ADDR := 127.0.0.1:3102
+E2E_METRICS_ADDR := 127.0.0.1:3103
 # DATABASE_URL from the environment wins; otherwise the private cluster's.
 DB_URL = $${DATABASE_URL:-$$(scripts/pg.sh start >&2 && scripts/pg.sh url)}
 
@@ -191,7 +192,7 @@ spa: deps-spa
 # The SPA the end-to-end tests drive, built against their server's API.
 E2E_SPA := target/spa-e2e
 $(E2E_SPA)/.built: $(BUILD_INPUTS) frontend/index.html scripts/spa.sh
-	API_BASE=http://$(E2E_ADDR)/api SPA_OUT=$(E2E_SPA) scripts/spa.sh
+	API_BASE=http://$(E2E_ADDR)/api VITALS_SAMPLE_RATE=1 SPA_OUT=$(E2E_SPA) scripts/spa.sh
 	@touch $@
 
 ## e2e: Playwright against the release build and the SPA, on a fresh database
@@ -199,9 +200,10 @@ e2e: deps-test $(E2E_SPA)/.built
 	@# Fixed ports (the e2e SPA is built against this API's address): fail at once, naming who holds one.
 	@python3 scripts/ports.py --check $(lastword $(subst :, ,$(E2E_ADDR)))
 	@python3 scripts/ports.py --check $(lastword $(subst :, ,$(E2E_SPA_ADDR)))
+	@python3 scripts/ports.py --check $(lastword $(subst :, ,$(E2E_METRICS_ADDR)))
 	@url="$(DB_URL)"; base="$${url%/*}"; \
 	psql "$$base/postgres" -qc "drop database if exists conduit_e2e with (force)" -c "create database conduit_e2e"; \
-	cd end2end && E2E_DATABASE_URL="$$base/conduit_e2e" E2E_ADDR=$(E2E_ADDR) E2E_SPA_ADDR=$(E2E_SPA_ADDR) E2E_SPA_DIR=$(CURDIR)/$(E2E_SPA) \
+	cd end2end && E2E_DATABASE_URL="$$base/conduit_e2e" E2E_ADDR=$(E2E_ADDR) E2E_SPA_ADDR=$(E2E_SPA_ADDR) E2E_METRICS_ADDR=$(E2E_METRICS_ADDR) E2E_SPA_DIR=$(CURDIR)/$(E2E_SPA) \
 	  SERVER_BIN=$(CURDIR)/$(SERVER) npx playwright test $(ARGS)
 
 ## sqlx-prepare: refresh .sqlx/ after changing a query or a migration

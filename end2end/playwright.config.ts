@@ -9,6 +9,8 @@ import type { Options } from "./tests/fixtures";
 // origin. The browser is Debian's Chromium: nothing is downloaded.
 const addr = process.env.E2E_ADDR ?? "127.0.0.1:3100";
 const spaAddr = process.env.E2E_SPA_ADDR ?? "127.0.0.1:3102";
+const metricsAddr = process.env.E2E_METRICS_ADDR ?? "127.0.0.1:3103";
+const metricsURL = `http://${metricsAddr}/metrics`;
 const baseURL = `http://${addr}`;
 const spaURL = `http://${spaAddr}`;
 const root = path.resolve(__dirname, "..");
@@ -50,12 +52,12 @@ export default defineConfig<Options>({
     {
       name: "ssr",
       testIgnore: /spa\.spec\.ts/,
-      use: { ...chromium, baseURL, apiURL: baseURL, build: "ssr" },
+      use: { ...chromium, baseURL, apiURL: baseURL, build: "ssr", metricsURL },
     },
     {
       name: "spa",
-      testMatch: /(journeys|spa)\.spec\.ts/,
-      use: { ...chromium, baseURL: spaURL, apiURL: baseURL, build: "spa" },
+      testMatch: /(journeys|spa|vitals)\.spec\.ts/,
+      use: { ...chromium, baseURL: spaURL, apiURL: baseURL, build: "spa", metricsURL },
     },
   ],
   // Playwright refuses to start when a port is already taken
@@ -72,7 +74,9 @@ export default defineConfig<Options>({
       env: {
         DATABASE_URL: databaseUrl,
         LEPTOS_SITE_ADDR: addr,
-        METRICS_ADDR: "127.0.0.1:0",
+        METRICS_ADDR: metricsAddr,
+        // Every page view sends its timings (production samples 10%).
+        VITALS_SAMPLE_RATE: "1",
         APP_ENV: "development",
         RUST_LOG: "warn",
         // The SPA's origin, and no other: the CORS test relies on it.

@@ -11,8 +11,9 @@
 # may connect to that origin and its own, nothing else (a policy in
 # index.html). SPA_DEBUG_HOOK=0 leaves out `window.__conduit_debug__` (the
 # state SPA.md lets test suites read; Amplify.yml's production build sets
-# it). Only tools from the registries: cargo, wasm-bindgen-cli, binaryen's
-# wasm-opt (npm).
+# it). VITALS_SAMPLE_RATE (0.1) is the share of page views that send their
+# timings (Web Vitals) to $API_BASE/vitals. Only tools from the registries:
+# cargo, wasm-bindgen-cli, binaryen's wasm-opt (npm).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,6 +26,12 @@ if ! [[ "$API_BASE" =~ ^https?://[^/]+(/.*)?/api$ ]]; then
     exit 2
 fi
 export API_BASE
+# The share of page views that send their timings to $API_BASE/vitals.
+VITALS_SAMPLE_RATE="${VITALS_SAMPLE_RATE:-0.1}"
+if ! [[ "$VITALS_SAMPLE_RATE" =~ ^(0(\.[0-9]+)?|1(\.0+)?)$ ]]; then
+    echo "VITALS_SAMPLE_RATE must be a number from 0 to 1: $VITALS_SAMPLE_RATE" >&2
+    exit 2
+fi
 api_origin="$(sed -E 's|^(https?://[^/]+).*|\1|' <<<"$API_BASE")"
 features=csr
 [ "${SPA_DEBUG_HOOK:-1}" = 0 ] || features=csr,debug-hook
@@ -58,7 +65,7 @@ printf 'import init from "./%s";\ninit({ module_or_path: new URL("./%s", import.
     "$js" "$wasm" > "$stage/boot.js"
 boot="$(hashed "$stage/boot.js" js boot)"
 sed -e "s|{css}|$css|" -e "s|{js}|$js|" -e "s|{wasm}|$wasm|" -e "s|{boot}|$boot|" \
-    -e "s|{api_origin}|$api_origin|" \
+    -e "s|{api_origin}|$api_origin|" -e "s|{vitals_sample}|$VITALS_SAMPLE_RATE|" \
     frontend/index.html > "$out/index.html"
 cp -r public/. "$out/"
 node scripts/precompress.mjs "$out"

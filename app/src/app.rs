@@ -28,6 +28,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The `<meta>` whose content is the share of page views that send their
+/// timings (`frontend/src/vitals.rs`): the server renders it from
+/// `VITALS_SAMPLE_RATE`, and `scripts/spa.sh` writes it into the SPA's
+/// `index.html`.
+pub const VITALS_SAMPLE: &str = "conduit-vitals-sample";
+
 /// The page's stylesheet, and the module script that loads the WASM bundle
 /// and hydrates the page's islands (`frontend/src/lib.rs`).
 ///
@@ -64,6 +70,7 @@ fn BundleLinks() -> impl IntoView {
             <link rel="stylesheet" href=format!("{pkg}/{}", state.bundle.css)/>
             <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
             <script type="module" nonce=leptos::nonce::use_nonce()>{loader}</script>
+            <meta name=VITALS_SAMPLE content=state.vitals_sample_rate.to_string()/>
         })
     }
     #[cfg(not(feature = "ssr"))]

@@ -41,4 +41,4 @@ pub mod urls;
 #[cfg(feature = "ssr")]
 pub mod web;
 
-pub use app::{shell, App};
+pub use app::{shell, App, VITALS_SAMPLE};

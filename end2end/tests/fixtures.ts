@@ -4,6 +4,8 @@ import { test as base, expect } from "@playwright/test";
 export interface Options {
   build: "ssr" | "spa";
   apiURL: string;
+  /** The server's metrics listener (`/metrics`). */
+  metricsURL: string;
 }
 
 /**
@@ -16,6 +18,7 @@ export interface Options {
 export const test = base.extend<Options & { watchConsole: void }>({
   build: ["ssr", { option: true }],
   apiURL: ["", { option: true }],
+  metricsURL: ["", { option: true }],
   request: async ({ playwright, apiURL }, use) => {
     const context = await playwright.request.newContext({ baseURL: apiURL });
     await use(context);

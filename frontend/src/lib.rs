@@ -12,6 +12,8 @@
 mod islands;
 #[cfg(feature = "hydrate")]
 mod place;
+#[cfg(any(feature = "hydrate", feature = "csr"))]
+mod vitals;
 
 // The islands' hydrating functions are exported from the `app` crate, which
 // nothing here names otherwise: this links it into the bundle.
@@ -31,6 +33,7 @@ pub fn hydrate(bundle: wasm_bindgen::JsValue) {
     if all_live {
         mark_ready();
     }
+    vitals::watch("islands", "/api/vitals".to_owned());
 }
 
 #[cfg(feature = "csr")]
@@ -39,6 +42,7 @@ pub fn start() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
     mark_ready();
+    vitals::watch("spa", format!("{}/vitals", app::spa::API_BASE));
 }
 
 /// A readiness mark for monitoring and tests: the page is interactive now.

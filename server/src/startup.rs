@@ -155,6 +155,7 @@ impl Prepared {
             asset_base_url: config.http.asset_base_url.trim_end_matches('/').to_owned(),
             bundle: self.bundle.clone(),
             public_origin: config.http.public_origin.clone(),
+            vitals_sample_rate: config.http.vitals_sample_rate,
         });
         (state, background)
     }
@@ -309,7 +310,10 @@ pub fn router(
             .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES)),
     );
     let guarded = Router::new()
-        .nest("/api", api::router(cors_origins))
+        .nest(
+            "/api",
+            api::router(cors_origins).merge(metrics.vitals.router()),
+        )
         .nest(&format!("/{}", state.leptos_options.site_pkg_dir), assets)
         .merge(pages)
         .layer(

@@ -9,6 +9,7 @@ mod auth;
 mod reads;
 mod writes;
 
+pub use api::API_BASE;
 pub use auth::Auth;
 pub use reads::{get_article, get_profile, list_articles, list_comments, list_tags};
 pub use writes::Submit;

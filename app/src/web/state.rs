@@ -32,6 +32,8 @@ pub struct Shared {
     /// for the same-origin check of form posts; `None` to compare with the
     /// request's own host.
     pub public_origin: Option<String>,
+    /// Share of page views that send their timings (`frontend` `vitals`).
+    pub vitals_sample_rate: f64,
 }
 
 impl AppState {

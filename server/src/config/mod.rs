@@ -196,6 +196,16 @@ pub struct HttpConfig {
     #[arg(long = "public-origin", env = "PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
 
+    /// Share of page views whose timings (Web Vitals) the page sends to
+    /// `POST /api/vitals`, from 0 to 1.
+    #[arg(
+        long = "vitals-sample-rate",
+        env = "VITALS_SAMPLE_RATE",
+        default_value_t = 0.1,
+        value_parser = share
+    )]
+    pub vitals_sample_rate: f64,
+
     /// Seconds a client has to send a request's headers from its first byte,
     /// and a new connection its first request (slow clients hold a
     /// connection and its memory).
@@ -350,6 +360,14 @@ pub enum AppEnv {
 pub enum LogFormat {
     Pretty,
     Json,
+}
+
+/// A share, from 0 to 1.
+fn share(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!("{value} is not a number from 0 to 1")),
+    }
 }
 
 fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {

@@ -6,6 +6,7 @@
 mod http;
 mod process;
 mod standing;
+mod vitals;
 
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
 pub use http::{observe, HttpMetrics};
+pub use vitals::WebVitals;
 
 use standing::Standing;
 
@@ -36,6 +38,7 @@ pub struct Metrics {
     registry: Arc<Registry>,
     pub http: HttpMetrics,
     pub refusals: Refusals,
+    pub vitals: WebVitals,
 }
 
 impl Metrics {
@@ -43,6 +46,7 @@ impl Metrics {
         let mut registry = Registry::default();
         let http = HttpMetrics::register(&mut registry);
         let refusals = Refusals::register(&mut registry);
+        let vitals = WebVitals::register(&mut registry);
         registry.register(
             "conduit_build",
             "The running build",
@@ -53,6 +57,7 @@ impl Metrics {
             registry: Arc::new(registry),
             http,
             refusals,
+            vitals,
         }
     }
 

@@ -311,3 +311,68 @@ async fn a_real_prometheus_reads_the_home_pages_rate_and_p99(db: PgPool) {
         )
         .await;
 }
+
+/// The page-timing samples the metrics hold (`_count` and `_sum` lines).
+fn vitals(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|line| line.starts_with("conduit_web_vitals_") && !line.contains("_bucket"))
+        .collect()
+}
+
+/// Posts `body` to the beacon endpoint as `sendBeacon` does (a string).
+async fn beacon(app: &TestApp, body: impl Into<String>) -> axum::http::StatusCode {
+    let request = Request::post("/api/vitals")
+        .header("content-type", "text/plain;charset=UTF-8")
+        .body(Body::from(body.into()))
+        .unwrap();
+    app.router_for_tests()
+        .oneshot(request)
+        .await
+        .unwrap()
+        .status()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_page_views_timings_land_in_the_histograms_and_bad_beacons_change_nothing(db: PgPool) {
+    let app = TestApp::new(db);
+    let good = r#"{"build":"islands","page":"article","ttfb":42.5,"lcp":180,"inp":24,"tti":230,"cls":0.02}"#;
+    assert_eq!(beacon(&app, good).await, 204);
+    let text = app.metrics().await.body.as_str().unwrap().to_owned();
+    for vital in ["ttfb", "lcp", "inp", "tti"] {
+        let count = format!(
+            r#"conduit_web_vitals_duration_seconds_count{{vital="{vital}",build="islands",page="article"}}"#
+        );
+        assert_eq!(sample(&text, &count), Some(1.0), "{text}");
+    }
+    let lcp =
+        r#"conduit_web_vitals_duration_seconds_sum{vital="lcp",build="islands",page="article"}"#;
+    assert_eq!(sample(&text, lcp), Some(0.18));
+    let cls = r#"conduit_web_vitals_cls_count{build="islands",page="article"}"#;
+    assert_eq!(sample(&text, cls), Some(1.0));
+    let before = vitals(&text).join("\n");
+
+    let oversized = format!(
+        r#"{{"build":"spa","page":"home","ttfb":1{}}}"#,
+        " ".repeat(600)
+    );
+    for bad in [
+        oversized.as_str(),
+        "not json",
+        r#"{"build":"islands","page":"article"}"#,
+        r#"{"build":"islands","page":"/article/my-secret-slug","ttfb":1}"#,
+        r#"{"build":"native","page":"home","ttfb":1}"#,
+        r#"{"build":"spa","page":"home","ttfb":-5}"#,
+        r#"{"build":"spa","page":"home","lcp":1e12}"#,
+        r#"{"build":"spa","page":"home","cls":1000}"#,
+        r#"{"build":"spa","page":"home","ttfb":1,"email":"jake@example.com"}"#,
+        r#"{"build":"spa","page":"home","ttfb":"1"}"#,
+    ] {
+        assert_eq!(beacon(&app, bad).await, 400, "{bad}");
+    }
+    let text = app.metrics().await.body.as_str().unwrap().to_owned();
+    assert_eq!(
+        vitals(&text).join("\n"),
+        before,
+        "a refused beacon changed the histograms"
+    );
+}

@@ -11,7 +11,9 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use crate::support::{database_url, ArticlesLocked, Conduit, Remote, ServerProcess};
+use crate::support::{
+    database_url, waiting_on_locks, ArticlesLocked, Conduit, Remote, ServerProcess,
+};
 
 /// What an OTLP collector was sent: each export's body.
 #[derive(Clone, Default)]
@@ -179,6 +181,12 @@ async fn a_statement_over_the_threshold_is_logged_once_with_its_duration(db: PgP
         let remote = Remote::new(&server);
         async move { remote.get("/api/articles?author=nobody", None).await.status }
     });
+    // Once the read waits on the lock, it is held past the threshold.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while waiting_on_locks(&db).await < 1 {
+        assert!(Instant::now() < deadline, "the read never reached the lock");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     tokio::time::sleep(Duration::from_millis(400)).await;
     lock.release().await;
     assert_eq!(waiting.await.unwrap(), 200);
