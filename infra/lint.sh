@@ -64,6 +64,18 @@ for params in infra/parameters/*.json; do
     # shellcheck disable=SC2046 # the skip flags are meant to split into words
     "$venv/bin/checkov" -f "$work/$stage.template.json" --framework cloudformation --skip-download --compact --quiet $(stage_skips "$stage")
 done
+echo "== the Prometheus workspace's rules are docs/observability/alerts.yml"
+"$venv/bin/python" - <<'EOF'
+import sys
+from cfnlint.decode import decode
+
+template, errors = decode("infra/conduit.yaml")
+if errors:
+    sys.exit(f"cannot parse the template: {errors}")
+deployed = template["Resources"]["MetricsRules"]["Properties"]["Data"]
+if deployed != open("docs/observability/alerts.yml").read():
+    sys.exit("MetricsRules' Data differs from docs/observability/alerts.yml: copy the file into it")
+EOF
 echo "== the WAF lets article text through (infra/waf-check.py)"
 "$venv/bin/python" infra/waf-check.py
 echo "infra lint: clean"
