@@ -19,13 +19,15 @@ use web_sys::{
     PerformanceObserverInit, VisibilityState,
 };
 
-/// What one page view measured, in milliseconds but the layout shift.
+/// What one page view measured, in milliseconds but the layout shift
+/// (`None` where the browser does not measure layout shifts: a 0 from
+/// them would read as a perfect page).
 #[derive(Default)]
 struct Measured {
     ttfb: Option<f64>,
     lcp: Option<f64>,
     inp: Option<f64>,
-    cls: f64,
+    cls: Option<f64>,
     tti: Option<f64>,
     sent: bool,
 }
@@ -45,6 +47,7 @@ pub fn watch(build: &'static str, endpoint: String) {
     };
     let measured = Rc::new(RefCell::new(Measured {
         tti: Some(performance.now()),
+        cls: supported("layout-shift").then_some(0.0),
         ..Measured::default()
     }));
     if let Some(navigation) = performance
@@ -63,7 +66,9 @@ pub fn watch(build: &'static str, endpoint: String) {
             .and_then(|v| v.as_bool())
             != Some(true)
         {
-            measured.cls += number(entry, "value").unwrap_or(0.0);
+            if let Some(cls) = measured.cls.as_mut() {
+                *cls += number(entry, "value").unwrap_or(0.0);
+            }
         }
     });
     // The slowest interaction stands for them all: a page view has few.
@@ -151,6 +156,18 @@ fn observe(
     callback.forget();
 }
 
+/// Whether this browser reports performance entries of `entry_type`.
+fn supported(entry_type: &str) -> bool {
+    let observer = js_sys::global()
+        .dyn_into::<Object>()
+        .ok()
+        .and_then(|global| Reflect::get(&global, &"PerformanceObserver".into()).ok());
+    observer
+        .and_then(|observer| Reflect::get(&observer, &"supportedEntryTypes".into()).ok())
+        .and_then(|types| types.dyn_into::<js_sys::Array>().ok())
+        .is_some_and(|types| types.includes(&entry_type.into(), 0))
+}
+
 fn number(entry: &JsValue, field: &str) -> Option<f64> {
     Reflect::get(entry, &field.into()).ok()?.as_f64()
 }
@@ -189,7 +206,9 @@ fn beacon(build: &str, page: &str, measured: &Measured) -> String {
             set(key, millis.into());
         }
     }
-    set("cls", measured.cls.into());
+    if let Some(cls) = measured.cls {
+        set("cls", cls.into());
+    }
     js_sys::JSON::stringify(&fields)
         .ok()
         .and_then(|json| json.as_string())

@@ -432,11 +432,16 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
         http.request.method = method,
         http.route = route,
         http.response.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
         enduser.id = tracing::field::Empty,
     )
 }
 
-/// The answer's status on the request's span.
+/// The answer's status on the request's span; a 5xx marks the span as
+/// failed for trace backends (a 4xx is the client's, not the server's).
 fn record_status<B>(response: &axum::http::Response<B>, _: Duration, span: &tracing::Span) {
     span.record("http.response.status_code", response.status().as_u16());
+    if response.status().is_server_error() {
+        span.record("otel.status_code", "ERROR");
+    }
 }

@@ -272,7 +272,7 @@ async fn a_real_prometheus_reads_the_home_pages_rate_and_p99(db: PgPool) {
             .iter()
             .flat_map(|group| group["rules"].as_array().unwrap())
             .collect();
-        assert_eq!(all.len(), 18, "{rules}");
+        assert_eq!(all.len(), 19, "{rules}");
         if all.iter().all(|rule| rule["health"] == "ok") {
             break;
         }
