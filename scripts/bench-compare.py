@@ -14,12 +14,10 @@ per measure.
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,17 +30,8 @@ from wrk import figures, latency_ms  # noqa: E402
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 CONNECTIONS = 50
-# scripts/bench.sh's reader: follows 100 writers.
-READER = {"email": "bench@example.com", "password": "bench-password"}
-
-
-def token(server):
-    """A session of `make bench`'s reader on `server`."""
-    request = urllib.request.Request(
-        f"http://{server.addr}/api/users/login", method="POST",
-        data=json.dumps({"user": READER}).encode(),
-        headers={"Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(request, timeout=30))["user"]["token"]
+# scripts/bench.sh's reader (bench@example.com): follows 100 writers.
+READER = ("bench", "bench-password")
 
 
 def measure(server, headers, duration):
@@ -73,7 +62,7 @@ def main():
         order = ("before", "after") if round_number % 2 == 0 else ("after", "before")
         for build in order:
             with Server(database_url, builds[build]) as server:
-                cookie = f"Cookie: conduit_session={token(server)}"
+                cookie = f"Cookie: conduit_session={server.sign_in(*READER)}"
                 for kind, headers in zip(kinds, ([], [cookie])):
                     measure(server, headers, "2s")  # fills the caches
                     result = measure(server, headers, DURATION)

@@ -60,17 +60,6 @@ def tiers(server):
     return counts
 
 
-def sign_in(addr, usernames):
-    tokens = []
-    for name in usernames:
-        request = urllib.request.Request(
-            f"http://{addr}/api/users/login", method="POST",
-            data=json.dumps({"user": {"email": f"{name}@example.com", "password": PASSWORD}}).encode(),
-            headers={"Content-Type": "application/json"})
-        tokens.append(json.load(urllib.request.urlopen(request, timeout=30))["user"]["token"])
-    return tokens
-
-
 def readers(database_url, users):
     """Distinct signed-in readers: the heaviest followers first (a feed of
     thousands of authors), the ones who follow the top author, then any."""
@@ -209,7 +198,7 @@ def compare_instances(url, users, instances):
                 if not Path(tokens_file).exists():
                     names = readers(url, users)
                     say(f"signing in {len(names)} readers")
-                    Path(tokens_file).write_text("\n".join(sign_in(servers[0].addr, names)) + "\n")
+                    Path(tokens_file).write_text("\n".join(servers[0].sign_in(n, PASSWORD) for n in names) + "\n")
                 urls = [f"http://{s.addr}" for s in servers]
                 say(f"{count} instance(s): warming up for {WARMUP}")
                 wrk(urls, WARMUP, tokens_file, users)
@@ -322,7 +311,7 @@ def main():
                     timelines_built(url)
                     names = readers(url, args.users)
                     say(f"signing in {len(names)} readers")
-                    Path(tokens_file).write_text("\n".join(sign_in(server.addr, names)) + "\n")
+                    Path(tokens_file).write_text("\n".join(server.sign_in(n, PASSWORD) for n in names) + "\n")
                     page.write_bytes(urllib.request.urlopen(f"http://{server.addr}/", timeout=30).read())
                     page_bytes = page.stat().st_size
                     # As the CDN sends it: compressed (gzip; brotli is smaller).

@@ -1,6 +1,7 @@
 """The release server as the benchmark scripts run it: on free ports, from
 the repository (where it finds target/site), until it is ready."""
 
+import json
 import os
 import subprocess
 import sys
@@ -45,6 +46,17 @@ class Server:
     def stop(self):
         self.process.terminate()
         self.process.wait()
+
+    def sign_in(self, username, password):
+        """A session token of `username` (whose e-mail is username@example.com,
+        as the benchmarks' data sets make them)."""
+        request = urllib.request.Request(
+            f"http://{self.addr}/api/users/login", method="POST",
+            data=json.dumps({"user": {"email": f"{username}@example.com",
+                                      "password": password}}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.load(answer)["user"]["token"]
 
     def metrics(self):
         """What its metrics listener serves now."""

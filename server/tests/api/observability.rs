@@ -152,17 +152,21 @@ impl Prometheus {
         }
     }
 
-    /// The vector `query` evaluates to now: each result's labels and value.
-    async fn query(&self, query: &str) -> Vec<(Value, f64)> {
-        let Ok(reply) = client()
+    /// Prometheus' answer to `query` now, as its API sends it; the
+    /// transport's error if there is none (Prometheus still starting).
+    async fn answer(&self, query: &str) -> Result<Value, String> {
+        let reply = client()
             .get(format!("{}/api/v1/query", self.url))
             .query(&[("query", query)])
             .send()
             .await
-        else {
-            return Vec::new();
-        };
-        let body: Value = reply.json().await.unwrap_or_default();
+            .map_err(|error| error.to_string())?;
+        reply.json().await.map_err(|error| error.to_string())
+    }
+
+    /// The vector `query` evaluates to now: each result's labels and value.
+    async fn query(&self, query: &str) -> Vec<(Value, f64)> {
+        let body = self.answer(query).await.unwrap_or_default();
         body["data"]["result"]
             .as_array()
             .into_iter()
@@ -177,13 +181,7 @@ impl Prometheus {
     /// Whether Prometheus evaluates `query` without an error (parsing it,
     /// and running it over what it has scraped); the error if not.
     async fn evaluates(&self, query: &str) -> Result<(), String> {
-        let reply = client()
-            .get(format!("{}/api/v1/query", self.url))
-            .query(&[("query", query)])
-            .send()
-            .await
-            .map_err(|error| error.to_string())?;
-        let body: Value = reply.json().await.map_err(|error| error.to_string())?;
+        let body = self.answer(query).await?;
         if body["status"] == "success" {
             Ok(())
         } else {
