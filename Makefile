@@ -77,7 +77,7 @@ test: deps-test
 bench: deps-bench build
 	scripts/bench.sh
 
-## bench-compare: BEFORE=path/to/server (another release build): requests/s and CPU of / (anonymous, signed in) against this build, taking turns
+## bench-compare: BEFORE=path/to/server (another release build): requests/s and CPU of / (anonymous, signed in) against this build, taking turns; BENCH_CACHE=off: the database path
 bench-compare: deps-bench build
 	python3 scripts/bench-compare.py --before $(BEFORE)
 

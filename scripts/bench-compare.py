@@ -10,7 +10,9 @@ runs would not.
 
 BEFORE_LABEL and AFTER_LABEL name the two builds in the report (e.g. their
 commits); BENCH_ROUNDS (default 5) turns each, BENCH_DURATION (default 10s)
-per measure.
+per measure; BENCH_CACHE=off measures the database path instead
+(`CACHE_ENABLED=false`: every request runs its statements), in a section of
+its own.
 """
 
 import argparse
@@ -29,6 +31,7 @@ from wrk import figures, latency_ms  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+CACHED = os.environ.get("BENCH_CACHE", "on") != "off"
 CONNECTIONS = 50
 # scripts/bench.sh's reader (bench@example.com): follows 100 writers.
 READER = ("bench", "bench-password")
@@ -61,7 +64,8 @@ def main():
     for round_number in range(ROUNDS):
         order = ("before", "after") if round_number % 2 == 0 else ("after", "before")
         for build in order:
-            with Server(database_url, builds[build]) as server:
+            with Server(database_url, builds[build],
+                        CACHE_ENABLED=str(CACHED).lower()) as server:
                 cookie = f"Cookie: conduit_session={server.sign_in(*READER)}"
                 for kind, headers in zip(kinds, ([], [cookie])):
                     measure(server, headers, "2s")  # fills the caches
@@ -86,13 +90,17 @@ def main():
                     f"| {a['rps']:.0f} ({spread('after', kind)}) | {a['rps'] / b['rps']:.3f} "
                     f"| {b['cpu']:.4f} ms | {a['cpu']:.4f} ms | {a['cpu'] / b['cpu']:.3f} "
                     f"| {b['p99']:.2f} ms | {a['p99']:.2f} ms |")
-    write_section("bench-compare", f"""
-## One change's cost (`make bench-compare`)
+    section, title, cache = (
+        ("bench-compare", "", "cache on (the defaults)") if CACHED else
+        ("bench-compare-uncached", ", the database path (`BENCH_CACHE=off`)",
+         "cache off (`CACHE_ENABLED=false`: every request runs its statements)"))
+    write_section(section, f"""
+## One change's cost (`make bench-compare`){title}
 
 Written by `make bench-compare` (scripts/bench-compare.py); do not edit by hand.
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; before: {before_label}; after: {after_label}.
-- `make bench`'s data set and reader, cache on (the defaults). The two release builds take turns, in alternating order, {ROUNDS} turns each; each turn is `wrk -t2 -c{CONNECTIONS} -d{DURATION}` after 2 s of warm-up. Medians of the turns.
+- `make bench`'s data set and reader, {cache}. The two release builds take turns, in alternating order, {ROUNDS} turns each; each turn is `wrk -t2 -c{CONNECTIONS} -d{DURATION}` after 2 s of warm-up. Medians of the turns.
 
 | Request | Requests/s before (range of the turns) | after | after over before | Server CPU/request before | after | after over before | p99 before | after |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|

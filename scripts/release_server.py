@@ -21,9 +21,9 @@ class Server:
     def __init__(self, database_url, binary=SERVER, **env):
         self.addr = f"127.0.0.1:{free_port()}"
         self.metrics_addr = f"127.0.0.1:{free_port()}"
-        env = dict(os.environ, APP_ENV="development", DATABASE_URL=database_url,
-                   LEPTOS_SITE_ADDR=self.addr, METRICS_ADDR=self.metrics_addr,
-                   SEED_DEMO_DATA="false", RUST_LOG="warn", **env)
+        env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": database_url,
+               "LEPTOS_SITE_ADDR": self.addr, "METRICS_ADDR": self.metrics_addr,
+               "SEED_DEMO_DATA": "false", "RUST_LOG": "warn", **env}
         self.process = subprocess.Popen([str(binary)], env=env, cwd=ROOT,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(600):

@@ -1,6 +1,6 @@
 //! Rate limits per client address on the requests an attacker repeats:
-//! signing in (password guessing), signing up (fake accounts) and writes
-//! (spam). Limits per account are applied where the account is known
+//! signing in (password guessing), signing up (fake accounts), writes
+//! (spam) and page timing beacons (skewed figures). Limits per account are applied where the account is known
 //! (`app::backend::identity`, `users::login`).
 
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use leptos::server_fn::ServerFn;
 
 use crate::client_ip::ClientIp;
-use crate::metrics::{Refusal, Refusals};
+use crate::metrics::{vitals, Refusal, Refusals};
 
 /// What a request does, by method and path (the REST API's, or a server
 /// function's own `PATH`); reads are not limited here, and neither are
@@ -28,6 +28,8 @@ pub fn kind(method: &Method, path: &str) -> Option<Kind> {
         Some(Kind::SignIn)
     } else if path == "/api/users" || path == Register::PATH {
         Some(Kind::SignUp)
+    } else if path.strip_prefix("/api") == Some(vitals::PATH) {
+        Some(Kind::Beacon)
     } else if path.starts_with("/api/") || path.starts_with(PREFIX) {
         Some(Kind::Write)
     } else {
@@ -67,6 +69,8 @@ mod tests {
             kind(&Method::POST, app::rpc::articles::SaveArticle::PATH),
             Some(Kind::Write)
         );
+        assert_eq!(kind(&Method::POST, "/api/vitals"), Some(Kind::Beacon));
+        assert_eq!(kind(&Method::POST, "/api/vitals/"), Some(Kind::Write));
         assert_eq!(kind(&Method::GET, "/api/articles"), None);
         assert_eq!(kind(&Method::POST, "/login"), None, "the form layer's");
     }

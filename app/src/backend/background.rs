@@ -72,6 +72,7 @@ pub struct Backlog {
 
 /// The queues' backlog, read from the writer (an error while the database
 /// is away: the metrics leave it out).
+#[tracing::instrument(skip_all)]
 pub async fn backlog(db: &Database) -> Result<Backlog, AppError> {
     let row = sqlx::query!(
         r#"select (select count(*) from (select 1 from timeline_jobs limit $1) j) as "timeline_jobs!",

@@ -25,6 +25,7 @@ pub struct RateSettings {
     pub sign_up_per_address: u32,
     pub writes_per_address: u32,
     pub writes_per_account: u32,
+    pub beacons_per_address: u32,
 }
 
 impl RateSettings {
@@ -35,6 +36,7 @@ impl RateSettings {
         sign_up_per_address: 0,
         writes_per_address: 0,
         writes_per_account: 0,
+        beacons_per_address: 0,
     };
 }
 
@@ -44,6 +46,9 @@ pub enum Kind {
     SignIn,
     SignUp,
     Write,
+    /// A browser's page timings: a budget of its own, so that they never
+    /// take from its writes'.
+    Beacon,
 }
 
 pub struct RateLimits {
@@ -52,6 +57,7 @@ pub struct RateLimits {
     sign_up_by_address: Limiter<IpAddr>,
     writes_by_address: Limiter<IpAddr>,
     writes_by_account: Limiter<i64>,
+    beacons_by_address: Limiter<IpAddr>,
 }
 
 impl RateLimits {
@@ -62,6 +68,7 @@ impl RateLimits {
             sign_up_by_address: Limiter::per_minute(settings.sign_up_per_address),
             writes_by_address: Limiter::per_minute(settings.writes_per_address),
             writes_by_account: Limiter::per_minute(settings.writes_per_account),
+            beacons_by_address: Limiter::per_minute(settings.beacons_per_address),
         }
     }
 
@@ -71,6 +78,7 @@ impl RateLimits {
             Kind::SignIn => &self.sign_in_by_address,
             Kind::SignUp => &self.sign_up_by_address,
             Kind::Write => &self.writes_by_address,
+            Kind::Beacon => &self.beacons_by_address,
         };
         limiter.check(&client_key(address))
     }
@@ -93,6 +101,7 @@ impl RateLimits {
         self.sign_up_by_address.forget_idle();
         self.writes_by_address.forget_idle();
         self.writes_by_account.forget_idle();
+        self.beacons_by_address.forget_idle();
     }
 }
 

@@ -29,6 +29,7 @@ pub async fn run(db: Database) {
 }
 
 /// One batch of the oldest due article, in one transaction.
+#[tracing::instrument(skip_all)]
 pub async fn batch(db: &Database) -> Result<Progress, AppError> {
     let mut tx = db.writer()?.begin().await?;
     let Some(article) = sqlx::query_scalar!(

@@ -348,6 +348,15 @@ pub struct LimitsConfig {
         env = "RATE_LIMIT_WRITES_PER_ACCOUNT"
     )]
     pub writes_per_account: Option<u32>,
+
+    /// Page timing beacons (`POST /api/vitals`) a minute per client
+    /// address, apart from its writes (production: 600; development: no
+    /// limit).
+    #[arg(
+        long = "rate-limit-beacons-per-address",
+        env = "RATE_LIMIT_BEACONS_PER_ADDRESS"
+    )]
+    pub beacons_per_address: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -527,6 +536,7 @@ impl LimitsConfig {
             sign_up_per_address: or_default(self.sign_up_per_address, 20),
             writes_per_address: or_default(self.writes_per_address, 600),
             writes_per_account: or_default(self.writes_per_account, 60),
+            beacons_per_address: or_default(self.beacons_per_address, 600),
         }
     }
 }

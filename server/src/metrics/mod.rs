@@ -6,7 +6,7 @@
 mod http;
 mod process;
 mod standing;
-mod vitals;
+pub mod vitals;
 
 use std::sync::Arc;
 
@@ -124,7 +124,10 @@ impl Refusals {
 }
 
 async fn render(State((metrics, state)): State<(Metrics, AppState)>) -> Response {
+    // The database's timings are counted by its pools, which the state
+    // owns (the tests' included): registered with each scrape.
     let mut scrape = Registry::default();
+    state.db.timings().register(&mut scrape);
     scrape.register_collector(Box::new(Standing::take(&state).await));
     let mut text = String::new();
     let encoded = encode_registry(&mut text, &metrics.registry)

@@ -17,6 +17,8 @@ use serde::Deserialize;
 
 /// A beacon is a few numbers: anything longer is not one of ours.
 const MAX_BEACON_BYTES: usize = 512;
+/// Where beacons go, under `/api`.
+pub const PATH: &str = "/vitals";
 /// Longer than any page view's timing worth keeping (a tab left loading).
 const MAX_MILLIS: f64 = 120_000.0;
 /// Layout shift scores past this are not a page's.
@@ -138,7 +140,7 @@ impl WebVitals {
     /// `POST /vitals`, to nest under `/api` (where the SPA's requests go).
     pub fn router<S>(&self) -> Router<S> {
         Router::new()
-            .route("/vitals", post(receive))
+            .route(PATH, post(receive))
             .with_state(self.clone())
     }
 }

@@ -8,6 +8,7 @@ mod coherence;
 mod comments;
 mod connections;
 mod counters;
+mod db_timings;
 mod deep_pages;
 mod feed;
 mod forms;

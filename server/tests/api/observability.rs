@@ -253,6 +253,12 @@ async fn a_real_prometheus_reads_the_home_pages_rate_and_p99(db: PgPool) {
         )
         .await;
     assert!(p99 > 0.0 && p99 <= 30.0, "p99 {p99} s");
+    // The page's statements, named by the service call they ran for, and
+    // the waits for their connections.
+    let list = r#"sum(db_client_operation_duration_seconds_count{db_client_connection_pool_name="writer",code_function_name="articles::lists::list",db_query_summary="select articles"})"#;
+    assert!(prometheus.until(list, |n| n >= 1.0).await >= 1.0);
+    let waits = r#"sum(db_client_connection_wait_time_seconds_count{db_client_connection_pool_name="writer"})"#;
+    assert!(prometheus.until(waits, |n| n >= 1.0).await >= 1.0);
     // The rules evaluate against the real series without errors.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -270,7 +276,7 @@ async fn a_real_prometheus_reads_the_home_pages_rate_and_p99(db: PgPool) {
             .iter()
             .flat_map(|group| group["rules"].as_array().unwrap())
             .collect();
-        assert_eq!(all.len(), 19, "{rules}");
+        assert_eq!(all.len(), 21, "{rules}");
         if all.iter().all(|rule| rule["health"] == "ok") {
             break;
         }
@@ -296,7 +302,7 @@ async fn a_real_prometheus_reads_the_home_pages_rate_and_p99(db: PgPool) {
         .flat_map(|panel| panel["targets"].as_array().unwrap())
         .map(|target| target["expr"].as_str().unwrap())
         .collect();
-    assert!(exprs.len() >= 18, "{exprs:?}");
+    assert!(exprs.len() >= 22, "{exprs:?}");
     for expr in &exprs {
         if let Err(error) = prometheus.evaluates(expr).await {
             panic!("the dashboard's {expr}: {error}");
@@ -373,4 +379,36 @@ async fn a_page_views_timings_land_in_the_histograms_and_bad_beacons_change_noth
         before,
         "a refused beacon changed the histograms"
     );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn beacons_have_a_rate_limit_of_their_own_that_writes_never_share(db: PgPool) {
+    let app = TestApp::configured(
+        db,
+        &[
+            "--rate-limit-beacons-per-address",
+            "2",
+            "--rate-limit-writes-per-address",
+            "1",
+        ],
+    );
+    let token = app.register("jake").await;
+    let good = r#"{"build":"spa","page":"home","ttfb":40,"tti":300}"#;
+    assert_eq!(beacon(&app, good).await, 204);
+    assert_eq!(beacon(&app, good).await, 204);
+    assert_eq!(beacon(&app, good).await, 429);
+    // The beacons took nothing from the address's writes: its one goes
+    // through, and the next is over that limit.
+    let article = serde_json::json!({ "article": {
+        "title": "Timed", "description": "d", "body": "b", "tagList": [] } });
+    let written = app
+        .post("/api/articles", Some(&token), article.clone())
+        .await;
+    assert_eq!(written.status, 201, "{}", written.body);
+    let limited = app.post("/api/articles", Some(&token), article).await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    let text = app.metrics().await.body.as_str().unwrap().to_owned();
+    let counted =
+        r#"conduit_web_vitals_duration_seconds_count{vital="ttfb",build="spa",page="home"}"#;
+    assert_eq!(sample(&text, counted), Some(2.0), "{text}");
 }

@@ -12,19 +12,24 @@
 //!
 //! Each works straight to PostgreSQL or through a transaction pooler
 //! ([`Pooler`]); `statements` says how. Inside, dependencies run one way:
-//! `reads` on `pools` on `replica` on `statements`. The schema is migrated by a task
+//! `reads` on `pools` on `replica` on `statements` on `timings` (what
+//! statements and waits for connections take) on `named` (what a statement
+//! is called). The schema is migrated by a task
 //! of the instance's own ([`schema`]), on a direct session, while requests wait.
 
 mod errors;
 mod freshness;
+mod named;
 mod pools;
 mod reads;
 pub mod replica;
 pub mod schema;
 mod statements;
+mod timings;
 
 pub use freshness::{Freshness, Lsn};
 pub use pools::{listener_pool, Database, Endpoints, Health, PoolSettings, PoolUsage};
 pub use reads::Reader;
 pub use schema::MIGRATOR;
 pub use statements::{Pooler, Tx, Writer};
+pub use timings::Timings;

@@ -12,6 +12,7 @@ use sqlx::{Connection, Executor, PgPool, Postgres};
 use super::freshness::Freshness;
 use super::replica::{self, ReadCounts, Replica, ReplicaStatus};
 use super::statements::{Pooler, Writer};
+use super::timings::{Pool, Timings};
 use crate::error::AppError;
 
 /// Pool sizing and timeouts, from configuration.
@@ -132,7 +133,7 @@ pub struct PoolUsage {
 /// The database as services see it. Cheap to clone; shared.
 #[derive(Clone, Debug)]
 pub struct Database {
-    writer: PgPool,
+    writer: Pool,
     pub(super) replica: Option<Replica>,
     pub(super) pooler: Pooler,
     /// What replicas must have replayed to answer ([`Freshness`]).
@@ -141,6 +142,7 @@ pub struct Database {
     /// Set once the schema is known to be this build's ([`super::schema`]).
     schema_ready: Arc<AtomicBool>,
     pub(super) reads: ReadCounts,
+    timings: Timings,
 }
 
 impl Database {
@@ -148,6 +150,7 @@ impl Database {
     /// waits, not ready) while the database is away.
     pub fn open(endpoints: &Endpoints, settings: &PoolSettings) -> Self {
         let health = Health::default();
+        let timings = Timings::default();
         let writer = pool(
             endpoints.writer.clone(),
             endpoints.pooler,
@@ -161,20 +164,30 @@ impl Database {
                 acquire_timeout: settings.acquire_timeout.min(REPLICA_ACQUIRE_TIMEOUT),
                 ..settings.clone()
             };
-            Replica::new(pool(options, endpoints.pooler, &settings, &health))
+            let pool = pool(options, endpoints.pooler, &settings, &health);
+            Replica::new(Pool::new(pool, "replica", &timings))
         });
-        Self::assemble(writer, replica, endpoints.pooler, health)
+        let writer = Pool::new(writer, "writer", &timings);
+        Self::assemble(writer, replica, endpoints.pooler, health, timings)
     }
 
     /// Over a pool that is already open, on a database its caller has
     /// migrated (the tests'), without a replica or a pooler.
     pub fn over(pool: PgPool) -> Self {
-        let db = Self::assemble(pool, None, Pooler::None, Health::default());
+        let timings = Timings::default();
+        let writer = Pool::new(pool, "writer", &timings);
+        let db = Self::assemble(writer, None, Pooler::None, Health::default(), timings);
         db.mark_schema_ready();
         db
     }
 
-    fn assemble(writer: PgPool, replica: Option<Replica>, pooler: Pooler, health: Health) -> Self {
+    fn assemble(
+        writer: Pool,
+        replica: Option<Replica>,
+        pooler: Pooler,
+        health: Health,
+        timings: Timings,
+    ) -> Self {
         Self {
             writer,
             replica,
@@ -183,6 +196,7 @@ impl Database {
             health,
             schema_ready: Arc::new(AtomicBool::new(false)),
             reads: ReadCounts::default(),
+            timings,
         }
     }
 
@@ -201,7 +215,7 @@ impl Database {
     }
 
     pub(super) fn writer_pool(&self) -> &PgPool {
-        &self.writer
+        &self.writer.connections
     }
 
     pub(super) fn replica_in_rotation(&self) -> Option<&Replica> {
@@ -229,19 +243,25 @@ impl Database {
 
     /// How full each pool is: the writer's, then the replica's.
     pub fn pool_usage(&self) -> Vec<PoolUsage> {
-        let usage = |name, pool: &PgPool| {
-            let open = pool.size();
-            let idle = u32::try_from(pool.num_idle()).unwrap_or(open);
+        let usage = |pool: &Pool| {
+            let connections = &pool.connections;
+            let open = connections.size();
+            let idle = u32::try_from(connections.num_idle()).unwrap_or(open);
             PoolUsage {
-                name,
+                name: pool.name(),
                 idle,
                 used: open.saturating_sub(idle),
-                max: pool.options().get_max_connections(),
+                max: connections.options().get_max_connections(),
             }
         };
-        let mut pools = vec![usage("writer", &self.writer)];
-        pools.extend(self.replica.as_ref().map(|r| usage("replica", &r.pool)));
+        let mut pools = vec![usage(&self.writer)];
+        pools.extend(self.replica.as_ref().map(|r| usage(&r.pool)));
         pools
+    }
+
+    /// How long statements and waits for connections take, for the metrics.
+    pub fn timings(&self) -> &Timings {
+        &self.timings
     }
 
     /// The replica's standing, when one is configured.
@@ -294,14 +314,14 @@ impl Database {
     /// How the writer's pool connects (the cache listener connects the same
     /// way when no direct URL is configured).
     pub fn connect_options(&self) -> PgConnectOptions {
-        (*self.writer.connect_options()).clone()
+        (*self.writer.connections.connect_options()).clone()
     }
 
     /// Closes the pools, waiting for connections in use.
     pub async fn close(&self) {
-        self.writer.close().await;
+        self.writer.connections.close().await;
         if let Some(replica) = &self.replica {
-            replica.pool.close().await;
+            replica.pool.connections.close().await;
         }
     }
 }

@@ -13,11 +13,12 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::{Executor, PgPool, Postgres};
+use sqlx::{Executor, Postgres};
 
 use super::freshness::Freshness;
 use super::freshness::Lsn;
 use super::statements::{Owned, Pooler, Session, Step, Writer};
+use super::timings::Pool;
 
 /// How often the watch looks.
 const WATCH_EVERY: Duration = Duration::from_secs(1);
@@ -36,7 +37,7 @@ const REPLAYED: &str = "select case when pg_is_in_recovery()
 /// A replica's pool and its standing. Cheap to clone; shared.
 #[derive(Clone, Debug)]
 pub(super) struct Replica {
-    pub(super) pool: PgPool,
+    pub(super) pool: Pool,
     standing: Arc<Standing>,
 }
 
@@ -56,7 +57,7 @@ pub struct ReplicaStatus {
 
 impl Replica {
     /// Out of rotation until the watch first finds it well.
-    pub(super) fn new(pool: PgPool) -> Self {
+    pub(super) fn new(pool: Pool) -> Self {
         Self {
             pool,
             standing: Arc::new(Standing {
@@ -219,13 +220,15 @@ fn lag(noted: &VecDeque<(Instant, Lsn)>, replayed: Lsn) -> Duration {
 }
 
 /// The writer's WAL position now, asked on `writer` (a session of the writer's).
+#[tracing::instrument(skip_all)]
 pub(super) async fn writer_position<'c>(
     writer: impl Executor<'c, Database = Postgres>,
 ) -> Result<Lsn, sqlx::Error> {
     sqlx::query_scalar(WRITER_POSITION).fetch_one(writer).await
 }
 
-async fn replayed(pool: &PgPool, pooler: Pooler) -> Result<Option<Lsn>, sqlx::Error> {
+#[tracing::instrument(skip_all)]
+async fn replayed(pool: &Pool, pooler: Pooler) -> Result<Option<Lsn>, sqlx::Error> {
     let mut session = Session::open(pool, pooler).await?;
     let replayed = session
         .scalar::<Option<Lsn>, _>(sqlx::query(REPLAYED))

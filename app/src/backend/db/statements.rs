@@ -25,6 +25,8 @@ use sqlx::{Describe, Either, Execute, Executor, PgConnection, PgPool, Postgres, 
 use tracing::Instrument;
 
 use super::errors::is_connection_lost;
+use super::named::statement_span;
+use super::timings::{Pool, PoolTimings};
 
 /// What sits between this instance and PostgreSQL.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,12 +51,12 @@ const BEGIN_ATTEMPTS: usize = 4;
 /// Statements on the writer. Cheap to copy.
 #[derive(Clone, Copy)]
 pub struct Writer<'a> {
-    pool: &'a PgPool,
+    pool: &'a Pool,
     pooler: Pooler,
 }
 
 impl<'a> Writer<'a> {
-    pub(super) fn new(pool: &'a PgPool, pooler: Pooler) -> Self {
+    pub(super) fn new(pool: &'a Pool, pooler: Pooler) -> Self {
         Self { pool, pooler }
     }
 
@@ -63,12 +65,13 @@ impl<'a> Writer<'a> {
         Ok(Tx {
             inner: begin(self.pool).await?,
             pooler: self.pooler,
+            timings: self.pool.timings.clone(),
         })
     }
 
     /// Where statements are described (sqlx's macros at build time).
     fn pool(self) -> &'a PgPool {
-        self.pool
+        &self.pool.connections
     }
 
     pub(super) fn pooler(self) -> Pooler {
@@ -100,62 +103,12 @@ impl fmt::Debug for Writer<'_> {
 pub struct Tx {
     inner: Transaction<'static, Postgres>,
     pooler: Pooler,
+    timings: PoolTimings,
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.inner.commit().await
-    }
-}
-
-/// A statement's span, with OpenTelemetry's database attributes: named by
-/// its summary (`select articles`), with its text (parameters are never in
-/// it: every statement binds them) and the service call it runs for
-/// (`code.function.name`, e.g. `tags::sidebar`). At debug level: built only
-/// while a trace exporter wants it (`server::telemetry`).
-fn statement_span(sql: &str) -> tracing::Span {
-    let span = tracing::debug_span!(
-        "db.query",
-        otel.name = tracing::field::Empty,
-        otel.kind = "client",
-        db.system.name = "postgresql",
-        db.query.summary = tracing::field::Empty,
-        db.query.text = tracing::field::Empty,
-        code.function.name = tracing::field::Empty,
-    );
-    if !span.is_disabled() {
-        let summary = summary(sql);
-        span.record("otel.name", summary.as_str());
-        span.record("db.query.summary", summary.as_str());
-        span.record("db.query.text", sql.trim());
-        if let Some(caller) = tracing::Span::current().metadata() {
-            let module = caller.target().trim_start_matches("app::backend::");
-            span.record(
-                "code.function.name",
-                format_args!("{module}::{}", caller.name()),
-            );
-        }
-    }
-    span
-}
-
-/// What a statement does and to what: its first keyword and the table after
-/// its first `from`, `into` or `update` (`select articles`, `insert follows`).
-fn summary(sql: &str) -> String {
-    let mut words = sql.split_whitespace();
-    let operation = words.next().unwrap_or_default().to_ascii_lowercase();
-    let mut table = None;
-    let mut previous = operation.as_str().to_owned();
-    for word in words {
-        if matches!(previous.as_str(), "from" | "into" | "update") {
-            table = Some(word.trim_matches(|c: char| !c.is_alphanumeric() && c != '_'));
-            break;
-        }
-        previous = word.to_ascii_lowercase();
-    }
-    match table {
-        Some(table) if !table.is_empty() => format!("{operation} {table}"),
-        _ => operation,
     }
 }
 
@@ -168,16 +121,28 @@ impl fmt::Debug for Tx {
 /// One connection for the length of a unit of work: straight, or (through
 /// a transaction pooler) a transaction that keeps the pooler's server
 /// connection for it.
-pub(super) enum Session {
+pub(super) struct Session<'p> {
+    connection: Lent,
+    timings: &'p PoolTimings,
+}
+
+enum Lent {
     Direct(PoolConnection<Postgres>),
     Pooled(Transaction<'static, Postgres>),
 }
 
-impl Session {
-    pub(super) async fn open(pool: &PgPool, pooler: Pooler) -> Result<Self, sqlx::Error> {
-        Ok(match pooler {
-            Pooler::None => Self::Direct(pool.acquire().await?),
-            Pooler::Transaction => Self::Pooled(begin(pool).await?),
+impl<'p> Session<'p> {
+    pub(super) async fn open(pool: &'p Pool, pooler: Pooler) -> Result<Self, sqlx::Error> {
+        let connection = match pooler {
+            Pooler::None => {
+                let acquire = pool.connections.acquire();
+                Lent::Direct(pool.timings.wait(acquire).await?)
+            }
+            Pooler::Transaction => Lent::Pooled(begin(pool).await?),
+        };
+        Ok(Self {
+            connection,
+            timings: &pool.timings,
         })
     }
 
@@ -186,9 +151,10 @@ impl Session {
         E: 'q + Execute<'q, Postgres>,
     {
         let span = statement_span(query.sql());
-        let (connection, pooler): (&mut PgConnection, _) = match self {
-            Self::Direct(connection) => (connection, Pooler::None),
-            Self::Pooled(transaction) => (transaction, Pooler::Transaction),
+        let _timed = self.timings.statement(query.sql());
+        let (connection, pooler): (&mut PgConnection, _) = match &mut self.connection {
+            Lent::Direct(connection) => (connection, Pooler::None),
+            Lent::Pooled(transaction) => (transaction, Pooler::Transaction),
         };
         connection
             .fetch_many(Through { query, pooler })
@@ -210,25 +176,30 @@ impl Session {
     }
 
     pub(super) async fn close(self) -> Result<(), sqlx::Error> {
-        match self {
-            Self::Direct(_) => Ok(()),
-            Self::Pooled(transaction) => transaction.commit().await,
+        match self.connection {
+            Lent::Direct(_) => Ok(()),
+            Lent::Pooled(transaction) => transaction.commit().await,
         }
     }
 }
 
-/// `BEGIN` on a pooled connection, on another when that one is dead.
-async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-    let mut attempt = 1;
-    loop {
-        match pool.begin().await {
-            Err(error) if attempt < BEGIN_ATTEMPTS && is_connection_lost(&error) => {
-                tracing::debug!(%error, attempt, "a pooled connection was dead at BEGIN");
-                attempt += 1;
+/// `BEGIN` on a pooled connection, on another when that one is dead;
+/// timed as one wait for the pool.
+async fn begin(pool: &Pool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    pool.timings
+        .wait(async {
+            let mut attempt = 1;
+            loop {
+                match pool.connections.begin().await {
+                    Err(error) if attempt < BEGIN_ATTEMPTS && is_connection_lost(&error) => {
+                        tracing::debug!(%error, attempt, "a pooled connection was dead at BEGIN");
+                        attempt += 1;
+                    }
+                    other => return other,
+                }
             }
-            other => return other,
-        }
-    }
+        })
+        .await
 }
 
 /// A statement as it travels through `pooler`: as written straight to
@@ -378,9 +349,16 @@ impl<'t> Executor<'t> for &'t mut Tx {
         't: 'e,
         E: 'q + Execute<'q, Postgres>,
     {
+        let timed = self.timings.statement(query.sql());
         let pooler = self.pooler;
         let connection: &'t mut PgConnection = &mut self.inner;
-        connection.fetch_many(Through { query, pooler })
+        connection
+            .fetch_many(Through { query, pooler })
+            .map(move |step| {
+                let _timed = &timed;
+                step
+            })
+            .boxed()
     }
 
     fn fetch_optional<'e, 'q: 'e, E>(
@@ -391,9 +369,14 @@ impl<'t> Executor<'t> for &'t mut Tx {
         't: 'e,
         E: 'q + Execute<'q, Postgres>,
     {
+        let timed = self.timings.statement(query.sql());
         let pooler = self.pooler;
         let connection: &'t mut PgConnection = &mut self.inner;
-        connection.fetch_optional(Through { query, pooler })
+        let row = connection.fetch_optional(Through { query, pooler });
+        Box::pin(async move {
+            let _timed = timed;
+            row.await
+        })
     }
 
     fn prepare_with<'e, 'q: 'e>(
@@ -417,35 +400,5 @@ impl<'t> Executor<'t> for &'t mut Tx {
     {
         let connection: &'t mut PgConnection = &mut self.inner;
         connection.describe(sql)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::summary;
-
-    #[test]
-    fn a_statement_is_summed_up_by_its_operation_and_first_table() {
-        for (sql, expected) in [
-            ("select id from articles where slug = $1", "select articles"),
-            (
-                "\n  select array(select id from articles\n order by created_at desc)",
-                "select articles",
-            ),
-            (
-                "with used as materialized (\n select name from tags_in_use)",
-                "with tags_in_use",
-            ),
-            (
-                "insert into follows (follower_id, followed_id) values ($1, $2)",
-                "insert follows",
-            ),
-            ("UPDATE users SET bio = $1", "update users"),
-            ("delete from \"comments\" where id = $1", "delete comments"),
-            ("select pg_notify($1, $2)", "select"),
-            ("", ""),
-        ] {
-            assert_eq!(summary(sql), expected, "{sql}");
-        }
     }
 }

@@ -24,6 +24,7 @@ const FOLLOWS: i64 = 1_000;
 
 /// One batch of follows past the cursor, in one transaction; `Idle` once
 /// every reader's timeline is complete.
+#[tracing::instrument(skip_all)]
 pub async fn batch(db: &Database) -> Result<Progress, AppError> {
     let mut tx = db.writer()?.begin().await?;
     let Some(cursor) = sqlx::query!(

@@ -36,6 +36,7 @@ enum Left {
 }
 
 /// One batch of the oldest due job, in one transaction.
+#[tracing::instrument(skip_all)]
 pub async fn batch(db: &Database) -> Result<Progress, AppError> {
     let mut tx = db.writer()?.begin().await?;
     let Some(job) = sqlx::query_as!(
