@@ -3,7 +3,10 @@
 //! ([`super::timelines`]). A queue's batch takes the oldest due job no
 //! other worker holds (`for update skip locked`) and commits its effect and
 //! its progress together, so work is durable, done once, and taken over by
-//! the next server when one is killed halfway.
+//! the next server when one is killed halfway. A batch that fails is rolled
+//! back, its error kept on its job, and the job tried again later by one
+//! rule for every queue: the SQL function `queue_retry_at(attempts)`, 2^attempts
+//! seconds and at most five minutes.
 
 use std::future::Future;
 use std::time::Duration;

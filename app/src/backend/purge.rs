@@ -52,7 +52,7 @@ pub async fn batch(db: &Database) -> Result<Progress, AppError> {
             sqlx::query!(
                 r#"update article_purges
                    set attempts = attempts + 1, last_error = $2,
-                       run_after = now() + make_interval(secs => least(power(2, attempts), 300))
+                       run_after = queue_retry_at(attempts)
                    where article_id = $1"#,
                 article,
                 error.to_string(),

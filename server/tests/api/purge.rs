@@ -193,3 +193,65 @@ async fn a_worker_killed_halfway_leaves_every_row_removed_exactly_once(db: PgPoo
         "each reader keeps the other article's favorite, once"
     );
 }
+
+/// The queued article's attempts, last error, and seconds until it is due.
+async fn retry(db: &PgPool) -> (i32, Option<String>, f64) {
+    sqlx::query_as(
+        "select attempts, last_error, extract(epoch from run_after - now())::float8
+         from article_purges",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_failed_batch_is_tried_again_later_each_time_and_then_done(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    sqlx::raw_sql(
+        "create function held() returns trigger language plpgsql as
+           $$ begin raise exception 'comments are held'; end $$;
+         create trigger held before delete on comments
+           for each row execute function held()",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let (_, _, id) = popular_article_deleted(&app, &db, 3).await;
+    // Only this test's batches from here, from a job never tried.
+    app.stop_background();
+    sqlx::query("update article_purges set attempts = 0, run_after = now()")
+        .execute(&db)
+        .await
+        .unwrap();
+    let services = &app.state().services;
+    // Each failure rolls its batch back, keeps the error, and puts the next
+    // try 2^(attempts before it) seconds later; meanwhile the job is left.
+    for (attempts, delay) in [(1, 1.0), (2, 2.0), (3, 4.0)] {
+        assert!(batch(&services.db).await.is_err());
+        let (counted, error, due_in) = retry(&db).await;
+        assert_eq!(counted, attempts);
+        assert!(error.unwrap().contains("comments are held"));
+        assert!(due_in > delay - 0.5 && due_in <= delay, "{due_in} s");
+        assert_eq!(batch(&services.db).await.unwrap(), Progress::Idle);
+        sqlx::query("update article_purges set run_after = now()")
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+    // Never more than five minutes, however many failures.
+    sqlx::query("update article_purges set attempts = 30")
+        .execute(&db)
+        .await
+        .unwrap();
+    assert!(batch(&services.db).await.is_err());
+    let (_, _, due_in) = retry(&db).await;
+    assert!(due_in > 299.0 && due_in <= 300.0, "{due_in} s");
+    // Once the cause is gone, the next try does the work.
+    sqlx::raw_sql("drop trigger held on comments; update article_purges set run_after = now()")
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(batch(&services.db).await.unwrap(), Progress::Worked);
+    assert_eq!(state(&db, id).await, (0, 0, 0, true));
+}

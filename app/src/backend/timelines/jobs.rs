@@ -72,7 +72,7 @@ pub async fn batch(db: &Database) -> Result<Progress, AppError> {
             sqlx::query!(
                 r#"update timeline_jobs
                    set attempts = attempts + 1, last_error = $2,
-                       run_after = now() + make_interval(secs => least(power(2, attempts), 300))
+                       run_after = queue_retry_at(attempts)
                    where id = $1"#,
                 job.id,
                 error.to_string(),
