@@ -8,6 +8,12 @@ their ratios go to docs/benchmarks.md. Alternating the order cancels the
 machine's drift over the run, which a ratio of two separate `make bench`
 runs would not.
 
+Both serve target/site, the working tree's bundle: a release binary reads
+the names of its hashed files from the hash.txt beside it, so the one of
+BEFORE must be target/release/hash.txt (copied beside it) when its own
+bundle is no longer built; the pages then differ only in what the server
+writes.
+
 BEFORE_LABEL and AFTER_LABEL name the two builds in the report (e.g. their
 commits); BENCH_ROUNDS (default 5) turns each, BENCH_DURATION (default 10s)
 per measure; BENCH_CACHE=off measures the database path instead

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -24,15 +25,20 @@ class Server:
         env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": database_url,
                "LEPTOS_SITE_ADDR": self.addr, "METRICS_ADDR": self.metrics_addr,
                "SEED_DEMO_DATA": "false", "RUST_LOG": "warn", **env}
+        # The log is kept for a server that cannot start (a bundle it does
+        # not find, a database it cannot reach): the reason is in it.
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen([str(binary)], env=env, cwd=ROOT,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        stdout=subprocess.DEVNULL, stderr=self.log)
         for _ in range(600):
             try:
                 urllib.request.urlopen(f"http://{self.addr}/readyz", timeout=1).read()
                 return
             except OSError:
                 if self.process.poll() is not None:
-                    sys.exit(f"{NAME}: {binary} exited on start")
+                    self.log.seek(0)
+                    last = self.log.read().decode(errors="replace").strip().splitlines()[-5:]
+                    sys.exit(f"{NAME}: {binary} exited on start:\n" + "\n".join(last))
                 time.sleep(0.1)
         self.stop()
         sys.exit(f"{NAME}: {binary} did not become ready on {self.addr}")

@@ -102,6 +102,30 @@ async fn migrating_twice_is_harmless(db: PgPool) {
         .unwrap());
 }
 
+#[sqlx::test(migrations = "../migrations")]
+async fn a_build_older_than_the_schema_becomes_ready_on_it(db: PgPool) {
+    // A newer build's migration, applied: this build is the older one, as
+    // after a rollback or when a task of it is replaced during a deploy.
+    sqlx::query(
+        "insert into _sqlx_migrations (version, description, success, checksum, execution_time)
+         values (99991231000000, 'a newer build''s', true, '\\x00', 1)",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let endpoints = endpoints(&db, Pooler::None);
+    let database = Database::open(&endpoints, &settings(700));
+    let prepared = tokio::time::timeout(
+        Duration::from_secs(10),
+        schema::prepare(&database, &endpoints.direct, &settings(700)),
+    )
+    .await;
+    assert!(prepared.is_ok(), "never ready on a newer schema");
+    assert!(database.schema_ready());
+    assert!(schema::migrations_applied(&db).await.unwrap());
+    schema::migrate(&db).await.unwrap();
+}
+
 /// Pool settings with a statement timeout of `millis`.
 fn settings(millis: u64) -> PoolSettings {
     PoolSettings {

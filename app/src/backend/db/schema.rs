@@ -13,8 +13,15 @@ use sqlx::{Connection, PgConnection, PgPool};
 use super::pools::{connect_direct, Database, PoolSettings};
 use super::statements::Pooler;
 
-/// The schema migrations, embedded in the binary so that a container needs no files beside it.
-pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+/// The schema migrations, embedded in the binary so that a container needs
+/// no files beside it. Migrations a newer build applied are left alone
+/// (sqlx refuses to run beside them by default): every migration is
+/// expand/contract (docs/deploy.md), so this build runs on that schema, and
+/// a rollback, or a task of this build replaced during a deploy, becomes ready.
+pub static MIGRATOR: Migrator = Migrator {
+    ignore_missing: true,
+    ..sqlx::migrate!("../migrations")
+};
 
 /// The first and the longest wait between tries to reach the database.
 const FIRST_WAIT: Duration = Duration::from_millis(500);
