@@ -14,6 +14,11 @@ BEFORE must be target/release/hash.txt (copied beside it) when its own
 bundle is no longer built; the pages then differ only in what the server
 writes.
 
+Builds from before 96b1ae4 refuse a schema with a migration they do not
+know: BEFORE_DATABASE names a copy of the data set at their schema for the
+before build (`create database … template conduit_bench`, then take the
+newer migrations out of it).
+
 BEFORE_LABEL and AFTER_LABEL name the two builds in the report (e.g. their
 commits); BENCH_ROUNDS (default 5) turns each, BENCH_DURATION (default 10s)
 per measure; BENCH_CACHE=off measures the database path instead
@@ -63,14 +68,15 @@ def main():
     parser.add_argument("--before", required=True, type=Path)
     parser.add_argument("--after", default=SERVER, type=Path)
     args = parser.parse_args()
-    database_url = f"{base_url()}/conduit_bench"
+    databases = {"before": f"{base_url()}/{os.environ.get('BEFORE_DATABASE', 'conduit_bench')}",
+                 "after": f"{base_url()}/conduit_bench"}
     kinds = ("anonymous `/`", "signed-in `/`")
     builds = {"before": args.before, "after": args.after}
     runs = {(build, kind): [] for build in builds for kind in kinds}
     for round_number in range(ROUNDS):
         order = ("before", "after") if round_number % 2 == 0 else ("after", "before")
         for build in order:
-            with Server(database_url, builds[build],
+            with Server(databases[build], builds[build],
                         CACHE_ENABLED=str(CACHED).lower()) as server:
                 cookie = f"Cookie: conduit_session={server.sign_in(*READER)}"
                 for kind, headers in zip(kinds, ([], [cookie])):
@@ -100,13 +106,15 @@ def main():
         ("bench-compare", "", "cache on (the defaults)") if CACHED else
         ("bench-compare-uncached", ", the database path (`BENCH_CACHE=off`)",
          "cache off (`CACHE_ENABLED=false`: every request runs its statements)"))
+    copy = (f" The before build ran on `{os.environ['BEFORE_DATABASE']}`, a copy of the data set "
+            "at its schema." if "BEFORE_DATABASE" in os.environ else "")
     write_section(section, f"""
 ## One change's cost (`make bench-compare`){title}
 
 Written by `make bench-compare` (scripts/bench-compare.py); do not edit by hand.
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; before: {before_label}; after: {after_label}.
-- `make bench`'s data set and reader, {cache}. The two release builds take turns, in alternating order, {ROUNDS} turns each; each turn is `wrk -t2 -c{CONNECTIONS} -d{DURATION}` after 2 s of warm-up. Medians of the turns.
+- `make bench`'s data set and reader, {cache}. The two release builds take turns, in alternating order, {ROUNDS} turns each; each turn is `wrk -t2 -c{CONNECTIONS} -d{DURATION}` after 2 s of warm-up. Medians of the turns.{copy}
 
 | Request | Requests/s before (range of the turns) | after | after over before | Server CPU/request before | after | after over before | p99 before | after |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|

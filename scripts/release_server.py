@@ -24,7 +24,11 @@ class Server:
         self.metrics_addr = f"127.0.0.1:{free_port()}"
         env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": database_url,
                "LEPTOS_SITE_ADDR": self.addr, "METRICS_ADDR": self.metrics_addr,
-               "SEED_DEMO_DATA": "false", "RUST_LOG": "warn", **env}
+               "SEED_DEMO_DATA": "false",
+               # A line per request would measure the log. BENCH_RUST_LOG
+               # sets another filter (`warn,app::backend=info` builds the
+               # service calls' spans, as the production default does).
+               "RUST_LOG": os.environ.get("BENCH_RUST_LOG", "warn"), **env}
         # The log is kept for a server that cannot start (a bundle it does
         # not find, a database it cannot reach): the reason is in it.
         self.log = tempfile.TemporaryFile()
@@ -52,6 +56,7 @@ class Server:
     def stop(self):
         self.process.terminate()
         self.process.wait()
+        self.log.close()
 
     def sign_in(self, username, password):
         """A session token of `username` (whose e-mail is username@example.com,

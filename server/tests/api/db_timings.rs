@@ -53,7 +53,7 @@ async fn a_wait_for_a_connection_is_pending_until_it_ends_and_statements_are_nam
     let held = pool.acquire().await.unwrap();
 
     // A caller that gives up while it waits (a client that went away) is
-    // pending no more.
+    // pending no more, and its wait is counted: the longest are those.
     let gave_up = tokio::time::timeout(Duration::from_millis(100), count_users(&database)).await;
     assert!(
         gave_up.is_err(),
@@ -61,7 +61,8 @@ async fn a_wait_for_a_connection_is_pending_until_it_ends_and_statements_are_nam
     );
     let text = scrape(&database);
     assert_eq!(sample(&text, PENDING), Some(0.0), "{text}");
-    assert_eq!(sample(&text, WAITS), Some(0.0), "{text}");
+    assert_eq!(sample(&text, WAITS), Some(1.0), "{text}");
+    assert!(sample(&text, WAITED).unwrap() >= 0.1, "{text}");
 
     // One that waits: pending until the connection is let go, then its
     // wait and its statement are timed.
@@ -77,8 +78,8 @@ async fn a_wait_for_a_connection_is_pending_until_it_ends_and_statements_are_nam
     assert_eq!(users.unwrap(), 0);
     let text = scrape(&database);
     assert_eq!(sample(&text, PENDING), Some(0.0), "{text}");
-    assert_eq!(sample(&text, WAITS), Some(1.0), "{text}");
-    assert!(sample(&text, WAITED).unwrap() >= 0.2, "{text}");
+    assert_eq!(sample(&text, WAITS), Some(2.0), "{text}");
+    assert!(sample(&text, WAITED).unwrap() >= 0.3, "{text}");
     let lookup = operations("api::db_timings::lookup", "select users");
     assert_eq!(sample(&text, &lookup), Some(1.0), "{text}");
 
@@ -97,7 +98,9 @@ async fn a_wait_for_a_connection_is_pending_until_it_ends_and_statements_are_nam
     let text = scrape(&database);
     let touched = operations("api::db_timings::touch", "update users");
     assert_eq!(sample(&text, &touched), Some(1.0), "{text}");
+    let committed = operations("api::db_timings::touch", "commit");
+    assert_eq!(sample(&text, &committed), Some(1.0), "{text}");
     assert_eq!(sample(&text, &operations("", "select users")), Some(1.0));
-    assert_eq!(sample(&text, WAITS), Some(3.0), "{text}");
+    assert_eq!(sample(&text, WAITS), Some(4.0), "{text}");
     assert_eq!(sample(&text, PENDING), Some(0.0), "{text}");
 }

@@ -31,6 +31,8 @@ fn series(text: &str) -> Vec<&str> {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn requests_are_counted_by_route_never_by_path(db: PgPool) {
+    // Spans on, as in a server: the statements are named by their callers.
+    let _spans = tracing::subscriber::set_default(tracing_subscriber::registry());
     let app = TestApp::new(db);
     app.register("jake").await;
     let kinds = |i: &str| {
@@ -64,6 +66,10 @@ async fn requests_are_counted_by_route_never_by_path(db: PgPool) {
     for leaked in ["slug-", "no-such", "page-", "conduit-", "jake"] {
         assert!(!after.contains(leaked), "{leaked} in a label:\n{after}");
     }
+    assert!(
+        after.contains(r#"code_function_name="articles::get""#),
+        "no named statement:\n{after}"
+    );
     let article = r#"http_server_request_duration_seconds_count{http_route="/article/{slug}",http_request_method="GET",http_response_status_code="404"}"#;
     assert_eq!(sample(&after, article), Some(126.0), "{after}");
     let unrouted = r#"http_server_request_duration_seconds_count{http_route="",http_request_method="GET",http_response_status_code="404"}"#;

@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use app::backend::db::{schema, Database, Endpoints, PoolSettings, Pooler};
 use axum::http::StatusCode;
+use sqlx::migrate::MigrateError;
 use sqlx::PgPool;
 
 use crate::support::{
@@ -124,6 +125,40 @@ async fn a_build_older_than_the_schema_becomes_ready_on_it(db: PgPool) {
     assert!(database.schema_ready());
     assert!(schema::migrations_applied(&db).await.unwrap());
     schema::migrate(&db).await.unwrap();
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_migration_renamed_or_removed_or_edited_is_still_refused(db: PgPool) {
+    // Unknown and older than this build's newest: not a newer build's.
+    sqlx::query(
+        "insert into _sqlx_migrations (version, description, success, checksum, execution_time)
+         values (20000101000000, 'gone from the sources', true, '\\x00', 1)",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let refused = schema::migrate(&db).await.unwrap_err();
+    assert!(
+        matches!(refused, MigrateError::VersionMissing(20000101000000)),
+        "{refused}"
+    );
+    sqlx::query("delete from _sqlx_migrations where version = 20000101000000")
+        .execute(&db)
+        .await
+        .unwrap();
+    // A known migration whose text changed since it was applied.
+    sqlx::query(
+        "update _sqlx_migrations set checksum = '\\x00'
+         where version = (select min(version) from _sqlx_migrations)",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let refused = schema::migrate(&db).await.unwrap_err();
+    assert!(
+        matches!(refused, MigrateError::VersionMismatch(_)),
+        "{refused}"
+    );
 }
 
 /// Pool settings with a statement timeout of `millis`.

@@ -38,26 +38,49 @@ impl EncodeLabelValue for Caller {
     }
 }
 
+/// A statement's name, taken once for its span and its timings.
+#[derive(Debug)]
+pub(super) struct Named {
+    pub(super) summary: String,
+    pub(super) caller: Option<Caller>,
+}
+
+impl Named {
+    /// The statement `sql`, run in the current span.
+    pub(super) fn of(sql: &str) -> Self {
+        Self {
+            summary: summary(sql),
+            caller: Caller::current(),
+        }
+    }
+
+    /// A transaction's `COMMIT`, where the write's durable cost (the WAL's
+    /// flush, a synchronous standby) is paid.
+    pub(super) fn commit() -> Self {
+        Self {
+            summary: "commit".to_owned(),
+            caller: Caller::current(),
+        }
+    }
+}
+
 /// A statement's span, with OpenTelemetry's database attributes: named by
 /// its summary, with its text (parameters are never in it: every statement
 /// binds them) and its caller. At debug level: built only while a trace
 /// exporter wants it (`server::telemetry`).
-pub(super) fn statement_span(sql: &str) -> tracing::Span {
+pub(super) fn statement_span(sql: &str, named: &Named) -> tracing::Span {
     let span = tracing::debug_span!(
         "db.query",
-        otel.name = tracing::field::Empty,
+        otel.name = named.summary.as_str(),
         otel.kind = "client",
         db.system.name = "postgresql",
-        db.query.summary = tracing::field::Empty,
+        db.query.summary = named.summary.as_str(),
         db.query.text = tracing::field::Empty,
         code.function.name = tracing::field::Empty,
     );
     if !span.is_disabled() {
-        let summary = summary(sql);
-        span.record("otel.name", summary.as_str());
-        span.record("db.query.summary", summary.as_str());
         span.record("db.query.text", sql.trim());
-        if let Some(caller) = Caller::current() {
+        if let Some(caller) = named.caller {
             span.record("code.function.name", format_args!("{caller}"));
         }
     }
@@ -66,10 +89,16 @@ pub(super) fn statement_span(sql: &str) -> tracing::Span {
 
 /// What a statement does and to what: its first keyword and the first table
 /// named after a `from`, `into` or `update` (`select articles`, `insert
-/// follows`); a subquery there is looked into.
+/// follows`); a subquery there is looked into. Only letters, digits, `_`
+/// and `.` are kept: a label value is written out unescaped.
 pub(super) fn summary(sql: &str) -> String {
+    let plain = |word: &str, dot: bool| -> String {
+        word.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || (dot && *c == '.'))
+            .collect()
+    };
     let mut words = sql.split_whitespace();
-    let operation = words.next().unwrap_or_default().to_ascii_lowercase();
+    let operation = plain(words.next().unwrap_or_default(), false).to_ascii_lowercase();
     let mut previous = operation.as_str();
     for word in words {
         if ["from", "into", "update"]
@@ -77,7 +106,7 @@ pub(super) fn summary(sql: &str) -> String {
             .any(|keyword| previous.eq_ignore_ascii_case(keyword))
             && !word.starts_with('(')
         {
-            let table = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+            let table = plain(word, true);
             if !table.is_empty() {
                 return format!("{operation} {table}");
             }
@@ -119,6 +148,8 @@ mod tests {
                 "select n from (\n select id from articles) a",
                 "select articles",
             ),
+            ("select x from public.\"Users\" u", "select public.Users"),
+            ("sel\"ect{} 1", "select"),
             ("", ""),
         ] {
             assert_eq!(summary(sql), expected, "{sql}");

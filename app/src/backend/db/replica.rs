@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::{Executor, Postgres};
+use tracing::Instrument;
 
 use super::freshness::Freshness;
 use super::freshness::Lsn;
@@ -96,6 +97,8 @@ impl Replica {
                 .unwrap_or(false);
             Ok::<_, sqlx::Error>((session, caught_up))
         };
+        // Timed as the replica's own statement, not the caller's.
+        let asked = asked.instrument(tracing::info_span!("caught_up"));
         let (mut session, caught_up) = tokio::time::timeout(CHECK_TIMEOUT, asked)
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)??;

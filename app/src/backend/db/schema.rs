@@ -17,7 +17,10 @@ use super::statements::Pooler;
 /// no files beside it. Migrations a newer build applied are left alone
 /// (sqlx refuses to run beside them by default): every migration is
 /// expand/contract (docs/deploy.md), so this build runs on that schema, and
-/// a rollback, or a task of this build replaced during a deploy, becomes ready.
+/// a rollback, or a task of this build replaced during a deploy, becomes
+/// ready. An unknown migration older than this build's newest is still
+/// refused ([`unknown_migrations`]), and sqlx still checks the checksums of
+/// the ones it knows.
 pub static MIGRATOR: Migrator = Migrator {
     ignore_missing: true,
     ..sqlx::migrate!("../migrations")
@@ -89,9 +92,38 @@ pub async fn migrate(pool: &PgPool) -> Result<(), MigrateError> {
 /// every row, which takes longer than any request may.
 async fn migrate_on(connection: &mut PgConnection) -> Result<(), MigrateError> {
     sqlx::Executor::execute(&mut *connection, "set statement_timeout = 0").await?;
+    unknown_migrations(connection).await?;
     // `run_direct`: `run` is generic over `Acquire` for a lifetime that the
     // compiler cannot prove `Send` for inside a spawned task.
     MIGRATOR.run_direct(connection).await
+}
+
+/// Applied migrations this build does not embed: a newer build's are
+/// logged and left; one older than this build's newest was renamed or
+/// removed from the sources, which is refused as sqlx would.
+async fn unknown_migrations(connection: &mut PgConnection) -> Result<(), MigrateError> {
+    let newest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    let applied: Vec<i64> = match sqlx::query_scalar("select version from _sqlx_migrations")
+        .fetch_all(&mut *connection)
+        .await
+    {
+        Ok(versions) => versions,
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    for version in applied {
+        if MIGRATOR.iter().any(|m| m.version == version) {
+            continue;
+        }
+        if version < newest {
+            return Err(MigrateError::VersionMissing(version));
+        }
+        tracing::info!(
+            version,
+            "a newer build's migration is applied; running on its schema"
+        );
+    }
+    Ok(())
 }
 
 /// A timeout as the role's default in this database: what every session a

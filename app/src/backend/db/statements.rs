@@ -25,7 +25,7 @@ use sqlx::{Describe, Either, Execute, Executor, PgConnection, PgPool, Postgres, 
 use tracing::Instrument;
 
 use super::errors::is_connection_lost;
-use super::named::statement_span;
+use super::named::{statement_span, Named};
 use super::timings::{Pool, PoolTimings};
 
 /// What sits between this instance and PostgreSQL.
@@ -108,6 +108,7 @@ pub struct Tx {
 
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
+        let _timed = self.timings.statement(Named::commit());
         self.inner.commit().await
     }
 }
@@ -150,8 +151,9 @@ impl<'p> Session<'p> {
     where
         E: 'q + Execute<'q, Postgres>,
     {
-        let span = statement_span(query.sql());
-        let _timed = self.timings.statement(query.sql());
+        let named = Named::of(query.sql());
+        let span = statement_span(query.sql(), &named);
+        let _timed = self.timings.statement(named);
         let (connection, pooler): (&mut PgConnection, _) = match &mut self.connection {
             Lent::Direct(connection) => (connection, Pooler::None),
             Lent::Pooled(transaction) => (transaction, Pooler::Transaction),
@@ -178,7 +180,10 @@ impl<'p> Session<'p> {
     pub(super) async fn close(self) -> Result<(), sqlx::Error> {
         match self.connection {
             Lent::Direct(_) => Ok(()),
-            Lent::Pooled(transaction) => transaction.commit().await,
+            Lent::Pooled(transaction) => {
+                let _timed = self.timings.statement(Named::commit());
+                transaction.commit().await
+            }
         }
     }
 }
@@ -349,7 +354,7 @@ impl<'t> Executor<'t> for &'t mut Tx {
         't: 'e,
         E: 'q + Execute<'q, Postgres>,
     {
-        let timed = self.timings.statement(query.sql());
+        let timed = self.timings.statement(Named::of(query.sql()));
         let pooler = self.pooler;
         let connection: &'t mut PgConnection = &mut self.inner;
         connection
@@ -369,7 +374,7 @@ impl<'t> Executor<'t> for &'t mut Tx {
         't: 'e,
         E: 'q + Execute<'q, Postgres>,
     {
-        let timed = self.timings.statement(query.sql());
+        let timed = self.timings.statement(Named::of(query.sql()));
         let pooler = self.pooler;
         let connection: &'t mut PgConnection = &mut self.inner;
         let row = connection.fetch_optional(Through { query, pooler });

@@ -15,7 +15,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 use sqlx::PgPool;
 
-use super::named::{summary, Caller};
+use super::named::{Caller, Named};
 
 /// Upper bounds, in seconds: a statement on a warm connection takes well
 /// under a millisecond; a wait for one is nothing while the pool has an
@@ -67,8 +67,9 @@ impl Timings {
         );
         registry.register_with_unit(
             "db_client_connection_wait_time",
-            "Time waited for a pool's connection (through a transaction pooler, until its \
-             BEGIN was answered: when the pooler lends a server connection)",
+            "Time waited for a pool's connection, also by callers that gave up (for a \
+             transaction, and for any statement through a transaction pooler, until its \
+             BEGIN was answered: when a pooler lends a server connection)",
             Unit::Seconds,
             self.waits.clone(),
         );
@@ -124,22 +125,19 @@ pub(super) struct PoolTimings {
 
 impl PoolTimings {
     /// Awaits `acquire` (a connection, or a transaction's `BEGIN`) as a
-    /// wait for this pool: pending meanwhile, even if the caller gives up.
+    /// wait for this pool: pending meanwhile, and timed when it ends, also
+    /// when its caller gives up (the longest waits are those).
     pub(super) async fn wait<T>(&self, acquire: impl Future<Output = T>) -> T {
-        let _pending = Pending::new(&self.pending);
-        let started = Instant::now();
-        let acquired = acquire.await;
-        self.wait.observe(started.elapsed().as_secs_f64());
-        acquired
+        let _waiting = Waiting::new(self);
+        acquire.await
     }
 
-    /// Times the statement `sql` until the returned guard drops, for the
-    /// service call it runs in.
-    pub(super) fn statement(&self, sql: &str) -> Timed {
+    /// Times the statement `named` until the returned guard drops.
+    pub(super) fn statement(&self, named: Named) -> Timed {
         let operation = Operation {
             db_client_connection_pool_name: self.name,
-            code_function_name: Caller::current(),
-            db_query_summary: summary(sql),
+            code_function_name: named.caller,
+            db_query_summary: named.summary,
         };
         Timed {
             histogram: self.operations.get_or_create(&operation).clone(),
@@ -148,19 +146,28 @@ impl PoolTimings {
     }
 }
 
-/// A caller counted as waiting until it drops.
-struct Pending(Gauge);
+/// A caller waiting for a connection: pending until it drops, then timed.
+struct Waiting<'p> {
+    timings: &'p PoolTimings,
+    started: Instant,
+}
 
-impl Pending {
-    fn new(gauge: &Gauge) -> Self {
-        gauge.inc();
-        Self(gauge.clone())
+impl<'p> Waiting<'p> {
+    fn new(timings: &'p PoolTimings) -> Self {
+        timings.pending.inc();
+        Self {
+            timings,
+            started: Instant::now(),
+        }
     }
 }
 
-impl Drop for Pending {
+impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.0.dec();
+        self.timings.pending.dec();
+        self.timings
+            .wait
+            .observe(self.started.elapsed().as_secs_f64());
     }
 }
 
