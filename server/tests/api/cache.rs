@@ -16,8 +16,11 @@ const CONCURRENT: usize = 20;
 
 /// Sends `CONCURRENT` identical requests while the `articles` table is
 /// locked, then counts the queries PostgreSQL holds waiting for the lock:
-/// with coalescing, one load for all of them.
+/// with coalescing, one load for all of them. The app's background work
+/// is stopped first: a timeline job for the article just published would
+/// wait on the lock too.
 async fn queries_for_concurrent_misses(app: &TestApp, path: &str, token: Option<&str>) -> i64 {
+    app.stop_background();
     // Own connections, outside the pool the requests compete for.
     let options = app.state().db.connect_options();
     let mut locker = PgConnection::connect_with(&options).await.unwrap();
