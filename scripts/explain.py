@@ -55,6 +55,12 @@ select json_build_object(
   'page_authors', (select array_agg(author_id) from (select author_id from articles order by created_at desc limit 20) t),
   'anchor_created', (select created_at from articles order by created_at desc, id desc offset 9999 limit 1),
   'anchor_id', (select id from articles order by created_at desc, id desc offset 9999 limit 1),
+  'prolific_anchor_created', (select created_at from articles
+                              where author_id = (select id from users order by articles_count desc limit 1)
+                              order by created_at desc, id desc offset 9999 limit 1),
+  'prolific_anchor_id', (select id from articles
+                         where author_id = (select id from users order by articles_count desc limit 1)
+                         order by created_at desc, id desc offset 9999 limit 1),
   'tag_anchor_created', (select at.article_created_at from article_tags at
                          where at.tag_id = (select tag_id from tag_count_shards group by 1 order by sum(articles) desc limit 1)
                          order by at.article_created_at desc, at.article_id desc offset 9999 limit 1),
@@ -103,6 +109,11 @@ CASES = [
     ("and (at.article_created_at, at.article_id) < ($2, $3)",
      [("most used tag, deepest page, from its anchor (caches on)",
        ["popular_tag", "tag_anchor_created", "tag_anchor_id", 20, 0])]),
+    ("where author_id = $1 and (created_at, id) < ($2, $3)",
+     [("most prolific author, deepest page, from its anchor (caches on)",
+       ["prolific", "prolific_anchor_created", "prolific_anchor_id", 20, 0])]),
+    ("from articles where author_id = $1 order by created_at desc, id desc limit $2) newest",
+     [("the most prolific author's anchors (once per article written)", ["prolific", DEEPEST, 100])]),
     ('select created_at as "created_at!", id as "id!" from',
      [("the global list's anchors (once per article written)", [DEEPEST, 100])]),
     ('select article_created_at as "created_at!", article_id as "id!" from',

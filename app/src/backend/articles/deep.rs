@@ -1,4 +1,5 @@
-//! Deep pages of the global and per-tag lists, read from an anchor.
+//! Deep pages of the global, per-tag and per-author lists, read from an
+//! anchor.
 //!
 //! `offset` makes PostgreSQL walk every index entry before the page: at the
 //! API's cap (10,000) that is ten thousand entries for twenty. Instead the
@@ -12,7 +13,7 @@
 
 use std::sync::Arc;
 
-use super::super::cache::Anchors;
+use super::super::cache::{Anchors, Listed};
 use super::super::Services;
 use crate::error::AppError;
 use crate::models::Window;
@@ -20,13 +21,13 @@ use crate::models::Window;
 /// Articles between two anchors.
 pub const STEP: i64 = 100;
 
-/// The ids and the total of a deep page of the global list (`tag: None`)
-/// or of one tag's, from its anchor; `None` when the plain query is as
-/// cheap (a shallow page, no cache to keep anchors in) or the list ends
-/// before the page (the plain query walks the short list).
+/// The ids and the total of a deep page of `list`, from its anchor; `None`
+/// when the plain query is as cheap (a shallow page, no cache to keep
+/// anchors in) or the list ends before the page (the plain query walks the
+/// short list).
 pub async fn ids(
     state: &Services,
-    tag: Option<&str>,
+    list: &Listed,
     window: Window,
 ) -> Result<Option<(Vec<i64>, i64)>, AppError> {
     if window.offset < STEP || !state.cache.enabled() {
@@ -35,15 +36,15 @@ pub async fn ids(
     let anchors = state
         .cache
         .anchors()
-        .get_or_load(tag.map(str::to_owned), load(state, tag))
+        .get_or_load(list.clone(), load(state, list))
         .await?;
     // The anchor is the last article of the step before the page's.
     let Some(&(created_at, id)) = anchors.0.get((window.offset / STEP - 1) as usize) else {
         return Ok(None);
     };
     let rest = window.offset % STEP;
-    let page = match tag {
-        None => {
+    let page = match list {
+        Listed::All => {
             let row = sqlx::query!(
                 r#"select array(select id from articles
                                 where (created_at, id) < ($1, $2)
@@ -59,7 +60,7 @@ pub async fn ids(
             .await?;
             (row.ids, row.total)
         }
-        Some(tag) => {
+        Listed::Tag(tag) => {
             let row = sqlx::query!(
                 r#"select array(select at.article_id from article_tags at
                                 where at.tag_id = (select id from tags where name = $1)
@@ -79,15 +80,33 @@ pub async fn ids(
             .await?;
             (row.ids, row.total)
         }
+        Listed::Author(author) => {
+            let row = sqlx::query!(
+                r#"select array(select id from articles
+                                where author_id = $1 and (created_at, id) < ($2, $3)
+                                order by created_at desc, id desc
+                                limit $4 offset $5) as "ids!",
+                          coalesce((select articles_count from users where id = $1), 0)::bigint
+                              as "total!""#,
+                author,
+                created_at,
+                id,
+                window.limit,
+                rest,
+            )
+            .fetch_one(state.reads()?)
+            .await?;
+            (row.ids, row.total)
+        }
     };
     Ok(Some(page))
 }
 
 /// Every hundredth article of the list, down to the offset cap: one walk.
-async fn load(state: &Services, tag: Option<&str>) -> Result<Arc<Anchors>, AppError> {
+async fn load(state: &Services, list: &Listed) -> Result<Arc<Anchors>, AppError> {
     let depth = Window::MAX_OFFSET;
-    let anchors = match tag {
-        None => sqlx::query!(
+    let anchors = match list {
+        Listed::All => sqlx::query!(
             r#"select created_at as "created_at!", id as "id!" from (
                    select created_at, id, row_number() over (order by created_at desc, id desc) as n
                    from (select created_at, id from articles
@@ -102,7 +121,7 @@ async fn load(state: &Services, tag: Option<&str>) -> Result<Arc<Anchors>, AppEr
         .into_iter()
         .map(|row| (row.created_at, row.id))
         .collect(),
-        Some(tag) => sqlx::query!(
+        Listed::Tag(tag) => sqlx::query!(
             r#"select article_created_at as "created_at!", article_id as "id!" from (
                    select article_created_at, article_id,
                           row_number() over (order by article_created_at desc, article_id desc) as n
@@ -113,6 +132,22 @@ async fn load(state: &Services, tag: Option<&str>) -> Result<Arc<Anchors>, AppEr
                ) numbered
                where n % $3 = 0 order by n"#,
             tag,
+            depth,
+            STEP,
+        )
+        .fetch_all(state.reads()?)
+        .await?
+        .into_iter()
+        .map(|row| (row.created_at, row.id))
+        .collect(),
+        Listed::Author(author) => sqlx::query!(
+            r#"select created_at as "created_at!", id as "id!" from (
+                   select created_at, id, row_number() over (order by created_at desc, id desc) as n
+                   from (select created_at, id from articles where author_id = $1
+                         order by created_at desc, id desc limit $2) newest
+               ) numbered
+               where n % $3 = 0 order by n"#,
+            author,
             depth,
             STEP,
         )

@@ -2,12 +2,13 @@
 //! the number of matches, in one statement per filter shaped for its index
 //! (see docs/queries.md for the plans). Then one shared query loads those
 //! rows with their authors and tags ([`super::rows::load`]). The first pages
-//! of the global and per-tag lists are cached that way.
+//! of the global and per-tag lists are cached that way; deep windows of
+//! those and of an author's list start from an anchor ([`deep`]).
 
 use std::future::Future;
 use std::sync::Arc;
 
-use super::super::cache::{ListKey, SharedList};
+use super::super::cache::{ListKey, Listed, SharedList};
 use super::super::tokens::UserId;
 use super::super::Services;
 use super::deep;
@@ -34,7 +35,7 @@ pub async fn list(
         (Some(tag), None, None) => {
             first_page_cached(state, Some(tag), window, ids_by_tag(state, tag, window)).await?
         }
-        (None, Some(author), None) => fetch(state, ids_by_author(state, author, window)).await?,
+        (None, Some(author), None) => by_author(state, author, window).await?,
         (None, None, Some(user)) => fetch(state, ids_favorited_by(state, user, window)).await?,
         _ => fetch(state, ids_combined(state, filter, window)).await?,
     };
@@ -54,9 +55,9 @@ async fn first_page_cached(
     ids: impl Future<Output = Result<Ids, AppError>>,
 ) -> Result<Arc<SharedList>, AppError> {
     if window.offset != 0 {
-        if let Some((ids, total)) = deep::ids(state, tag, window).await? {
-            let articles = load(state, &ids, false).await?;
-            return Ok(Arc::new(SharedList { articles, total }));
+        let list = tag.map_or(Listed::All, |tag| Listed::Tag(tag.to_owned()));
+        if let Some(deep) = deep_page(state, &list, window).await? {
+            return Ok(deep);
         }
         return fetch(state, ids).await;
     }
@@ -69,6 +70,42 @@ async fn first_page_cached(
         .lists()
         .get_or_load(key, fetch(state, ids))
         .await
+}
+
+/// An author's list: deep windows start from an anchor, as the global
+/// list's do, the author found by name first.
+async fn by_author(
+    state: &Services,
+    author: &str,
+    window: Window,
+) -> Result<Arc<SharedList>, AppError> {
+    if window.offset >= deep::STEP && state.cache.enabled() {
+        let id = sqlx::query_scalar!(
+            "select id from users where username_key = $1",
+            Username::key_of(author),
+        )
+        .fetch_optional(state.reads()?)
+        .await?;
+        if let Some(id) = id {
+            if let Some(deep) = deep_page(state, &Listed::Author(id), window).await? {
+                return Ok(deep);
+            }
+        }
+    }
+    fetch(state, ids_by_author(state, author, window)).await
+}
+
+/// A deep window of `list` from its anchor ([`deep`]), if it has one.
+async fn deep_page(
+    state: &Services,
+    list: &Listed,
+    window: Window,
+) -> Result<Option<Arc<SharedList>>, AppError> {
+    let Some((ids, total)) = deep::ids(state, list, window).await? else {
+        return Ok(None);
+    };
+    let articles = load(state, &ids, false).await?;
+    Ok(Some(Arc::new(SharedList { articles, total })))
 }
 
 async fn fetch(

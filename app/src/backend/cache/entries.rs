@@ -28,6 +28,18 @@ pub struct SharedList {
 #[derive(Clone, Debug)]
 pub struct Anchors(pub Vec<(DateTime<Utc>, i64)>);
 
+/// The list a set of [`Anchors`] is of.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub enum Listed {
+    /// Every article.
+    All,
+    /// One tag's, by name.
+    Tag(String),
+    /// One author's, by id: a renamed author keeps theirs, and a name
+    /// someone else takes up gets its own.
+    Author(i64),
+}
+
 /// A comment, plus its author's id.
 #[derive(Clone, Debug)]
 pub struct SharedComment {
@@ -90,6 +102,15 @@ impl Weigh for SharedList {
 impl Weigh for Anchors {
     fn weigh(&self) -> usize {
         HEADER_BYTES + self.0.len() * 16
+    }
+}
+
+impl Weigh for Listed {
+    fn weigh(&self) -> usize {
+        match self {
+            Self::Tag(name) => 8 + name.weigh(),
+            Self::All | Self::Author(_) => 16,
+        }
     }
 }
 

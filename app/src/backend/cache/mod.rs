@@ -26,7 +26,7 @@ pub mod listener;
 mod tier;
 
 pub use entries::{
-    Anchors, ListKey, SharedArticle, SharedComment, SharedList, SharedProfile, UserSessions,
+    Anchors, ListKey, Listed, SharedArticle, SharedComment, SharedList, SharedProfile, UserSessions,
 };
 pub use tier::{RemovalListener, StaleIfError, Tier, TierSettings, TierStats, Weigh, HEADER_BYTES};
 
@@ -135,7 +135,7 @@ pub struct Cache {
 struct Tiers {
     articles: Tier<String, Arc<SharedArticle>>,
     lists: Tier<ListKey, Arc<SharedList>>,
-    anchors: Tier<Option<String>, Arc<Anchors>>,
+    anchors: Tier<Listed, Arc<Anchors>>,
     profiles: Tier<String, Arc<SharedProfile>>,
     tags: Tier<TagListKind, Arc<Vec<String>>>,
     comments: Tier<i64, Arc<Vec<SharedComment>>>,
@@ -193,7 +193,7 @@ impl Cache {
     }
 
     /// Where the deep pages of the global list (`None`) and of each tag start.
-    pub fn anchors(&self) -> &Tier<Option<String>, Arc<Anchors>> {
+    pub fn anchors(&self) -> &Tier<Listed, Arc<Anchors>> {
         &self.inner.anchors
     }
 
