@@ -13,6 +13,8 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use super::super::cache::{Anchors, Listed};
 use super::super::Services;
 use crate::error::AppError;
@@ -20,6 +22,24 @@ use crate::models::Window;
 
 /// Articles between two anchors.
 pub const STEP: i64 = 100;
+
+/// One window's ids, and the whole list's total.
+struct Page {
+    ids: Vec<i64>,
+    total: i64,
+}
+
+/// Where an article stands in its list's order.
+struct Position {
+    created_at: DateTime<Utc>,
+    id: i64,
+}
+
+/// Whether a window starts deep enough for an anchor to save a walk, with
+/// a cache to keep anchors in.
+pub fn applies(state: &Services, window: Window) -> bool {
+    window.offset >= STEP && state.cache.enabled()
+}
 
 /// The ids and the total of a deep page of `list`, from its anchor; `None`
 /// when the plain query is as cheap (a shallow page, no cache to keep
@@ -30,7 +50,7 @@ pub async fn ids(
     list: &Listed,
     window: Window,
 ) -> Result<Option<(Vec<i64>, i64)>, AppError> {
-    if window.offset < STEP || !state.cache.enabled() {
+    if !applies(state, window) {
         return Ok(None);
     }
     let anchors = state
@@ -43,9 +63,11 @@ pub async fn ids(
         return Ok(None);
     };
     let rest = window.offset % STEP;
+    let reads = state.reads()?;
     let page = match list {
         Listed::All => {
-            let row = sqlx::query!(
+            sqlx::query_as!(
+                Page,
                 r#"select array(select id from articles
                                 where (created_at, id) < ($1, $2)
                                 order by created_at desc, id desc
@@ -56,12 +78,12 @@ pub async fn ids(
                 window.limit,
                 rest,
             )
-            .fetch_one(state.reads()?)
-            .await?;
-            (row.ids, row.total)
+            .fetch_one(reads)
+            .await?
         }
         Listed::Tag(tag) => {
-            let row = sqlx::query!(
+            sqlx::query_as!(
+                Page,
                 r#"select array(select at.article_id from article_tags at
                                 where at.tag_id = (select id from tags where name = $1)
                                   and (at.article_created_at, at.article_id) < ($2, $3)
@@ -76,12 +98,12 @@ pub async fn ids(
                 window.limit,
                 rest,
             )
-            .fetch_one(state.reads()?)
-            .await?;
-            (row.ids, row.total)
+            .fetch_one(reads)
+            .await?
         }
         Listed::Author(author) => {
-            let row = sqlx::query!(
+            sqlx::query_as!(
+                Page,
                 r#"select array(select id from articles
                                 where author_id = $1 and (created_at, id) < ($2, $3)
                                 order by created_at desc, id desc
@@ -94,35 +116,37 @@ pub async fn ids(
                 window.limit,
                 rest,
             )
-            .fetch_one(state.reads()?)
-            .await?;
-            (row.ids, row.total)
+            .fetch_one(reads)
+            .await?
         }
     };
-    Ok(Some(page))
+    Ok(Some((page.ids, page.total)))
 }
 
 /// Every hundredth article of the list, down to the offset cap: one walk.
 async fn load(state: &Services, list: &Listed) -> Result<Arc<Anchors>, AppError> {
     let depth = Window::MAX_OFFSET;
-    let anchors = match list {
-        Listed::All => sqlx::query!(
-            r#"select created_at as "created_at!", id as "id!" from (
+    let reads = state.reads()?;
+    let positions = match list {
+        Listed::All => {
+            sqlx::query_as!(
+                Position,
+                r#"select created_at as "created_at!", id as "id!" from (
                    select created_at, id, row_number() over (order by created_at desc, id desc) as n
                    from (select created_at, id from articles
                          order by created_at desc, id desc limit $1) newest
                ) numbered
                where n % $2 = 0 order by n"#,
-            depth,
-            STEP,
-        )
-        .fetch_all(state.reads()?)
-        .await?
-        .into_iter()
-        .map(|row| (row.created_at, row.id))
-        .collect(),
-        Listed::Tag(tag) => sqlx::query!(
-            r#"select article_created_at as "created_at!", article_id as "id!" from (
+                depth,
+                STEP,
+            )
+            .fetch_all(reads)
+            .await?
+        }
+        Listed::Tag(tag) => {
+            sqlx::query_as!(
+                Position,
+                r#"select article_created_at as "created_at!", article_id as "id!" from (
                    select article_created_at, article_id,
                           row_number() over (order by article_created_at desc, article_id desc) as n
                    from (select at.article_created_at, at.article_id from article_tags at
@@ -131,31 +155,33 @@ async fn load(state: &Services, list: &Listed) -> Result<Arc<Anchors>, AppError>
                          limit $2) newest
                ) numbered
                where n % $3 = 0 order by n"#,
-            tag,
-            depth,
-            STEP,
-        )
-        .fetch_all(state.reads()?)
-        .await?
-        .into_iter()
-        .map(|row| (row.created_at, row.id))
-        .collect(),
-        Listed::Author(author) => sqlx::query!(
-            r#"select created_at as "created_at!", id as "id!" from (
+                tag,
+                depth,
+                STEP,
+            )
+            .fetch_all(reads)
+            .await?
+        }
+        Listed::Author(author) => {
+            sqlx::query_as!(
+                Position,
+                r#"select created_at as "created_at!", id as "id!" from (
                    select created_at, id, row_number() over (order by created_at desc, id desc) as n
                    from (select created_at, id from articles where author_id = $1
                          order by created_at desc, id desc limit $2) newest
                ) numbered
                where n % $3 = 0 order by n"#,
-            author,
-            depth,
-            STEP,
-        )
-        .fetch_all(state.reads()?)
-        .await?
-        .into_iter()
-        .map(|row| (row.created_at, row.id))
-        .collect(),
+                author,
+                depth,
+                STEP,
+            )
+            .fetch_all(reads)
+            .await?
+        }
     };
+    let anchors = positions
+        .into_iter()
+        .map(|p| (p.created_at, p.id))
+        .collect();
     Ok(Arc::new(Anchors(anchors)))
 }

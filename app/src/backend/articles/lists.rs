@@ -79,7 +79,7 @@ async fn by_author(
     author: &str,
     window: Window,
 ) -> Result<Arc<SharedList>, AppError> {
-    if window.offset >= deep::STEP && state.cache.enabled() {
+    if deep::applies(state, window) {
         let id = sqlx::query_scalar!(
             "select id from users where username_key = $1",
             Username::key_of(author),
