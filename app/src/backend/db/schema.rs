@@ -103,15 +103,8 @@ async fn migrate_on(connection: &mut PgConnection) -> Result<(), MigrateError> {
 /// removed from the sources, which is refused as sqlx would.
 async fn unknown_migrations(connection: &mut PgConnection) -> Result<(), MigrateError> {
     let newest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-    let applied: Vec<i64> = match sqlx::query_scalar("select version from _sqlx_migrations")
-        .fetch_all(&mut *connection)
-        .await
-    {
-        Ok(versions) => versions,
-        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
-    for version in applied {
+    let applied = applied_versions(&mut *connection, false).await?;
+    for version in applied.unwrap_or_default() {
         if MIGRATOR.iter().any(|m| m.version == version) {
             continue;
         }
@@ -124,6 +117,26 @@ async fn unknown_migrations(connection: &mut PgConnection) -> Result<(), Migrate
         );
     }
     Ok(())
+}
+
+/// The versions recorded in sqlx's table, in order (only those that
+/// succeeded with `succeeded`); `None` when the database was never
+/// migrated (no table: not an error).
+async fn applied_versions<'c>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Postgres>,
+    succeeded: bool,
+) -> sqlx::Result<Option<Vec<i64>>> {
+    match sqlx::query_scalar(
+        "select version from _sqlx_migrations where success or not $1 order by version",
+    )
+    .bind(succeeded)
+    .fetch_all(executor)
+    .await
+    {
+        Ok(versions) => Ok(Some(versions)),
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// A timeout as the role's default in this database: what every session a
@@ -150,16 +163,8 @@ async fn role_setting(
 
 /// Whether every embedded migration has been applied successfully.
 pub async fn migrations_applied(pool: &PgPool) -> sqlx::Result<bool> {
-    // A missing table means the database was never migrated: not ready, not an error.
-    let applied: Vec<i64> = match sqlx::query_scalar(
-        "select version from _sqlx_migrations where success order by version",
-    )
-    .fetch_all(pool)
-    .await
-    {
-        Ok(versions) => versions,
-        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => return Ok(false),
-        Err(e) => return Err(e),
+    let Some(applied) = applied_versions(pool, true).await? else {
+        return Ok(false);
     };
     Ok(MIGRATOR
         .iter()
