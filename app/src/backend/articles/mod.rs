@@ -45,8 +45,7 @@ pub(super) async fn shared_by_slug(
         .cache
         .articles()
         .get_or_load(slug.to_owned(), async {
-            let id = locate(state, slug).await?.id;
-            rows::load_one(state, id).await.map(Arc::new)
+            rows::load_by_slug(state, slug).await.map(Arc::new)
         })
         .await
 }

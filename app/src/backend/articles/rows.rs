@@ -75,6 +75,26 @@ pub(super) async fn load(
     Ok(rows.into_iter().map(ArticleRow::into_shared).collect())
 }
 
+/// The article at `slug` with its body, in one statement: a page read
+/// never looks the id up first.
+pub(super) async fn load_by_slug(state: &Services, slug: &str) -> Result<SharedArticle, AppError> {
+    sqlx::query_as!(
+        ArticleRow,
+        r#"select a.id, a.author_id, a.slug, a.title, a.description,
+                  a.body as "body?",
+                  a.created_at, a.updated_at, a.favorites_count,
+                  a.tag_list,
+                  u.username, u.bio, u.image
+           from articles a join users u on u.id = a.author_id
+           where a.slug = $1"#,
+        slug,
+    )
+    .fetch_optional(state.reads()?)
+    .await?
+    .map(ArticleRow::into_shared)
+    .ok_or_else(|| AppError::not_found("article"))
+}
+
 /// One article with its body.
 pub(super) async fn load_one(state: &Services, id: i64) -> Result<SharedArticle, AppError> {
     load(state, &[id], true)
