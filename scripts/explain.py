@@ -149,6 +149,7 @@ CASES = [
       ("heaviest follower, deepest page (its plan)", ["heavy_reader", 20, DEEPEST])]),
     ("case when $2 then a.body end as body", [("a page of 20 articles", ["page_ids", False]),
                                                ("one article with its body", ["[article]", True])]),
+    ('a.body as "body?"', [("one article by its slug, with its body", ["slug"])]),
     ("select array(select article_id from favorites where user_id = $1 and article_id = any($2))",
      [("a page, for the heaviest favoriter", ["favoriter", "page_ids", "page_authors"])]),
     ("from comments c join users u on u.id = c.author_id",

@@ -5,13 +5,14 @@
 use std::time::Duration;
 
 use app::backend::db::Database;
+use axum::http::StatusCode;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::registry::Registry;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use tracing::Instrument;
 
-use crate::support::sample;
+use crate::support::{sample, Conduit, TestApp};
 
 const PENDING: &str =
     r#"db_client_connection_pending_requests{db_client_connection_pool_name="writer"}"#;
@@ -103,4 +104,39 @@ async fn a_wait_for_a_connection_is_pending_until_it_ends_and_statements_are_nam
     assert_eq!(sample(&text, &operations("", "select users")), Some(1.0));
     assert_eq!(sample(&text, WAITS), Some(4.0), "{text}");
     assert_eq!(sample(&text, PENDING), Some(0.0), "{text}");
+}
+
+/// Statements run for `callers` so far, whatever their summary.
+fn statements_for(text: &str, callers: &[&str]) -> f64 {
+    text.lines()
+        .filter(|line| line.starts_with("db_client_operation_duration_seconds_count{"))
+        .filter(|line| {
+            callers
+                .iter()
+                .any(|caller| line.contains(&format!(r#"code_function_name="{caller}""#)))
+        })
+        .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_uncached_article_page_costs_two_statements(db: PgPool) {
+    let _spans = tracing::subscriber::set_default(tracing_subscriber::registry());
+    let app = TestApp::new(db);
+    let token = app.register("jake").await;
+    let slug = app.publish(&token, "Round trips", &["db"]).await;
+    let callers = ["articles::get", "comments::list"];
+    let before = app.metrics().await.body.as_str().unwrap().to_owned();
+
+    // The page shows the article with its author and its comments: one
+    // statement each, the article read by its slug (not looked up first),
+    // and read once though both the article and its comments need it.
+    let page = app.get(&format!("/article/{slug}"), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let after = app.metrics().await.body.as_str().unwrap().to_owned();
+    assert_eq!(
+        statements_for(&after, &callers) - statements_for(&before, &callers),
+        2.0,
+        "{after}"
+    );
 }
