@@ -110,3 +110,42 @@ async fn while_the_database_is_down_cached_reads_answer_and_writes_fail_fast(db:
         "{log}"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_database_gone_silent_is_noticed_and_left_for_a_new_connection(db: PgPool) {
+    let direct = database_url(&db, "conduit-silent").await;
+    let outage = Outage::proxy(database_addr(&direct));
+    let server = ServerProcess::start(
+        &outage.url_through(&direct),
+        &[("DATABASE_ACQUIRE_TIMEOUT_SECS", "2")],
+    );
+    let remote = Remote::new(&server);
+    let token = remote.register("writer").await;
+    let slug = remote.publish(&token, "Before", &["silence"]).await;
+    let api = format!("/api/articles/{slug}");
+    let title = || async { remote.get(&api, None).await.body["article"]["title"].clone() };
+    assert_eq!(title().await, "Before");
+
+    // The old primary's host is gone: no error will ever come on the
+    // connections it had, the cache listener's included. Another instance
+    // edits the article on the new primary; its notification is sent to
+    // that silent connection and lost.
+    outage.silence();
+    sqlx::query("update articles set title = 'After' where slug = $1")
+        .bind(&slug)
+        .execute(&db)
+        .await
+        .unwrap();
+    let fresh = time_until(Duration::from_secs(30), || async {
+        title().await == "After"
+    })
+    .await;
+    assert!(
+        fresh.is_some(),
+        "the cache kept what the lost notification made stale: {}",
+        server.log()
+    );
+    let log = server.log();
+    assert!(log.contains("did not answer"), "{log}");
+    assert!(log.contains("reconnected; flushed the cache"), "{log}");
+}

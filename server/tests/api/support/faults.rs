@@ -3,16 +3,21 @@
 //! the shared test cluster), and a lock that holds queries in PostgreSQL.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub struct Outage {
     pub addr: SocketAddr,
     down: Arc<AtomicBool>,
+    /// Links accepted so far, numbered from 1.
+    accepted: Arc<AtomicU64>,
+    /// Links numbered up to this one have gone silent ([`Outage::silence`]).
+    silenced: watch::Sender<u64>,
     links: Arc<Mutex<Vec<JoinHandle<()>>>>,
     /// The proxy runs on its own runtime and thread, so that it keeps
     /// forwarding while the test blocks (starting a server waits synchronously).
@@ -32,8 +37,11 @@ impl Outage {
         let addr = listener.local_addr().unwrap();
         let down = Arc::new(AtomicBool::new(false));
         let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let accepted = Arc::new(AtomicU64::new(0));
+        let (silenced, _) = watch::channel(0);
         runtime.spawn({
             let (down, links) = (down.clone(), links.clone());
+            let (accepted, silenced) = (accepted.clone(), silenced.subscribe());
             async move {
                 let listener = TcpListener::from_std(listener).unwrap();
                 while let Ok((mut client, _)) = listener.accept().await {
@@ -41,9 +49,18 @@ impl Outage {
                         // Refused: the connection is closed at once.
                         continue;
                     }
+                    let number = accepted.fetch_add(1, Ordering::SeqCst) + 1;
+                    let mut silence = silenced.clone();
                     let link = tokio::spawn(async move {
                         if let Ok(mut server) = TcpStream::connect(upstream).await {
-                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                            let silenced = tokio::select! {
+                                _ = tokio::io::copy_bidirectional(&mut client, &mut server) => false,
+                                _ = silence.wait_for(|upto| *upto >= number) => true,
+                            };
+                            if silenced {
+                                // Open, and never a byte more either way.
+                                std::future::pending::<()>().await;
+                            }
                         }
                     });
                     links.lock().unwrap().push(link);
@@ -53,6 +70,8 @@ impl Outage {
         Self {
             addr,
             down,
+            accepted,
+            silenced,
             links,
             runtime: Some(runtime),
         }
@@ -64,6 +83,15 @@ impl Outage {
         for link in self.links.lock().unwrap().drain(..) {
             link.abort();
         }
+    }
+
+    /// The database's host goes away without closing anything, as in a
+    /// failover or a network partition: every connection open now stays
+    /// open and silent for ever (no answer, no error, no end), while new
+    /// connections reach the database (its new primary).
+    pub fn silence(&self) {
+        self.silenced
+            .send_replace(self.accepted.load(Ordering::SeqCst));
     }
 
     /// The database is back.
