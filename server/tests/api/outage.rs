@@ -9,7 +9,8 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::support::{
-    database_addr, database_url, time_until, Conduit, Outage, Remote, ServerProcess,
+    database_addr, database_url, time_until, waiting_on_locks, ArticlesLocked, Conduit, Outage,
+    Remote, ServerProcess,
 };
 
 #[sqlx::test(migrations = "../migrations")]
@@ -148,4 +149,68 @@ async fn a_database_gone_silent_is_noticed_and_left_for_a_new_connection(db: PgP
     let log = server.log();
     assert!(log.contains("did not answer"), "{log}");
     assert!(log.contains("reconnected; flushed the cache"), "{log}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn connections_whose_answers_never_come_leave_the_pool(db: PgPool) {
+    // Statements are answered within 1 s, or they never will be: past the
+    // bound (3 s), before the request's own deadline, the connection goes.
+    unanswered(db, "1000", "4").await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn connections_of_requests_that_ended_unanswered_leave_the_pool(db: PgPool) {
+    // The request's deadline (1 s) comes first: its connection is settled
+    // in the background, within the same bound (5 s), or given up.
+    unanswered(db, "3000", "1").await;
+}
+
+/// Both of a two-connection pool's connections have a statement in
+/// PostgreSQL (held there by a lock) when the database goes silent: their
+/// answers never come, the requests end in 503, and the pool's places are
+/// free again for connections that reach the database.
+async fn unanswered(db: PgPool, statement_timeout_ms: &str, request_timeout_secs: &str) {
+    let direct = database_url(&db, "conduit-unanswered").await;
+    let outage = Outage::proxy(database_addr(&direct));
+    let server = ServerProcess::start(
+        &outage.url_through(&direct),
+        &[
+            ("DATABASE_MAX_CONNECTIONS", "2"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
+            ("DATABASE_STATEMENT_TIMEOUT_MS", statement_timeout_ms),
+            ("REQUEST_TIMEOUT_SECS", request_timeout_secs),
+        ],
+    );
+    let remote = Remote::new(&server);
+    let token = remote.register("writer").await;
+    let slug = remote.publish(&token, "Unanswered", &[]).await;
+    let comments = format!("/api/articles/{slug}/comments");
+    let comment = || {
+        remote.post(
+            &comments,
+            Some(&token),
+            json!({ "comment": { "body": "hello" } }),
+        )
+    };
+
+    let lock = ArticlesLocked::take(&db).await;
+    let (first, second, ()) = tokio::join!(comment(), comment(), async {
+        let stuck = time_until(Duration::from_secs(5), || async {
+            waiting_on_locks(&db).await >= 2
+        })
+        .await;
+        assert!(stuck.is_some(), "the statements never waited");
+        outage.silence();
+        lock.release().await;
+    });
+    assert_eq!(first.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(second.status, StatusCode::SERVICE_UNAVAILABLE);
+
+    let back = time_until(Duration::from_secs(30), || async {
+        comment().await.status == StatusCode::CREATED
+    })
+    .await;
+    let log = server.log();
+    assert!(back.is_some(), "the pool never got its places back: {log}");
+    assert!(log.contains("leaves the pool"), "{log}");
 }

@@ -12,13 +12,15 @@
 //!
 //! Each works straight to PostgreSQL or through a transaction pooler
 //! ([`Pooler`]); `statements` says how. Inside, dependencies run one way:
-//! `reads` on `pools` on `replica` on `statements` on `timings` (what
+//! `reads` on `pools` on `replica` on `statements` on `held` (a connection
+//! given up when the database stops answering on it) and `timings` (what
 //! statements and waits for connections take) on `named` (what a statement
 //! is called). The schema is migrated by a task
 //! of the instance's own ([`schema`]), on a direct session, while requests wait.
 
 mod errors;
 mod freshness;
+mod held;
 mod named;
 mod pools;
 mod reads;

@@ -30,6 +30,14 @@ pub struct PoolSettings {
 }
 
 impl PoolSettings {
+    /// How long the database has to answer a statement before the
+    /// connection counts as lost (`super::held`): PostgreSQL cancels a
+    /// statement at the statement timeout, so an answer later than that
+    /// and a margin is not coming.
+    pub fn answer_within(&self) -> Duration {
+        self.statement_timeout + ANSWER_MARGIN
+    }
+
     /// The session settings that carry the timeouts, for `SET` on a
     /// direct session and `ALTER ROLE … SET` ([`super::schema`]); and no
     /// JIT compilation: it pays off for long analytic queries, never for a
@@ -165,17 +173,24 @@ impl Database {
                 ..settings.clone()
             };
             let pool = pool(options, endpoints.pooler, &settings, &health);
-            Replica::new(Pool::new(pool, "replica", &timings))
+            Replica::new(Pool::new(
+                pool,
+                "replica",
+                &timings,
+                settings.answer_within(),
+            ))
         });
-        let writer = Pool::new(writer, "writer", &timings);
+        let writer = Pool::new(writer, "writer", &timings, settings.answer_within());
         Self::assemble(writer, replica, endpoints.pooler, health, timings)
     }
 
     /// Over a pool that is already open, on a database its caller has
-    /// migrated (the tests'), without a replica or a pooler.
+    /// migrated (the tests'), without a replica or a pooler. Its sessions
+    /// have no statement timeout of ours, so statements get
+    /// [`UNTIMED_ANSWER_WITHIN`] to be answered.
     pub fn over(pool: PgPool) -> Self {
         let timings = Timings::default();
-        let writer = Pool::new(pool, "writer", &timings);
+        let writer = Pool::new(pool, "writer", &timings, UNTIMED_ANSWER_WITHIN);
         let db = Self::assemble(writer, None, Pooler::None, Health::default(), timings);
         db.mark_schema_ready();
         db
@@ -325,6 +340,12 @@ impl Database {
         }
     }
 }
+
+/// Beyond the statement timeout, for the network and a busy database.
+const ANSWER_MARGIN: Duration = Duration::from_secs(2);
+
+/// The bound of a pool whose sessions have no statement timeout of ours.
+const UNTIMED_ANSWER_WITHIN: Duration = Duration::from_secs(60);
 
 /// How long a read waits for a replica's connection before it goes to the
 /// writer instead.

@@ -17,14 +17,15 @@ use std::fmt;
 use std::future::Future;
 
 use futures_util::future::BoxFuture;
-use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures_util::stream::{self, BoxStream, StreamExt};
 use sqlx::error::BoxDynError;
-use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgArguments, PgQueryResult, PgRow, PgStatement, PgTypeInfo};
-use sqlx::{Describe, Either, Execute, Executor, PgConnection, PgPool, Postgres, Row, Transaction};
+use sqlx::postgres::{PgArguments, PgRow, PgStatement, PgTypeInfo};
+use sqlx::{Describe, Either, Execute, Executor, PgPool, Postgres, Row};
 use tracing::Instrument;
 
 use super::errors::is_connection_lost;
+use super::held::Held;
+pub(super) use super::held::Step;
 use super::named::{statement_span, Named};
 use super::timings::{Pool, PoolTimings};
 
@@ -39,9 +40,6 @@ pub enum Pooler {
     /// (PgBouncer's transaction mode, RDS Proxy).
     Transaction,
 }
-
-/// What a statement yields: results and rows, in order.
-pub(super) type Step = Either<PgQueryResult, PgRow>;
 
 /// How many connections a statement may try when the first ones turn out
 /// dead at `BEGIN` (a restarted pooler leaves the pool full of them); a
@@ -63,9 +61,10 @@ impl<'a> Writer<'a> {
     /// A transaction on the writer.
     pub async fn begin(self) -> Result<Tx, sqlx::Error> {
         Ok(Tx {
-            inner: begin(self.pool).await?,
+            held: begin(self.pool).await?,
             pooler: self.pooler,
             timings: self.pool.timings.clone(),
+            connections: self.pool.connections.clone(),
         })
     }
 
@@ -101,15 +100,26 @@ impl fmt::Debug for Writer<'_> {
 /// A transaction on the writer: committed by [`Tx::commit`], rolled back
 /// when dropped without it.
 pub struct Tx {
-    inner: Transaction<'static, Postgres>,
+    held: Held,
     pooler: Pooler,
     timings: PoolTimings,
+    /// Where statements are described (sqlx's macros at build time).
+    connections: PgPool,
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
         let _timed = self.timings.statement(Named::commit());
-        self.inner.commit().await
+        self.held.commit().await
+    }
+
+    async fn run<'q, E>(&mut self, query: E) -> Result<Vec<Step>, sqlx::Error>
+    where
+        E: 'q + Execute<'q, Postgres>,
+    {
+        let _timed = self.timings.statement(Named::of(query.sql()));
+        let pooler = self.pooler;
+        self.held.run(Through { query, pooler }).await
     }
 }
 
@@ -120,16 +130,12 @@ impl fmt::Debug for Tx {
 }
 
 /// One connection for the length of a unit of work: straight, or (through
-/// a transaction pooler) a transaction that keeps the pooler's server
+/// a transaction pooler) in a transaction that keeps the pooler's server
 /// connection for it.
 pub(super) struct Session<'p> {
-    connection: Lent,
+    connection: Held,
+    pooler: Pooler,
     timings: &'p PoolTimings,
-}
-
-enum Lent {
-    Direct(PoolConnection<Postgres>),
-    Pooled(Transaction<'static, Postgres>),
 }
 
 impl<'p> Session<'p> {
@@ -137,12 +143,13 @@ impl<'p> Session<'p> {
         let connection = match pooler {
             Pooler::None => {
                 let acquire = pool.connections.acquire();
-                Lent::Direct(pool.timings.wait(acquire).await?)
+                Held::new(pool.timings.wait(acquire).await?, pool.answer_within)
             }
-            Pooler::Transaction => Lent::Pooled(begin(pool).await?),
+            Pooler::Transaction => begin(pool).await?,
         };
         Ok(Self {
             connection,
+            pooler,
             timings: &pool.timings,
         })
     }
@@ -154,13 +161,9 @@ impl<'p> Session<'p> {
         let named = Named::of(query.sql());
         let span = statement_span(query.sql(), &named);
         let _timed = self.timings.statement(named);
-        let (connection, pooler): (&mut PgConnection, _) = match &mut self.connection {
-            Lent::Direct(connection) => (connection, Pooler::None),
-            Lent::Pooled(transaction) => (transaction, Pooler::Transaction),
-        };
-        connection
-            .fetch_many(Through { query, pooler })
-            .try_collect()
+        let pooler = self.pooler;
+        self.connection
+            .run(Through { query, pooler })
             .instrument(span)
             .await
     }
@@ -177,12 +180,12 @@ impl<'p> Session<'p> {
         }
     }
 
-    pub(super) async fn close(self) -> Result<(), sqlx::Error> {
-        match self.connection {
-            Lent::Direct(_) => Ok(()),
-            Lent::Pooled(transaction) => {
+    pub(super) async fn close(mut self) -> Result<(), sqlx::Error> {
+        match self.pooler {
+            Pooler::None => Ok(()),
+            Pooler::Transaction => {
                 let _timed = self.timings.statement(Named::commit());
-                transaction.commit().await
+                self.connection.commit().await
             }
         }
     }
@@ -190,12 +193,13 @@ impl<'p> Session<'p> {
 
 /// `BEGIN` on a pooled connection, on another when that one is dead;
 /// timed as one wait for the pool.
-async fn begin(pool: &Pool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+async fn begin(pool: &Pool) -> Result<Held, sqlx::Error> {
     pool.timings
         .wait(async {
             let mut attempt = 1;
             loop {
-                match pool.connections.begin().await {
+                let mut held = Held::new(pool.connections.acquire().await?, pool.answer_within);
+                match held.begin().await.map(|()| held) {
                     Err(error) if attempt < BEGIN_ATTEMPTS && is_connection_lost(&error) => {
                         tracing::debug!(%error, attempt, "a pooled connection was dead at BEGIN");
                         attempt += 1;
@@ -354,16 +358,7 @@ impl<'t> Executor<'t> for &'t mut Tx {
         't: 'e,
         E: 'q + Execute<'q, Postgres>,
     {
-        let timed = self.timings.statement(Named::of(query.sql()));
-        let pooler = self.pooler;
-        let connection: &'t mut PgConnection = &mut self.inner;
-        connection
-            .fetch_many(Through { query, pooler })
-            .map(move |step| {
-                let _timed = &timed;
-                step
-            })
-            .boxed()
+        replay(self.run(query))
     }
 
     fn fetch_optional<'e, 'q: 'e, E>(
@@ -374,14 +369,7 @@ impl<'t> Executor<'t> for &'t mut Tx {
         't: 'e,
         E: 'q + Execute<'q, Postgres>,
     {
-        let timed = self.timings.statement(Named::of(query.sql()));
-        let pooler = self.pooler;
-        let connection: &'t mut PgConnection = &mut self.inner;
-        let row = connection.fetch_optional(Through { query, pooler });
-        Box::pin(async move {
-            let _timed = timed;
-            row.await
-        })
+        Box::pin(async move { Ok(first_row(self.run(query).await?)) })
     }
 
     fn prepare_with<'e, 'q: 'e>(
@@ -392,8 +380,7 @@ impl<'t> Executor<'t> for &'t mut Tx {
     where
         't: 'e,
     {
-        let connection: &'t mut PgConnection = &mut self.inner;
-        connection.prepare_with(sql, parameters)
+        self.connections.prepare_with(sql, parameters)
     }
 
     fn describe<'e, 'q: 'e>(
@@ -403,7 +390,6 @@ impl<'t> Executor<'t> for &'t mut Tx {
     where
         't: 'e,
     {
-        let connection: &'t mut PgConnection = &mut self.inner;
-        connection.describe(sql)
+        self.connections.describe(sql)
     }
 }

@@ -6,7 +6,7 @@
 //! of this themselves.
 
 use std::future::Future;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::family::Family;
@@ -98,14 +98,23 @@ impl Timings {
 pub(super) struct Pool {
     pub(super) connections: PgPool,
     pub(super) timings: PoolTimings,
+    /// How long the database has to answer a statement before its
+    /// connection is given up (`super::held`).
+    pub(super) answer_within: Duration,
 }
 
 impl Pool {
     /// `connections`, timed under `name` (`writer`, `replica`).
-    pub(super) fn new(connections: PgPool, name: &'static str, timings: &Timings) -> Self {
+    pub(super) fn new(
+        connections: PgPool,
+        name: &'static str,
+        timings: &Timings,
+        answer_within: Duration,
+    ) -> Self {
         Self {
             connections,
             timings: timings.pool(name),
+            answer_within,
         }
     }
 
