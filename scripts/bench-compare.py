@@ -5,9 +5,9 @@ run. Two release binaries take turns (before, after, after, before, ...) on
 `make bench`'s data set, cache on (the defaults); each turn measures the
 anonymous and the signed-in home page and the anonymous page of the newest
 article with wrk, and the CPU the server and PostgreSQL used for them; the
-medians of the turns and their ratios go to docs/benchmarks.md. Alternating the order cancels the
-machine's drift over the run, which a ratio of two separate `make bench`
-runs would not.
+medians of the turns and their ratios go to docs/benchmarks.md. Alternating
+the order cancels the machine's drift over the run, which a ratio of two
+separate `make bench` runs would not.
 
 Both serve target/site, the working tree's bundle: a release binary reads
 the names of its hashed files from the hash.txt beside it, so the one of

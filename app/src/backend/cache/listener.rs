@@ -7,7 +7,7 @@ use sqlx::postgres::PgListener;
 use sqlx::{Executor, PgPool};
 
 use super::{Cache, CHANNEL};
-use crate::backend::db::{listener_pool, Database};
+use crate::backend::db::{listener_pool, unanswered, Database};
 
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 /// Short, so that an instance is back within a few seconds of the database.
@@ -106,10 +106,7 @@ pub async fn run(cache: Cache, listen_from: PgPool, db: Database) {
 async fn answers(listener: &mut PgListener) -> sqlx::Result<()> {
     match tokio::time::timeout(ANSWER_WITHIN, Executor::execute(&mut *listener, "select 1")).await {
         Ok(answer) => answer.map(drop),
-        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            format!("the database did not answer within {ANSWER_WITHIN:?}"),
-        ))),
+        Err(_) => Err(unanswered(ANSWER_WITHIN)),
     }
 }
 

@@ -67,7 +67,7 @@ impl Held {
             }
             Err(_) => {
                 self.give_up();
-                Err(silent(answer_within))
+                Err(unanswered(answer_within))
             }
         }
     }
@@ -137,7 +137,9 @@ async fn settle(
     }
 }
 
-fn silent(answer_within: Duration) -> sqlx::Error {
+/// The error of a connection that did not answer within `answer_within`
+/// (the cache listener's subscription too).
+pub fn unanswered(answer_within: Duration) -> sqlx::Error {
     sqlx::Error::Io(io::Error::new(
         io::ErrorKind::TimedOut,
         format!("the database did not answer within {answer_within:?}"),

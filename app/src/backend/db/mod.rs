@@ -30,6 +30,7 @@ mod statements;
 mod timings;
 
 pub use freshness::{Freshness, Lsn};
+pub use held::unanswered;
 pub use pools::{listener_pool, Database, Endpoints, Health, PoolSettings, PoolUsage};
 pub use reads::Reader;
 pub use schema::MIGRATOR;

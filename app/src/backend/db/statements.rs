@@ -103,7 +103,6 @@ pub struct Tx {
     held: Held,
     pooler: Pooler,
     timings: PoolTimings,
-    /// Where statements are described (sqlx's macros at build time).
     connections: PgPool,
 }
 
@@ -111,6 +110,11 @@ impl Tx {
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
         let _timed = self.timings.statement(Named::commit());
         self.held.commit().await
+    }
+
+    /// Where statements are described (sqlx's macros at build time).
+    fn pool(&self) -> &PgPool {
+        &self.connections
     }
 
     async fn run<'q, E>(&mut self, query: E) -> Result<Vec<Step>, sqlx::Error>
@@ -350,46 +354,4 @@ macro_rules! runs_statements {
 runs_statements!(Writer<'a>, 'a);
 pub(super) use runs_statements;
 
-impl<'t> Executor<'t> for &'t mut Tx {
-    type Database = Postgres;
-
-    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Step, sqlx::Error>>
-    where
-        't: 'e,
-        E: 'q + Execute<'q, Postgres>,
-    {
-        replay(self.run(query))
-    }
-
-    fn fetch_optional<'e, 'q: 'e, E>(
-        self,
-        query: E,
-    ) -> BoxFuture<'e, Result<Option<PgRow>, sqlx::Error>>
-    where
-        't: 'e,
-        E: 'q + Execute<'q, Postgres>,
-    {
-        Box::pin(async move { Ok(first_row(self.run(query).await?)) })
-    }
-
-    fn prepare_with<'e, 'q: 'e>(
-        self,
-        sql: &'q str,
-        parameters: &'e [PgTypeInfo],
-    ) -> BoxFuture<'e, Result<PgStatement<'q>, sqlx::Error>>
-    where
-        't: 'e,
-    {
-        self.connections.prepare_with(sql, parameters)
-    }
-
-    fn describe<'e, 'q: 'e>(
-        self,
-        sql: &'q str,
-    ) -> BoxFuture<'e, Result<Describe<Postgres>, sqlx::Error>>
-    where
-        't: 'e,
-    {
-        self.connections.describe(sql)
-    }
-}
+runs_statements!(&'t mut Tx, 't);
