@@ -154,7 +154,8 @@ CASES = [
      [("a page, for the heaviest favoriter", ["favoriter", "page_ids", "page_authors"])]),
     ("from comments c join users u on u.id = c.author_id",
      [("the most commented article", ["article", 100, 0])]),
-    ("with used as materialized", [("the sidebar", [20, 10])]),
+    ("select tag_id, 0 as part from tag_ranks", [("the sidebar", [20, 10])]),
+    ("with counted as (", [("the tags ranked by use (each server, once a minute)", [])]),
     ('select name as "name!" from tags_in_use', [("every tag", ["sidebar"])]),
     ("select id, author_id, slug, title, created_at from articles where slug = $1", [("by slug", ["slug"])]),
     ("select id, username, bio, image from users where username_key = $1", [("a profile", ["prolific_key"])]),
@@ -286,7 +287,7 @@ def main():
             unmatched.append(text)
             continue
         types = ", ".join(TYPES[t] for t in q["describe"]["parameters"]["Left"])
-        writes = not text.lower().startswith(("select", "with used", "with matches", "with pulled"))
+        writes = not text.lower().startswith(("select", "with popular", "with matches", "with pulled"))
         for label, params in cases:
             values = ", ".join(literal(p, samples) for p in params)
             typed = f" ({types})" if types else ""

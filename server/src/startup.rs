@@ -10,7 +10,7 @@ use app::backend::limits::RateLimits;
 use app::backend::passwords::Passwords;
 use app::backend::tokens::Tokens;
 use app::backend::Services;
-use app::backend::{purge, timelines};
+use app::backend::{purge, tags, timelines};
 use app::web::{provide_render_context, AppState, Shared};
 use app::{shell, App};
 use axum::body::Body;
@@ -134,6 +134,7 @@ impl Prepared {
             tokio::spawn(forget_idle_clients(limits.clone())),
             tokio::spawn(purge::run(db.clone())),
             tokio::spawn(timelines::run(db.clone())),
+            tokio::spawn(tags::run(db.clone())),
         ];
         let services = Services {
             db,

@@ -7,6 +7,9 @@
 //! back, its error kept on its job, and the job tried again later by one
 //! rule for every queue: the SQL function `queue_retry_at(attempts)`, 2^attempts
 //! seconds and at most five minutes.
+//!
+//! Other work is repeated on a clock ([`every`]): the tags' ranking
+//! ([`super::tags::rank`]).
 
 use std::future::Future;
 use std::time::Duration;
@@ -46,6 +49,26 @@ where
                 tokio::time::sleep(IDLE).await;
             }
         }
+    }
+}
+
+/// Runs `job` for as long as the server runs, at once and then every
+/// `period` (`what` names the work in the log). A failure waits for the
+/// next turn: the job is repeated anyway.
+pub async fn every<F, Fut>(db: Database, what: &'static str, period: Duration, job: F)
+where
+    F: Fn(Database) -> Fut,
+    Fut: Future<Output = Result<(), AppError>>,
+{
+    loop {
+        if !db.schema_ready() {
+            tokio::time::sleep(IDLE).await;
+            continue;
+        }
+        if let Err(error) = job(db.clone()).await {
+            tracing::warn!(%error, "{what} failed; trying again later");
+        }
+        tokio::time::sleep(period).await;
     }
 }
 

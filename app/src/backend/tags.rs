@@ -1,8 +1,11 @@
 //! Tags in use.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use super::background;
 use super::cache::TagListKind;
+use super::db::Database;
 use super::Services;
 use crate::error::AppError;
 
@@ -36,30 +39,51 @@ pub async fn all(state: &Services) -> Result<Arc<Vec<String>>, AppError> {
 }
 
 /// What the sidebar shows: bounded however many tags exist, and a tag just
-/// used shows even before it is popular (FRONTEND.md).
+/// used shows even before it is popular (FRONTEND.md). Each part walks an
+/// index and stops once it has enough, so the cost follows what is shown,
+/// not how many tags exist (migrations/20261208000001_tag_ranks.sql).
 #[tracing::instrument(skip(state))]
 pub async fn sidebar(state: &Services) -> Result<Arc<Vec<String>>, AppError> {
     state
         .cache
         .tags()
         .get_or_load(TagListKind::Sidebar, async {
-            // One pass over the tags' counter shards (`tags_in_use`), read
-            // once for both orders.
+            // The most used by the last ranking, and the most recently
+            // used by the shards' last use (no tag has more than 16 shards,
+            // so 16 uses per tag wanted name enough tags); then the exact
+            // count of each tag picked, summed from its own shards in one
+            // pass, keeps only those still in use.
             let tags = sqlx::query_scalar!(
-                r#"with used as materialized (
-                       select name, articles, last_used_at from tags_in_use
-                   ), popular as (
-                       select name, articles from used order by articles desc, name limit $1
+                r#"with popular as (
+                       select tag_id, 0 as part from tag_ranks
+                       order by articles desc, tag_id
+                       limit $1
                    ), recent as (
-                       select name, articles from used order by last_used_at desc nulls last limit $2
+                       select tag_id, 1 as part
+                       from (select tag_id, max(last_used_at) as last_used_at
+                             from (select tag_id, last_used_at from tag_count_shards
+                                   where last_used_at is not null
+                                   order by last_used_at desc
+                                   limit $2::bigint * 16) uses
+                             group by tag_id
+                             order by last_used_at desc
+                             limit $2) latest
+                   ), picked as (
+                       select tag_id, min(part) as part
+                       from (select * from popular union all select * from recent) both_parts
+                       group by tag_id
+                   ), counted as (
+                       select s.tag_id, sum(s.articles) as articles
+                       from tag_count_shards s
+                       where s.tag_id in (select tag_id from picked)
+                       group by s.tag_id
                    )
-                   select name as "name!" from (
-                       select name, articles, 0 as part from popular
-                       union
-                       select name, articles, 1 as part from recent
-                   ) both_parts
-                   group by name
-                   order by min(part), max(articles) desc, name"#,
+                   select t.name
+                   from picked p
+                   join counted c on c.tag_id = p.tag_id
+                   join tags t on t.id = p.tag_id
+                   where c.articles > 0
+                   order by p.part, c.articles desc, t.name"#,
                 SIDEBAR_POPULAR,
                 SIDEBAR_RECENT,
             )
@@ -68,4 +92,42 @@ pub async fn sidebar(state: &Services) -> Result<Arc<Vec<String>>, AppError> {
             Ok(Arc::new(tags))
         })
         .await
+}
+
+/// How often every server ranks the tags by use again.
+pub const RANK_EVERY: Duration = Duration::from_secs(60);
+
+/// Ranks the tags by use (`tag_ranks`, which the sidebar's most used come
+/// from) for as long as the server runs.
+pub async fn run(db: Database) {
+    background::every(db, "ranking the tags", RANK_EVERY, |db| async move {
+        rank(&db).await
+    })
+    .await;
+}
+
+/// Ranks the tags by their counts now: one pass over every tag's shards,
+/// once a minute per server rather than once per article written. Only the
+/// ranks that changed are written, so servers ranking at the same moment
+/// mostly write nothing.
+#[tracing::instrument(skip_all)]
+pub async fn rank(db: &Database) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"with counted as (
+               select tag_id, sum(articles)::bigint as articles from tag_count_shards
+               group by tag_id having sum(articles) > 0
+           ), unused as (
+               delete from tag_ranks r
+               where not exists (select from counted c where c.tag_id = r.tag_id)
+           )
+           insert into tag_ranks (tag_id, articles)
+           select c.tag_id, c.articles from counted c
+           left join tag_ranks r on r.tag_id = c.tag_id
+           where r.articles is distinct from c.articles
+           on conflict (tag_id) do update set articles = excluded.articles
+           where tag_ranks.articles <> excluded.articles"#
+    )
+    .execute(db.writer()?)
+    .await?;
+    Ok(())
 }

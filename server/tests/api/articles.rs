@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use app::backend::tags;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -410,6 +411,67 @@ async fn the_sidebar_is_bounded_and_shows_a_tag_just_used_while_the_api_lists_al
     assert!(sidebar.contains(">just-used<"), "a tag just used shows");
     // The sidebar's selection leads the complete list.
     assert!(all[..30].contains(&"just-used"));
+}
+
+/// The tag pills of a page's sidebar, in order.
+fn sidebar_tags(html: &str) -> Vec<&str> {
+    let sidebar = &html[html.find("class=\"sidebar\"").unwrap()..];
+    sidebar
+        .split("class=\"tag-pill tag-default\"")
+        .skip(1)
+        .filter_map(|pill| pill.split_once('>')?.1.split_once('<'))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_sidebar_leads_with_the_most_used_and_never_shows_a_tag_out_of_use(db: PgPool) {
+    let app = TestApp::new(db);
+    let jake = app.register("jake").await;
+    let mut favourite = Vec::new();
+    for n in 0..3 {
+        favourite.push(
+            app.publish(&jake, &format!("Favourite {n}"), &["favourite"])
+                .await,
+        );
+    }
+    // Twelve tags used once since: of the ten most recent, none is it.
+    for n in 0..12 {
+        let tag = format!("recent{n:02}");
+        app.publish(&jake, &format!("Recent {n}"), &[tag.as_str()])
+            .await;
+    }
+    tags::rank(&app.state().db).await.unwrap();
+    // A ranking writes nothing that would tell the cache: the next article
+    // written does, as it would in production.
+    let tagless = app.publish(&jake, "Untagged", &[]).await;
+    let page = app.get("/", None).await;
+    let shown = sidebar_tags(page.body.as_str().unwrap());
+    assert_eq!(shown[0], "favourite", "{shown:?}: the most used leads");
+    assert_eq!(
+        shown.len(),
+        13,
+        "{shown:?}: every tag ranked, then the most recent"
+    );
+
+    // Its articles go: it leaves the sidebar at once, before the next ranking.
+    for slug in favourite.iter().chain([&tagless]) {
+        let path = format!("/api/articles/{slug}");
+        assert_eq!(
+            app.delete(&path, Some(&jake)).await.status,
+            StatusCode::NO_CONTENT
+        );
+    }
+    let page = app.get("/", None).await;
+    let shown = sidebar_tags(page.body.as_str().unwrap());
+    assert!(!shown.contains(&"favourite"), "{shown:?}");
+    assert_eq!(shown.len(), 12, "{shown:?}");
+    tags::rank(&app.state().db).await.unwrap();
+    let tags = app.get("/api/tags", None).await.body["tags"].clone();
+    assert!(
+        !tags.as_array().unwrap().contains(&json!("favourite")),
+        "{tags}"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
