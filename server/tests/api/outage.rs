@@ -152,6 +152,57 @@ async fn a_database_gone_silent_is_noticed_and_left_for_a_new_connection(db: PgP
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_listener_whose_question_goes_unanswered_after_a_notification_reconnects(db: PgPool) {
+    // With a replica, a notification makes the listener ask the writer's
+    // position on its own session before it applies the change. The
+    // database stands in for its replica here: only the question matters.
+    let direct = database_url(&db, "conduit-deaf").await;
+    let outage = Outage::proxy(database_addr(&direct));
+    let server = ServerProcess::start(
+        &outage.url_through(&direct),
+        &[
+            ("DATABASE_READ_URL", direct.as_str()),
+            ("DATABASE_STATEMENT_TIMEOUT_MS", "1000"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
+        ],
+    );
+    let remote = Remote::new(&server);
+    let token = remote.register("writer").await;
+    let slug = remote.publish(&token, "Before", &[]).await;
+    let api = format!("/api/articles/{slug}");
+    let title = || async { remote.get(&api, None).await.body["article"]["title"].clone() };
+    assert_eq!(title().await, "Before");
+
+    // The way to the database breaks one way: the notification of an edit
+    // made elsewhere still arrives, the question it raises never does.
+    outage.deafen();
+    sqlx::query("update articles set title = 'After' where slug = $1")
+        .bind(&slug)
+        .execute(&db)
+        .await
+        .unwrap();
+    let fresh = time_until(Duration::from_secs(30), || async {
+        title().await == "After"
+    })
+    .await;
+    assert!(
+        fresh.is_some(),
+        "the listener waited for an answer that never came: {}",
+        server.log()
+    );
+    let reconnected = time_until(Duration::from_secs(10), || async {
+        server.log().contains("reconnected; flushed the cache")
+    })
+    .await;
+    let log = server.log();
+    assert!(reconnected.is_some(), "{log}");
+    assert!(
+        log.contains("could not learn the writer's position"),
+        "{log}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn connections_whose_answers_never_come_leave_the_pool(db: PgPool) {
     // Statements are answered within 1 s, or they never will be: past the
     // bound (3 s), before the request's own deadline, the connection goes.

@@ -58,7 +58,9 @@ pub async fn run(cache: Cache, listen_from: PgPool, db: Database) {
         };
         health.set(true);
         if may_have_missed {
-            db.learn_position(&mut listener).await;
+            // Unanswered, reads stay on the writer; the session's next
+            // quiet spell tells whether it is lost.
+            let _ = db.learn_position(&mut listener).await;
             cache.flush();
             tracing::warn!("cache listener reconnected; flushed the cache (invalidations may have been missed)");
         } else {
@@ -82,9 +84,14 @@ pub async fn run(cache: Cache, listen_from: PgPool, db: Database) {
                 Ok(Some(notification)) => {
                     let mut heard = vec![notification];
                     heard.extend(std::iter::from_fn(|| listener.next_buffered()));
-                    db.learn_position(&mut listener).await;
+                    let learned = db.learn_position(&mut listener).await;
                     for notification in heard {
                         cache.receive(notification.payload()).await;
+                    }
+                    // A session that takes notifications but leaves a
+                    // question unanswered is lost as surely as a silent one.
+                    if let Err(error) = learned {
+                        break Some(error);
                     }
                 }
                 Ok(None) => break None,

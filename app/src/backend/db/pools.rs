@@ -10,6 +10,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, Executor, PgPool, Postgres};
 
 use super::freshness::Freshness;
+use super::held::unanswered;
 use super::replica::{self, ReadCounts, Replica, ReplicaStatus};
 use super::statements::{Pooler, Writer};
 use super::timings::{Pool, Timings};
@@ -306,22 +307,38 @@ impl Database {
     /// After this instance committed a write: replicas must replay it before
     /// they answer this instance again ([`Freshness`]).
     pub async fn committed(&self) {
-        self.learn_position(self.writer_unchecked()).await;
+        // A failure is handled inside: reads stay on the writer.
+        let _ = self.learn_position(self.writer_unchecked()).await;
     }
 
     /// After a commit this instance knows of (its own, or one the change
     /// feed told of): replicas must replay up to the writer's position, asked
     /// on `writer` (a session of the writer's), before they answer again.
-    /// Nothing to do without a replica.
-    pub async fn learn_position<'c>(&self, writer: impl Executor<'c, Database = Postgres>) {
+    /// Nothing to do without a replica. Answered within the pool's bound
+    /// like any statement (`held`): `writer` may be a session of its own,
+    /// such as the cache listener's, which no pool watches. Without an
+    /// answer, reads stay on the writer and the error is the caller's to
+    /// act on (the listener leaves that session).
+    pub async fn learn_position<'c>(
+        &self,
+        writer: impl Executor<'c, Database = Postgres>,
+    ) -> Result<(), sqlx::Error> {
         if self.replica.is_none() {
-            return;
+            return Ok(());
         }
-        match replica::writer_position(writer).await {
-            Ok(lsn) => self.freshness.saw(lsn),
+        let within = self.writer.answer_within;
+        let position = tokio::time::timeout(within, replica::writer_position(writer))
+            .await
+            .unwrap_or_else(|_| Err(unanswered(within)));
+        match position {
+            Ok(lsn) => {
+                self.freshness.saw(lsn);
+                Ok(())
+            }
             Err(error) => {
                 tracing::warn!(%error, "could not learn the writer's position; reads stay on the writer");
                 self.freshness.lost();
+                Err(error)
             }
         }
     }

@@ -18,6 +18,8 @@ pub struct Outage {
     accepted: Arc<AtomicU64>,
     /// Links numbered up to this one have gone silent ([`Outage::silence`]).
     silenced: watch::Sender<u64>,
+    /// Links numbered up to this one have gone deaf ([`Outage::deafen`]).
+    deafened: watch::Sender<u64>,
     links: Arc<Mutex<Vec<JoinHandle<()>>>>,
     /// The proxy runs on its own runtime and thread, so that it keeps
     /// forwarding while the test blocks (starting a server waits synchronously).
@@ -39,9 +41,11 @@ impl Outage {
         let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let accepted = Arc::new(AtomicU64::new(0));
         let (silenced, _) = watch::channel(0);
+        let (deafened, _) = watch::channel(0);
         runtime.spawn({
             let (down, links) = (down.clone(), links.clone());
             let (accepted, silenced) = (accepted.clone(), silenced.subscribe());
+            let deafened = deafened.subscribe();
             async move {
                 let listener = TcpListener::from_std(listener).unwrap();
                 while let Ok((mut client, _)) = listener.accept().await {
@@ -50,17 +54,33 @@ impl Outage {
                         continue;
                     }
                     let number = accepted.fetch_add(1, Ordering::SeqCst) + 1;
-                    let mut silence = silenced.clone();
+                    let (mut silence, mut deaf) = (silenced.clone(), deafened.clone());
                     let link = tokio::spawn(async move {
-                        if let Ok(mut server) = TcpStream::connect(upstream).await {
-                            let silenced = tokio::select! {
-                                _ = tokio::io::copy_bidirectional(&mut client, &mut server) => false,
-                                _ = silence.wait_for(|upto| *upto >= number) => true,
+                        let Ok(mut server) = TcpStream::connect(upstream).await else {
+                            return;
+                        };
+                        let (mut from_client, mut to_client) = client.split();
+                        let (mut from_server, mut to_server) = server.split();
+                        let heard = async {
+                            let deafened = tokio::select! {
+                                _ = tokio::io::copy(&mut from_client, &mut to_server) => false,
+                                _ = deaf.wait_for(|upto| *upto >= number) => true,
                             };
-                            if silenced {
-                                // Open, and never a byte more either way.
+                            if deafened {
+                                // Whatever the client sends now is lost.
                                 std::future::pending::<()>().await;
                             }
+                        };
+                        let answered = tokio::io::copy(&mut from_server, &mut to_client);
+                        // Either side's end ends the link: both are closed.
+                        let silenced = tokio::select! {
+                            _ = heard => false,
+                            _ = answered => false,
+                            _ = silence.wait_for(|upto| *upto >= number) => true,
+                        };
+                        if silenced {
+                            // Open, and never a byte more either way.
+                            std::future::pending::<()>().await;
                         }
                     });
                     links.lock().unwrap().push(link);
@@ -72,6 +92,7 @@ impl Outage {
             down,
             accepted,
             silenced,
+            deafened,
             links,
             runtime: Some(runtime),
         }
@@ -91,6 +112,15 @@ impl Outage {
     /// connections reach the database (its new primary).
     pub fn silence(&self) {
         self.silenced
+            .send_replace(self.accepted.load(Ordering::SeqCst));
+    }
+
+    /// The way to the database breaks in one direction only (a one-way
+    /// partition): on every connection open now, what the server sends is
+    /// lost, while what the database sends (answers already under way, a
+    /// notification) still arrives. New connections work.
+    pub fn deafen(&self) {
+        self.deafened
             .send_replace(self.accepted.load(Ordering::SeqCst));
     }
 
