@@ -311,6 +311,7 @@ def main():
                  "(select count(*) from users), (select count(*) from articles), (select count(*) from tags),"
                  "(select count(*) from favorites), (select count(*) from follows), (select count(*) from comments),"
                  "pg_size_pretty(pg_database_size(current_database())))", url).strip()
+    built = run("psql", "-X", "-qtAc", "select done from timeline_backfill", url).strip() == "t"
     lines = [
         "# Query plans",
         "",
@@ -328,7 +329,9 @@ def main():
         "`article_total_shards` and `tag_count_shards`, `users.articles_count`, "
         "`users.favorites_count`), never from `count(*)` over a list.",
         "- The feed is read from the reader's timeline once it is built (`app/src/backend/timelines`; "
-        "here as the backfill built them), until then by the cheaper of two plans over the articles "
+        + ("here as the backfill built them"
+           if built else "not built on this data set: the timelines' plans are of an empty table")
+        + "), until then by the cheaper of two plans over the articles "
         "(`app/src/backend/articles/feed.rs`); each is shown for the readers it is chosen for.",
         "",
         "| Where | Query | Case | Time | Buffers hit | Buffers read |",
