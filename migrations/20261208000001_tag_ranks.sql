@@ -13,9 +13,11 @@
 --   that may lag the counts by a minute, which a ranking of popularity can;
 -- * the most recently used come from the shards' last use, so a tag used a
 --   moment ago shows at once (FRONTEND.md);
--- * each tag picked is counted exactly (its own shards) before it shows,
---   so a tag that no article carries any longer never does (it leaves its
---   place in the ranking empty until the next refresh).
+-- * only these candidates are counted exactly (their own shards), and only
+--   those still in use show: a tag that no article carries any longer
+--   leaves its place among the most used empty until the next refresh, and
+--   among the most recent gives it to the next one (twice as many recent
+--   tags as shown are counted).
 
 create table tag_ranks (
     tag_id   bigint primary key references tags (id) on delete cascade,

@@ -97,9 +97,10 @@ def wrk(urls, duration, tokens_file, users):
     kinds = {}
     for part in parts:
         for k in part["kinds"]:
-            m = kinds.setdefault(k["kind"], dict(k, n=0, errors=0, p50=0.0, p99=0.0))
+            m = kinds.setdefault(k["kind"], dict(k, n=0, errors=0, p50=0.0, p99=0.0, statuses=[]))
             m["n"] += k["n"]
             m["errors"] += k["errors"]
+            m["statuses"] += k["statuses"]
             m["p50"], m["p99"] = max(m["p50"], k["p50"]), max(m["p99"], k["p99"])
     return {"rps": sum(p["rps"] for p in parts), "requests": sum(p["requests"] for p in parts),
             "p50": max(p["p50"] for p in parts), "p99": max(p["p99"] for p in parts),
@@ -113,9 +114,9 @@ def parse(out):
               "p99": latency_ms(seen["p99"]), "socket_errors": seen["socket_errors"], "kinds": []}
     for line in out.splitlines():
         if line.startswith("mix|"):
-            _, kind, group, n, errors, p50, p99 = line.split("|")
+            _, kind, group, n, errors, p50, p99, statuses = line.split("|")
             result["kinds"].append({"kind": kind, "class": group, "n": int(n), "errors": int(errors),
-                                    "p50": float(p50), "p99": float(p99)})
+                                    "p50": float(p50), "p99": float(p99), "statuses": statuses.split()})
     return result
 
 
@@ -238,8 +239,8 @@ def compare_instances(url, users, instances):
 def check(runs):
     """Fails if any request went wrong: a slug, user or tag mix.lua names
     that the data set lacks, or a write the API refused."""
-    wrong = [f"{k['kind']} ({label}): {k['errors']} of {k['n']}" for label in runs
-             for k in runs[label]["kinds"] if k["errors"]]
+    wrong = [f"{k['kind']} ({label}): {k['errors']} of {k['n']} (status:count {' '.join(k['statuses'])})"
+             for label in runs for k in runs[label]["kinds"] if k["errors"]]
     wrong += [f"{label}: {runs[label]['socket_errors']} socket errors" for label in runs
               if runs[label]["socket_errors"]]
     if wrong:

@@ -9,6 +9,10 @@ select s, case when s = 0 then (select count(*) from articles) else 0 end from g
 delete from tag_count_shards;
 insert into tag_count_shards (tag_id, shard, articles, last_used_at)
 select tag_id, 0, count(*), max(article_created_at) from article_tags group by tag_id;
+-- The tags' ranking by use (migrations/20261208000001_tag_ranks.sql), as
+-- the servers' first ranking would make it.
+delete from tag_ranks;
+insert into tag_ranks (tag_id, articles) select id, articles from tags_in_use;
 
 -- Readers' timelines (migrations/20261207000005_timelines.sql), built from
 -- the start by the servers (app::backend::timelines::backfill).

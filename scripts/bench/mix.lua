@@ -129,7 +129,8 @@ local function bucket(us)
     return math.floor(math.log(us / base) / step)
 end
 
--- "kind|n", "kind|errors" and "kind|<bucket>" -> count. Flat, because
+-- "kind|n", "kind|errors", "kind|status <code>" (of the errors) and
+-- "kind|<bucket>" -> count. Flat, because
 -- done() reads it through thread:get, which copies flat tables only.
 stats = {}
 local last = nil -- the kind and start of the request in flight on this thread's one connection
@@ -164,21 +165,29 @@ function response(status, headers, body)
     local function add(key) stats[key] = (stats[key] or 0) + 1 end
     add(last.kind .. "|n")
     add(last.kind .. "|" .. bucket(now_us() - last.start))
-    if status >= 400 then add(last.kind .. "|errors") end
+    if status >= 400 then
+        add(last.kind .. "|errors")
+        add(last.kind .. "|status " .. status)
+    end
     last = nil
 end
 
--- One line per kind for scripts/bench-mix.py: "mix|kind|class|n|errors|p50 ms|p99 ms".
+-- One line per kind for scripts/bench-mix.py:
+-- "mix|kind|class|n|errors|p50 ms|p99 ms|statuses", the statuses of the
+-- errors as "503:2 429:1".
 function done(summary, latency, requests)
     local merged = {}
     for _, thread in ipairs(threads) do
         for key, count in pairs(thread:get("stats")) do
             local kind, what = key:match("^(.*)|([^|]+)$")
-            local m = merged[kind] or { n = 0, errors = 0, buckets = {} }
+            local m = merged[kind] or { n = 0, errors = 0, statuses = {}, buckets = {} }
+            local code = what:match("^status (%d+)$")
             if what == "n" then
                 m.n = m.n + count
             elseif what == "errors" then
                 m.errors = m.errors + count
+            elseif code then
+                m.statuses[code] = (m.statuses[code] or 0) + count
             else
                 local b = tonumber(what)
                 m.buckets[b] = (m.buckets[b] or 0) + count
@@ -200,8 +209,13 @@ function done(summary, latency, requests)
     for _, k in ipairs(kinds) do
         local m = merged[k[1]]
         if m and m.n > 0 then
-            io.write(string.format("mix|%s|%s|%d|%d|%.2f|%.2f\n", k[1], k[3], m.n, m.errors,
-                quantile(m, 0.5), quantile(m, 0.99)))
+            local statuses = {}
+            for code, count in pairs(m.statuses) do
+                table.insert(statuses, code .. ":" .. count)
+            end
+            table.sort(statuses)
+            io.write(string.format("mix|%s|%s|%d|%d|%.2f|%.2f|%s\n", k[1], k[3], m.n, m.errors,
+                quantile(m, 0.5), quantile(m, 0.99), table.concat(statuses, " ")))
         end
     end
 end

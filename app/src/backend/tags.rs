@@ -39,50 +39,52 @@ pub async fn all(state: &Services) -> Result<Arc<Vec<String>>, AppError> {
 }
 
 /// What the sidebar shows: bounded however many tags exist, and a tag just
-/// used shows even before it is popular (FRONTEND.md). Each part walks an
-/// index and stops once it has enough, so the cost follows what is shown,
-/// not how many tags exist (migrations/20261208000001_tag_ranks.sql).
+/// used shows even before it is popular (FRONTEND.md). Its candidates come
+/// from two indexes, and only they are counted, so the cost follows what
+/// is shown, not how many tags exist (migrations/20261208000001_tag_ranks.sql).
 #[tracing::instrument(skip(state))]
 pub async fn sidebar(state: &Services) -> Result<Arc<Vec<String>>, AppError> {
     state
         .cache
         .tags()
         .get_or_load(TagListKind::Sidebar, async {
-            // The most used by the last ranking, and the most recently
-            // used by the shards' last use (no tag has more than 16 shards,
-            // so 16 uses per tag wanted name enough tags); then the exact
-            // count of each tag picked, summed from its own shards in one
-            // pass, keeps only those still in use.
+            // The candidates: the most used by the last ranking, and the
+            // twice as many tags as wanted of the latest uses (no tag has
+            // more than 16 shards, so 32 uses per tag wanted name enough of
+            // them). Each is counted exactly, from its own shards, and only
+            // those still in use are picked: the most used as ranked, then
+            // the most recently used.
             let tags = sqlx::query_scalar!(
                 r#"with popular as (
-                       select tag_id, 0 as part from tag_ranks
+                       select tag_id from tag_ranks
                        order by articles desc, tag_id
                        limit $1
-                   ), recent as (
-                       select tag_id, 1 as part
-                       from (select tag_id, max(last_used_at) as last_used_at
-                             from (select tag_id, last_used_at from tag_count_shards
-                                   where last_used_at is not null
-                                   order by last_used_at desc
-                                   limit $2::bigint * 16) uses
-                             group by tag_id
+                   ), latest as (
+                       select tag_id, max(last_used_at) as last_used_at
+                       from (select tag_id, last_used_at from tag_count_shards
+                             where last_used_at is not null
                              order by last_used_at desc
-                             limit $2) latest
-                   ), picked as (
-                       select tag_id, min(part) as part
-                       from (select * from popular union all select * from recent) both_parts
+                             limit $2::bigint * 32) uses
                        group by tag_id
+                       order by last_used_at desc, tag_id
+                       limit $2::bigint * 2
                    ), counted as (
-                       select s.tag_id, sum(s.articles) as articles
-                       from tag_count_shards s
-                       where s.tag_id in (select tag_id from picked)
-                       group by s.tag_id
+                       select tag_id, sum(articles) as articles
+                       from tag_count_shards
+                       where tag_id in (select tag_id from popular union select tag_id from latest)
+                       group by tag_id
+                       having sum(articles) > 0
+                   ), picked as (
+                       select tag_id, 0 as part from popular join counted using (tag_id)
+                       union all
+                       (select tag_id, 1 as part from latest join counted using (tag_id)
+                        order by last_used_at desc, tag_id
+                        limit $2)
                    )
                    select t.name
-                   from picked p
-                   join counted c on c.tag_id = p.tag_id
+                   from (select tag_id, min(part) as part from picked group by tag_id) p
+                   join counted c using (tag_id)
                    join tags t on t.id = p.tag_id
-                   where c.articles > 0
                    order by p.part, c.articles desc, t.name"#,
                 SIDEBAR_POPULAR,
                 SIDEBAR_RECENT,
@@ -107,11 +109,20 @@ pub async fn run(db: Database) {
 }
 
 /// Ranks the tags by their counts now: one pass over every tag's shards,
-/// once a minute per server rather than once per article written. Only the
-/// ranks that changed are written, so servers ranking at the same moment
-/// mostly write nothing.
+/// once a minute per server rather than once per article written. One
+/// server ranks at a time (the others, finding the lock taken, leave it to
+/// it), and only the ranks that changed are written.
 #[tracing::instrument(skip_all)]
 pub async fn rank(db: &Database) -> Result<(), AppError> {
+    let mut tx = db.writer()?.begin().await?;
+    let ours = sqlx::query_scalar!(
+        r#"select pg_try_advisory_xact_lock(hashtext('tag_ranks')) as "ours!""#
+    )
+    .fetch_one(&mut tx)
+    .await?;
+    if !ours {
+        return Ok(());
+    }
     sqlx::query!(
         r#"with counted as (
                select tag_id, sum(articles)::bigint as articles from tag_count_shards
@@ -127,7 +138,8 @@ pub async fn rank(db: &Database) -> Result<(), AppError> {
            on conflict (tag_id) do update set articles = excluded.articles
            where tag_ranks.articles <> excluded.articles"#
     )
-    .execute(db.writer()?)
+    .execute(&mut tx)
     .await?;
+    tx.commit().await?;
     Ok(())
 }
